@@ -1,0 +1,341 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ScriptableNN.Kernels;
+
+/// <summary>Whether an operand of <see cref="Gemm"/> is used as stored or transposed.</summary>
+public enum Transpose { No, Yes }
+
+/// <summary>The inner kernel family the GEMM uses; chosen once at start-up from the CPU.</summary>
+public enum GemmKernel { Scalar, Avx2, Avx512 }
+
+/// <summary>
+/// Single-precision matrix product C = alpha * op(A) * op(B) + beta * C on row-major storage,
+/// for the three forms back-propagation needs (A*B, A*B^T, A^T*B, and A^T*B^T), never
+/// materialising a transpose. B is packed into NR-wide panels per (KC x NC) block; A is packed
+/// into 12-row strips, or read in place when it is transposed (its 12 values per k are then
+/// contiguous). Work is split over threads by a fixed partition of C, so results are
+/// bit-identical from run to run and for any thread count.
+/// </summary>
+public static unsafe class Gemm
+{
+    private const int MR = MicroKernels.MR;
+    internal const int KC = 512;
+    internal const int NC = 512;
+
+    /// <summary>The kernel family detected on this machine.</summary>
+    public static GemmKernel Detected { get; } =
+        Avx512F.IsSupported ? GemmKernel.Avx512 : (Avx2.IsSupported && Fma.IsSupported ? GemmKernel.Avx2 : GemmKernel.Scalar);
+
+    /// <summary>The kernel family in use; tests and benchmarks may lower it to exercise a fallback.</summary>
+    public static GemmKernel Kernel
+    {
+        get => _kernel;
+        set
+        {
+            if (value > Detected) throw new NotSupportedException($"Gemm: kernel {value} is not supported on this CPU (detected {Detected}).");
+            _kernel = value;
+        }
+    }
+    private static GemmKernel _kernel = Detected;
+
+    /// <summary>The most threads one product may use (1 = the calling thread only).</summary>
+    public static int MaxThreads
+    {
+        get => _maxThreads;
+        set => _maxThreads = Math.Clamp(value, 1, 64);
+    }
+    private static int _maxThreads = Math.Min(Environment.ProcessorCount, 2);
+
+    /// <summary>Products below this many multiply-adds run on one thread: a fork costs more than it saves.</summary>
+    public static long ParallelThreshold { get; set; } = 1L << 19;
+
+    /// <summary>
+    /// C[m x n] = alpha * op(A) * op(B) + beta * C. op(A) is m x k, op(B) is k x n. Leading
+    /// dimensions are the row strides of the stored matrices. With beta = 0, C is not read.
+    /// </summary>
+    public static void Multiply(Transpose transA, Transpose transB, int m, int n, int k,
+        float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc)
+    {
+        if (m < 0 || n < 0 || k < 0) throw new ArgumentException($"Gemm: negative size m={m} n={n} k={k}.");
+        int aRows = transA == Transpose.No ? m : k, aCols = transA == Transpose.No ? k : m;
+        int bRows = transB == Transpose.No ? k : n, bCols = transB == Transpose.No ? n : k;
+        CheckOperand("A", a.Length, aRows, aCols, lda);
+        CheckOperand("B", b.Length, bRows, bCols, ldb);
+        CheckOperand("C", c.Length, m, n, ldc);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
+        {
+            var job = new Job
+            {
+                TransA = transA == Transpose.Yes, TransB = transB == Transpose.Yes,
+                M = m, N = n, K = k, Alpha = alpha, Beta = beta,
+                A = pa, Lda = lda, B = pb, Ldb = ldb, C = pc, Ldc = ldc,
+                Kernel = _kernel,
+            };
+            job.NR = job.Kernel switch
+            {
+                GemmKernel.Avx512 => n <= 16 ? 16 : 32,
+                _ => 8,
+            };
+            Run(ref job);
+        }
+    }
+
+    private static void CheckOperand(string name, int length, int rows, int cols, int ld)
+    {
+        if (ld < Math.Max(1, cols))
+            throw new ArgumentException($"Gemm: leading dimension of {name} is {ld}, less than its {cols} columns.");
+        long need = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
+        if (length < need)
+            throw new ArgumentException($"Gemm: {name} holds {length} floats, a {rows}x{cols} matrix with stride {ld} needs {need}.");
+    }
+
+    internal struct Job
+    {
+        public bool TransA, TransB;
+        public int M, N, K, NR;
+        public float Alpha, Beta;
+        public float* A, B, C;
+        public int Lda, Ldb, Ldc;
+        public GemmKernel Kernel;
+        public int Parts;
+        public bool SplitN;
+    }
+
+    private static void Run(ref Job job)
+    {
+        long work = (long)job.M * job.N * job.K;
+        int threads = work >= ParallelThreshold ? _maxThreads : 1;
+        // Split the columns at panel boundaries when there are enough panels to share,
+        // otherwise the rows at strip boundaries: each part then packs only what it reads.
+        int panels = (job.N + job.NR - 1) / job.NR, strips = (job.M + MR - 1) / MR;
+        job.SplitN = panels >= 2 * threads && panels >= strips;
+        int units = job.SplitN ? panels : strips;
+        job.Parts = Math.Max(1, Math.Min(threads, units));
+        if (job.Parts == 1) { RunPart(in job, 0); return; }
+        if (!WorkerPool.TryRun(ref job)) { job.Parts = 1; RunPart(in job, 0); }
+    }
+
+    /// <summary>Runs part <paramref name="part"/> of <paramref name="job.Parts"/> of the fixed partition.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RunPart(in Job job, int part)
+    {
+        int m0 = 0, m1 = job.M, n0 = 0, n1 = job.N;
+        if (job.SplitN)
+        {
+            int panels = (job.N + job.NR - 1) / job.NR;
+            n0 = Math.Min(job.N, (int)((long)panels * part / job.Parts) * job.NR);
+            n1 = Math.Min(job.N, (int)((long)panels * (part + 1) / job.Parts) * job.NR);
+        }
+        else
+        {
+            int strips = (job.M + MR - 1) / MR;
+            m0 = Math.Min(job.M, (int)((long)strips * part / job.Parts) * MR);
+            m1 = Math.Min(job.M, (int)((long)strips * (part + 1) / job.Parts) * MR);
+        }
+        if (m0 >= m1 || n0 >= n1) return;
+        ScaleC(in job, m0, m1, n0, n1);
+        if (job.K == 0 || job.Alpha == 0f) return;
+
+        var buffers = PackBuffers.ForThisThread;
+        int nr = job.NR;
+        int kBlocks = (job.K + KC - 1) / KC, kcMax = (job.K + kBlocks - 1) / kBlocks;
+        int nSpan = n1 - n0, nBlocks = (nSpan + NC - 1) / NC, ncMax = (nSpan + nBlocks - 1) / nBlocks;
+        ncMax = (ncMax + nr - 1) / nr * nr;
+        float* bPack = buffers.B((long)kcMax * ncMax);
+        float* aPack = buffers.A((long)kcMax * MR);
+        float* tile = buffers.Tile;
+        // Read A in place (no copy) unless its stride is a multiple of 4 KiB: then the rows
+        // (or k steps) of a strip all map to the same L1 sets and evict each other.
+        bool aInPlace = (job.Lda & 1023) != 0;
+        nint rsInPlace = job.TransA ? sizeof(float) : (nint)job.Lda * sizeof(float);
+        nint ksInPlace = job.TransA ? (nint)job.Lda * sizeof(float) : sizeof(float);
+
+        for (int jc = n0; jc < n1; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, n1 - jc);
+            for (int pc = 0; pc < job.K; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, job.K - pc);
+                PackB(in job, pc, kc, jc, nc, bPack);
+                for (int ic = m0; ic < m1; ic += MR)
+                {
+                    int mr = Math.Min(MR, m1 - ic);
+                    float* aStrip;
+                    nint rs, ks;
+                    if (aInPlace && mr == MR)
+                    {
+                        aStrip = job.TransA ? job.A + (nint)pc * job.Lda + ic : job.A + (nint)ic * job.Lda + pc;
+                        rs = rsInPlace; ks = ksInPlace;
+                    }
+                    else { PackA(in job, ic, mr, pc, kc, aPack); aStrip = aPack; rs = sizeof(float); ks = MR * sizeof(float); }
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int nrValid = Math.Min(nr, nc - jr);
+                        float* bPanel = bPack + (nint)jr * kc;
+                        float* cTile = job.C + (nint)ic * job.Ldc + jc + jr;
+                        if (mr == MR && nrValid == nr)
+                        {
+                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, cTile, job.Ldc);
+                        }
+                        else
+                        {
+                            // Edge tile: compute into a zeroed scratch tile, then add the valid part.
+                            new Span<float>(tile, MR * nr).Clear();
+                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, tile, nr);
+                            for (int r = 0; r < mr; r++)
+                            {
+                                float* dst = cTile + (nint)r * job.Ldc;
+                                float* src = tile + r * nr;
+                                for (int j = 0; j < nrValid; j++) dst[j] += src[j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RunKernel(in Job job, int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc)
+    {
+        switch (job.Kernel)
+        {
+            case GemmKernel.Avx512:
+                if (job.NR == 32) MicroKernels.Avx512_12x32(kc, a, rs, ks, b, c, ldc, job.Alpha);
+                else MicroKernels.Avx512_12x16(kc, a, rs, ks, b, c, ldc, job.Alpha);
+                break;
+            case GemmKernel.Avx2:
+                MicroKernels.Avx2_12x8(kc, a, rs, ks, b, c, ldc, job.Alpha);
+                break;
+            default:
+                MicroKernels.Scalar(kc, a, rs, ks, b, job.NR, c, ldc, job.Alpha);
+                break;
+        }
+    }
+
+    private static void ScaleC(in Job job, int m0, int m1, int n0, int n1)
+    {
+        if (job.Beta == 1f) return;
+        for (int i = m0; i < m1; i++)
+        {
+            var row = new Span<float>(job.C + (nint)i * job.Ldc + n0, n1 - n0);
+            if (job.Beta == 0f) row.Clear();
+            else System.Numerics.Tensors.TensorPrimitives.Multiply(row, job.Beta, row);
+        }
+    }
+
+    // Panels of NR columns, each k-major (NR values per k), zero-padded past the last column.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB(in Job job, int pc, int kc, int jc, int nc, float* dst)
+    {
+        int nr = job.NR;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int w = Math.Min(nr, nc - jr);
+            float* panel = dst + (nint)jr * kc;
+            if (!job.TransB)
+            {
+                float* src = job.B + (nint)pc * job.Ldb + jc + jr;
+                if (w == nr)
+                {
+                    for (int p = 0; p < kc; p++, src += job.Ldb, panel += nr)
+                        Unsafe.CopyBlockUnaligned(panel, src, (uint)(nr * sizeof(float)));
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++, src += job.Ldb, panel += nr)
+                    {
+                        int j = 0;
+                        for (; j < w; j++) panel[j] = src[j];
+                        for (; j < nr; j++) panel[j] = 0f;
+                    }
+                }
+            }
+            else
+            {
+                // op(B)[p, j] = B[j, p]: read each stored row along k, scatter into the panel.
+                for (int j = 0; j < nr; j++)
+                {
+                    float* col = panel + j;
+                    if (j < w)
+                    {
+                        float* src = job.B + (nint)(jc + jr + j) * job.Ldb + pc;
+                        for (int p = 0; p < kc; p++) col[p * nr] = src[p];
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++) col[p * nr] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    // A strip of MR rows, k-major (MR values per k), zero rows past the last one.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA(in Job job, int ic, int mr, int pc, int kc, float* dst)
+    {
+        if (!job.TransA)
+        {
+            for (int r = 0; r < MR; r++)
+            {
+                float* d = dst + r;
+                if (r < mr)
+                {
+                    float* src = job.A + (nint)(ic + r) * job.Lda + pc;
+                    for (int p = 0; p < kc; p++) d[p * MR] = src[p];
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++) d[p * MR] = 0f;
+                }
+            }
+        }
+        else
+        {
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = job.A + (nint)(pc + p) * job.Lda + ic;
+                float* d = dst + p * MR;
+                int r = 0;
+                for (; r < mr; r++) d[r] = src[r];
+                for (; r < MR; r++) d[r] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Packing space owned by one thread, 64-byte aligned, grown on demand and kept.</summary>
+    private sealed class PackBuffers
+    {
+        [ThreadStatic] private static PackBuffers? _current;
+        public static PackBuffers ForThisThread => _current ??= new PackBuffers();
+
+        private float* _a, _b;
+        private long _aCap, _bCap;
+        public readonly float* Tile = (float*)NativeMemory.AlignedAlloc(MR * 32 * sizeof(float), 64);
+
+        public float* A(long floats) => Grow(ref _a, ref _aCap, floats);
+        public float* B(long floats) => Grow(ref _b, ref _bCap, floats);
+
+        private static float* Grow(ref float* p, ref long cap, long floats)
+        {
+            if (floats <= cap) return p;
+            if (p != null) NativeMemory.AlignedFree(p);
+            cap = Math.Max(floats, 4096);
+            p = (float*)NativeMemory.AlignedAlloc((nuint)(cap * sizeof(float)), 64);
+            return p;
+        }
+
+        ~PackBuffers()
+        {
+            if (_a != null) NativeMemory.AlignedFree(_a);
+            if (_b != null) NativeMemory.AlignedFree(_b);
+            NativeMemory.AlignedFree(Tile);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ScriptableNN.Kernels;
+
+/// <summary>
+/// Register-blocked inner kernels of the GEMM. Each computes a tile of MR = 12 rows of C
+/// from a strip of A, element (r, p) at byte offset r*rs + p*ks (so one kernel reads a packed
+/// strip, a row-major A in place, or a transposed A in place), and a packed panel of B
+/// (NR values per k, contiguous), and adds alpha times the result into C. Row addresses come
+/// from four bases plus 0, rs or 2*rs, which x64 addressing folds into each broadcast.
+/// Every C element is a sum over k in the same order whatever the partition, which is what
+/// makes the GEMM bit-identical across thread counts.
+/// </summary>
+internal static unsafe class MicroKernels
+{
+    public const int MR = 12;
+
+    // 12 x 32: 24 zmm accumulators + 2 for B + 1 broadcast fit the 32 AVX-512 registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512_12x32(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        Vector512<float> c90 = default, c91 = default, cA0 = default, cA1 = default, cB0 = default, cB1 = default;
+        byte* a0 = (byte*)a, a3 = a0 + 3 * rs, a6 = a0 + 6 * rs, a9 = a0 + 9 * rs;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            Vector512<float> x;
+            x = Vector512.Create(*(float*)a0); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(*(float*)(a0 + rs)); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(*(float*)(a0 + 2 * rs)); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(*(float*)a3); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(*(float*)(a3 + rs)); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(*(float*)(a3 + 2 * rs)); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(*(float*)a6); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(*(float*)(a6 + rs)); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            x = Vector512.Create(*(float*)(a6 + 2 * rs)); c80 = Avx512F.FusedMultiplyAdd(x, b0, c80); c81 = Avx512F.FusedMultiplyAdd(x, b1, c81);
+            x = Vector512.Create(*(float*)a9); c90 = Avx512F.FusedMultiplyAdd(x, b0, c90); c91 = Avx512F.FusedMultiplyAdd(x, b1, c91);
+            x = Vector512.Create(*(float*)(a9 + rs)); cA0 = Avx512F.FusedMultiplyAdd(x, b0, cA0); cA1 = Avx512F.FusedMultiplyAdd(x, b1, cA1);
+            x = Vector512.Create(*(float*)(a9 + 2 * rs)); cB0 = Avx512F.FusedMultiplyAdd(x, b0, cB0); cB1 = Avx512F.FusedMultiplyAdd(x, b1, cB1);
+            a0 += ks; a3 += ks; a6 += ks; a9 += ks;
+            b += 32;
+        }
+        var al = Vector512.Create(alpha);
+        Store2(c, al, c00, c01); c += ldc; Store2(c, al, c10, c11); c += ldc;
+        Store2(c, al, c20, c21); c += ldc; Store2(c, al, c30, c31); c += ldc;
+        Store2(c, al, c40, c41); c += ldc; Store2(c, al, c50, c51); c += ldc;
+        Store2(c, al, c60, c61); c += ldc; Store2(c, al, c70, c71); c += ldc;
+        Store2(c, al, c80, c81); c += ldc; Store2(c, al, c90, c91); c += ldc;
+        Store2(c, al, cA0, cA1); c += ldc; Store2(c, al, cB0, cB1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store2(float* c, Vector512<float> alpha, Vector512<float> v0, Vector512<float> v1)
+    {
+        Avx512F.FusedMultiplyAdd(alpha, v0, Vector512.Load(c)).Store(c);
+        Avx512F.FusedMultiplyAdd(alpha, v1, Vector512.Load(c + 16)).Store(c + 16);
+    }
+
+    // 12 x 16: the narrow path for outputs of 16 columns or fewer (a 10-class layer), so a
+    // 32-wide panel does not waste two thirds of its work on padding.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx512_12x16(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, cA = default, cB = default;
+        byte* a0 = (byte*)a, a3 = a0 + 3 * rs, a6 = a0 + 6 * rs, a9 = a0 + 9 * rs;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)a0), b0, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)(a0 + rs)), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)(a0 + 2 * rs)), b0, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)a3), b0, c3);
+            c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)(a3 + rs)), b0, c4);
+            c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)(a3 + 2 * rs)), b0, c5);
+            c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)a6), b0, c6);
+            c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)(a6 + rs)), b0, c7);
+            c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)(a6 + 2 * rs)), b0, c8);
+            c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)a9), b0, c9);
+            cA = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)(a9 + rs)), b0, cA);
+            cB = Avx512F.FusedMultiplyAdd(Vector512.Create(*(float*)(a9 + 2 * rs)), b0, cB);
+            a0 += ks; a3 += ks; a6 += ks; a9 += ks;
+            b += 16;
+        }
+        var al = Vector512.Create(alpha);
+        Store1(c, al, c0); c += ldc; Store1(c, al, c1); c += ldc; Store1(c, al, c2); c += ldc;
+        Store1(c, al, c3); c += ldc; Store1(c, al, c4); c += ldc; Store1(c, al, c5); c += ldc;
+        Store1(c, al, c6); c += ldc; Store1(c, al, c7); c += ldc; Store1(c, al, c8); c += ldc;
+        Store1(c, al, c9); c += ldc; Store1(c, al, cA); c += ldc; Store1(c, al, cB);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store1(float* c, Vector512<float> alpha, Vector512<float> v)
+        => Avx512F.FusedMultiplyAdd(alpha, v, Vector512.Load(c)).Store(c);
+
+    // 12 x 8 with AVX2+FMA: 12 ymm accumulators, inside the 16 registers AVX2 has.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Avx2_12x8(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha)
+    {
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+        Vector256<float> c6 = default, c7 = default, c8 = default, c9 = default, cA = default, cB = default;
+        byte* a0 = (byte*)a, a3 = a0 + 3 * rs, a6 = a0 + 6 * rs, a9 = a0 + 9 * rs;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b);
+            c0 = Fma.MultiplyAdd(Vector256.Create(*(float*)a0), b0, c0);
+            c1 = Fma.MultiplyAdd(Vector256.Create(*(float*)(a0 + rs)), b0, c1);
+            c2 = Fma.MultiplyAdd(Vector256.Create(*(float*)(a0 + 2 * rs)), b0, c2);
+            c3 = Fma.MultiplyAdd(Vector256.Create(*(float*)a3), b0, c3);
+            c4 = Fma.MultiplyAdd(Vector256.Create(*(float*)(a3 + rs)), b0, c4);
+            c5 = Fma.MultiplyAdd(Vector256.Create(*(float*)(a3 + 2 * rs)), b0, c5);
+            c6 = Fma.MultiplyAdd(Vector256.Create(*(float*)a6), b0, c6);
+            c7 = Fma.MultiplyAdd(Vector256.Create(*(float*)(a6 + rs)), b0, c7);
+            c8 = Fma.MultiplyAdd(Vector256.Create(*(float*)(a6 + 2 * rs)), b0, c8);
+            c9 = Fma.MultiplyAdd(Vector256.Create(*(float*)a9), b0, c9);
+            cA = Fma.MultiplyAdd(Vector256.Create(*(float*)(a9 + rs)), b0, cA);
+            cB = Fma.MultiplyAdd(Vector256.Create(*(float*)(a9 + 2 * rs)), b0, cB);
+            a0 += ks; a3 += ks; a6 += ks; a9 += ks;
+            b += 8;
+        }
+        var al = Vector256.Create(alpha);
+        Fma.MultiplyAdd(al, c0, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, c1, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, c2, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, c3, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, c4, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, c5, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, c6, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, c7, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, c8, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, c9, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, cA, Vector256.Load(c)).Store(c); c += ldc;
+        Fma.MultiplyAdd(al, cB, Vector256.Load(c)).Store(c);
+    }
+
+    // Portable fallback: same tile contract, any NR, plain multiply-add in k order.
+    public static void Scalar(int kc, float* a, nint rs, nint ks, float* b, int nr, float* c, nint ldc, float alpha)
+    {
+        float* acc = stackalloc float[MR * 32];
+        new Span<float>(acc, MR * nr).Clear();
+        for (int p = 0; p < kc; p++)
+        {
+            for (int r = 0; r < MR; r++)
+            {
+                float x = *(float*)((byte*)a + r * rs + p * ks);
+                float* row = acc + r * nr;
+                for (int j = 0; j < nr; j++) row[j] += x * b[j];
+            }
+            b += nr;
+        }
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < nr; j++) c[r * ldc + j] += alpha * acc[r * nr + j];
+    }
+}

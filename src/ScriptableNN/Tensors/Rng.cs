@@ -1,0 +1,83 @@
+namespace ScriptableNN.Tensors;
+
+/// <summary>
+/// A seeded pseudo-random generator (xoshiro256**, seeded through SplitMix64). Its own code,
+/// not System.Random, so a seed gives the same stream on every runtime and version.
+/// </summary>
+public sealed class Rng
+{
+    private ulong _s0, _s1, _s2, _s3;
+    private float _spare;
+    private bool _hasSpare;
+
+    /// <summary>Creates a generator whose whole stream is fixed by <paramref name="seed"/>.</summary>
+    public Rng(ulong seed) => Reseed(seed);
+
+    /// <summary>Restarts the stream as if newly created with <paramref name="seed"/>.</summary>
+    public void Reseed(ulong seed)
+    {
+        ulong x = seed;
+        _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
+        _hasSpare = false;
+    }
+
+    private static ulong SplitMix(ref ulong x)
+    {
+        ulong z = x += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>The next 64 random bits.</summary>
+    public ulong NextUInt64()
+    {
+        ulong result = RotL(_s1 * 5, 7) * 9;
+        ulong t = _s1 << 17;
+        _s2 ^= _s0; _s3 ^= _s1; _s1 ^= _s2; _s0 ^= _s3;
+        _s2 ^= t;
+        _s3 = RotL(_s3, 45);
+        return result;
+    }
+
+    private static ulong RotL(ulong x, int k) => (x << k) | (x >> (64 - k));
+
+    /// <summary>Uniform in [0, 1) with 24 random bits, the precision of a float.</summary>
+    public float NextFloat() => (NextUInt64() >> 40) * (1f / (1 << 24));
+
+    /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
+    /// <summary>Uniform integer in [0, n), without modulo bias.</summary>
+    public int NextInt(int n)
+    {
+        if (n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "Rng.NextInt: the bound must be positive.");
+        ulong bound = (ulong)n, threshold = (0UL - bound) % bound;
+        while (true)
+        {
+            ulong r = NextUInt64();
+            if (r >= threshold) return (int)(r % bound);
+        }
+    }
+
+    /// <summary>Standard normal (Box-Muller, the second value kept for the next call).</summary>
+    public float NextNormal()
+    {
+        if (_hasSpare) { _hasSpare = false; return _spare; }
+        double u1 = 1.0 - NextDouble(), u2 = NextDouble();
+        double r = Math.Sqrt(-2.0 * Math.Log(u1)), th = 2.0 * Math.PI * u2;
+        _spare = (float)(r * Math.Sin(th));
+        _hasSpare = true;
+        return (float)(r * Math.Cos(th));
+    }
+
+    /// <summary>Shuffles <paramref name="items"/> in place (Fisher-Yates).</summary>
+    public void Shuffle<T>(Span<T> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+}
