@@ -10,6 +10,17 @@ public sealed class Rng
     private float _spare;
     private bool _hasSpare;
 
+    [ThreadStatic] private static Rng? _global;
+
+    /// <summary>
+    /// This thread's default generator (seed 0 until <see cref="ManualSeed"/>), used where no
+    /// generator is passed, as Torch7's global generator is.
+    /// </summary>
+    public static Rng Global => _global ??= new Rng(0);
+
+    /// <summary>Reseeds this thread's default generator (torch.manualSeed).</summary>
+    public static void ManualSeed(ulong seed) => Global.Reseed(seed);
+
     /// <summary>Creates a generator whose whole stream is fixed by <paramref name="seed"/>.</summary>
     public Rng(ulong seed) => Reseed(seed);
 

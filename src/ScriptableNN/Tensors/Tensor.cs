@@ -264,3 +264,29 @@ public sealed partial class Tensor
         return into;
     }
 }
+
+public sealed partial class Tensor
+{
+    /// <summary>The gradient buffer, created (zeroed) on first use and reused afterwards.</summary>
+    public Tensor EnsureGrad()
+    {
+        if (Grad == null || !Grad.SameShape(this)) Grad = Zeros(_shape);
+        return Grad;
+    }
+
+    /// <summary>Returns <paramref name="buffer"/> if it already has the shape [rows, cols], else a new one.
+    /// How modules keep one output buffer per batch size without allocating per step.</summary>
+    public static Tensor Reuse(ref Tensor? buffer, int rows, int cols)
+    {
+        if (buffer == null || buffer.Rank != 2 || buffer._shape[0] != rows || buffer._shape[1] != cols)
+            buffer = Zeros(rows, cols);
+        return buffer;
+    }
+
+    /// <summary>Returns <paramref name="buffer"/> if it already has the shape of <paramref name="like"/>, else a new one.</summary>
+    public static Tensor Reuse(ref Tensor? buffer, Tensor like)
+    {
+        if (buffer == null || !buffer.SameShape(like)) buffer = Zeros(like._shape);
+        return buffer;
+    }
+}

@@ -1,0 +1,126 @@
+using ScriptableNN.Tensors;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace ScriptableNN.Autograd;
+
+/// <summary>
+/// Differentiable tensor functions for custom losses: each computes its result and, while a
+/// tape records and an input requires grad, appends one node holding its parents. The whole
+/// backward rule of every function is in <see cref="Node.Backward"/>, one case each.
+/// </summary>
+public static class Ops
+{
+    private enum Kind { Add, Sub, Mul, Div, MatMul, Sum, Mean, Exp, Log, Pow, Abs, Neg, Tanh, Sigmoid, Relu, Scale }
+
+    private sealed class Node : INode
+    {
+        public Kind Kind;
+        public Tensor A = null!;
+        public Tensor? B;
+        public float S;
+        public Tensor Out = null!;
+        public Tensor Output => Out;
+
+        public void Backward()
+        {
+            var g = Out.Grad;
+            if (g == null) return;
+            switch (Kind)
+            {
+                case Kind.Add: Into(A, g, 1f); IntoB(g, 1f); break;
+                case Kind.Sub: Into(A, g, 1f); IntoB(g, -1f); break;
+                case Kind.Mul: Into(A, g * B!, 1f); IntoB(g * A, 1f); break;
+                case Kind.Div: Into(A, g / B!, 1f); IntoB(g * A / (B! * B!), -1f); break;
+                case Kind.MatMul:
+                    if (A.RequiresGrad) Tensor.MatMul(g, B!, A.EnsureGrad(), transposeB: true, beta: 1f);
+                    if (B!.RequiresGrad) Tensor.MatMul(A, g, B.EnsureGrad(), transposeA: true, beta: 1f);
+                    break;
+                case Kind.Sum: Into(A, Tensor.Full(g[0], A.Shape.ToArray()), 1f); break;
+                case Kind.Mean: Into(A, Tensor.Full(g[0] / A.Length, A.Shape.ToArray()), 1f); break;
+                case Kind.Exp: Into(A, g * Out, 1f); break;
+                case Kind.Log: Into(A, g / A, 1f); break;
+                case Kind.Pow: Into(A, g * A.Pow(S - 1f) * S, 1f); break;
+                case Kind.Abs: Into(A, g * Sign(A), 1f); break;
+                case Kind.Neg: Into(A, g, -1f); break;
+                case Kind.Scale: Into(A, g, S); break;
+                case Kind.Tanh: Into(A, g * (1f - Out * Out), 1f); break;
+                case Kind.Sigmoid: Into(A, g * Out * (1f - Out), 1f); break;
+                case Kind.Relu: Into(A, g * Sign(Out), 1f); break;
+            }
+        }
+
+        // B may be a single element broadcast over A: its gradient is then the sum.
+        private void IntoB(Tensor contribution, float sign)
+        {
+            if (B == null || !B.RequiresGrad) return;
+            if (B.Length == 1 && contribution.Length != 1) B.EnsureGrad()[0] += sign * contribution.Sum();
+            else Into(B, contribution, sign);
+        }
+
+        private static void Into(Tensor x, Tensor contribution, float sign)
+        {
+            if (!x.RequiresGrad) return;
+            var g = x.EnsureGrad();
+            TP.MultiplyAdd(contribution.Span, sign, g.Span, g.Span);
+        }
+
+        private static Tensor Sign(Tensor x)
+        {
+            var s = Tensor.Zeros(x.Shape.ToArray());
+            var xs = x.Span; var ss = s.Span;
+            for (int i = 0; i < xs.Length; i++) ss[i] = xs[i] > 0 ? 1 : xs[i] < 0 ? -1 : 0;
+            return s;
+        }
+    }
+
+    private static Tensor Record(Kind kind, Tensor result, Tensor a, Tensor? b = null, float s = 0f)
+    {
+        if (Tape.Current != null && (a.RequiresGrad || (b?.RequiresGrad ?? false)))
+        {
+            result.RequiresGrad = true;
+            Tape.Record(new Node { Kind = kind, A = a, B = b, S = s, Out = result });
+        }
+        return result;
+    }
+
+    private static void SameOrScalar(string op, Tensor a, Tensor b)
+    {
+        if (!a.SameShape(b) && b.Length != 1)
+            throw new ArgumentException($"{op}: shapes {a.ShapeText} and {b.ShapeText} differ (autograd broadcasts only a single element).");
+    }
+
+    public static Tensor Add(Tensor a, Tensor b) { SameOrScalar("add", a, b); return Record(Kind.Add, a + b, a, b); }
+    public static Tensor Sub(Tensor a, Tensor b) { SameOrScalar("sub", a, b); return Record(Kind.Sub, a - b, a, b); }
+    public static Tensor Mul(Tensor a, Tensor b) { SameOrScalar("mul", a, b); return Record(Kind.Mul, a * b, a, b); }
+    public static Tensor Div(Tensor a, Tensor b) { SameOrScalar("div", a, b); return Record(Kind.Div, a / b, a, b); }
+    public static Tensor Scale(Tensor a, float s) => Record(Kind.Scale, a * s, a, null, s);
+    public static Tensor MatMul(Tensor a, Tensor b) => Record(Kind.MatMul, Tensor.MatMul(a, b), a, b);
+    public static Tensor Sum(Tensor a) => Record(Kind.Sum, Tensor.Full(a.Sum(), 1), a);
+    public static Tensor Mean(Tensor a) => Record(Kind.Mean, Tensor.Full(a.Mean(), 1), a);
+    public static Tensor Exp(Tensor a) => Record(Kind.Exp, a.Exp(), a);
+    public static Tensor Log(Tensor a) => Record(Kind.Log, a.Log(), a);
+    public static Tensor Pow(Tensor a, float p) => Record(Kind.Pow, a.Pow(p), a, null, p);
+    public static Tensor Abs(Tensor a) => Record(Kind.Abs, a.Abs(), a);
+    public static Tensor Neg(Tensor a) => Record(Kind.Neg, -a, a);
+
+    public static Tensor Tanh(Tensor a)
+    {
+        var y = Tensor.Zeros(a.Shape.ToArray());
+        TP.Tanh(a.Span, y.Span);
+        return Record(Kind.Tanh, y, a);
+    }
+
+    public static Tensor Sigmoid(Tensor a)
+    {
+        var y = Tensor.Zeros(a.Shape.ToArray());
+        TP.Sigmoid(a.Span, y.Span);
+        return Record(Kind.Sigmoid, y, a);
+    }
+
+    public static Tensor Relu(Tensor a)
+    {
+        var y = Tensor.Zeros(a.Shape.ToArray());
+        TP.Max(a.Span, 0f, y.Span);
+        return Record(Kind.Relu, y, a);
+    }
+}

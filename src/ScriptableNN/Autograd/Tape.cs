@@ -1,0 +1,80 @@
+using ScriptableNN.Tensors;
+
+namespace ScriptableNN.Autograd;
+
+/// <summary>One recorded operation: it knows its output and its parents.</summary>
+public interface INode
+{
+    /// <summary>The tensor this operation produced; its <see cref="Tensor.Grad"/> is dJ/doutput.</summary>
+    Tensor Output { get; }
+
+    /// <summary>
+    /// Adds (output gradient) x (local derivative) into the gradient of every parent that
+    /// requires one. Adding, never overwriting, is what sums the contributions of all children.
+    /// </summary>
+    void Backward();
+}
+
+/// <summary>
+/// Reverse-mode automatic differentiation over a tape (the lecture's grad_table algorithm).
+/// While a tape is recording on this thread, every operation appends itself with its parents;
+/// <see cref="Backward"/> seeds dJ/dJ = 1 and walks the records in reverse, each node adding
+/// its contribution into its parents' gradients. With no tape recording (inference), nothing is
+/// recorded and the only cost is one null check per operation.
+/// </summary>
+public sealed class Tape : IDisposable
+{
+    [ThreadStatic] private static Tape? _current;
+    private readonly List<INode> _nodes = new();
+    private Tape? _previous;
+    private bool _recording;
+
+    /// <summary>The tape recording on this thread, or null (inference mode).</summary>
+    public static Tape? Current => _current;
+
+    /// <summary>Number of records.</summary>
+    public int Count => _nodes.Count;
+
+    /// <summary>Starts a new tape recording on this thread; dispose it to stop.</summary>
+    public static Tape Start() => new Tape().Resume();
+
+    /// <summary>Clears the records and records again (reuses the list: no allocation per step).</summary>
+    public Tape Resume()
+    {
+        _nodes.Clear();
+        if (!_recording)
+        {
+            _previous = _current;
+            _current = this;
+            _recording = true;
+        }
+        return this;
+    }
+
+    /// <summary>Appends an operation if a tape is recording on this thread.</summary>
+    public static void Record(INode node) => _current?._nodes.Add(node);
+
+    /// <summary>
+    /// Back-propagates from <paramref name="root"/> (a scalar, or any tensor with the seed
+    /// broadcast to every element). Gradients of intermediate results are reset first; leaf
+    /// gradients (parameters, inputs that require grad) accumulate.
+    /// </summary>
+    public void Backward(Tensor root, float seed = 1f)
+    {
+        Stop();
+        foreach (var node in _nodes) node.Output.Grad?.Zero();
+        root.EnsureGrad().Fill(seed);
+        for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
+    }
+
+    /// <summary>Stops recording (the records stay for <see cref="Backward"/>).</summary>
+    public void Stop()
+    {
+        if (!_recording) return;
+        _recording = false;
+        if (_current == this) _current = _previous;
+        _previous = null;
+    }
+
+    public void Dispose() => Stop();
+}

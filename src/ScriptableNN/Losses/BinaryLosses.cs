@@ -1,0 +1,59 @@
+using ScriptableNN.Tensors;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace ScriptableNN.Losses;
+
+/// <summary>
+/// Binary cross-entropy on probabilities p (after a sigmoid): -(y log p + (1 - y) log(1 - p)).
+/// Logs are floored at -100, as PyTorch does, so p = 0 or 1 gives a large finite loss. Prefer
+/// <see cref="BCEWithLogitsCriterion"/>: a saturated sigmoid here has a vanishing gradient.
+/// </summary>
+public sealed class BCECriterion : Criterion
+{
+    public BCECriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
+    protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
+
+    protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
+    {
+        var p = input.Span; var y = target.Span;
+        for (int i = 0; i < items.Length; i++)
+            items[i] = -(y[i] * MathF.Max(MathF.Log(p[i]), -100f) + (1f - y[i]) * MathF.Max(MathF.Log(1f - p[i]), -100f));
+    }
+
+    protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
+    {
+        var p = input.Span; var y = target.Span;
+        for (int i = 0; i < grad.Length; i++)
+        {
+            float d = MathF.Max(p[i] * (1f - p[i]), 1e-12f);
+            float w = weights.IsEmpty ? scale : scale * weights[i];
+            grad[i] = w * (p[i] - y[i]) / d;
+        }
+    }
+}
+
+/// <summary>
+/// Binary cross-entropy on logits z: softplus((1 - 2y) z) for y in {0, 1}, in general
+/// softplus(z) - y z, computed as max(z, 0) - y z + log(1 + e^-|z|). It never saturates: the
+/// gradient sigmoid(z) - y stays near 1 in size when the answer is confidently wrong.
+/// </summary>
+public sealed class BCEWithLogitsCriterion : Criterion
+{
+    public BCEWithLogitsCriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
+    protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
+
+    protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
+    {
+        var z = input.Span; var y = target.Span;
+        for (int i = 0; i < items.Length; i++)
+            items[i] = MathF.Max(z[i], 0f) - y[i] * z[i] + MathF.Log(1f + MathF.Exp(-MathF.Abs(z[i])));
+    }
+
+    protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
+    {
+        TP.Sigmoid(input.Span, grad);
+        TP.Subtract(grad, target.Span, grad);
+        TP.Multiply(grad, scale, grad);
+        if (!weights.IsEmpty) TP.Multiply(grad, weights, grad);
+    }
+}

@@ -1,0 +1,112 @@
+using ScriptableNN.NN;
+using ScriptableNN.Tensors;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace ScriptableNN.Losses;
+
+/// <summary>Squared error (x - y)^2: maximum likelihood under Gaussian noise; its minimiser is the conditional mean.</summary>
+public sealed class MSECriterion : Criterion
+{
+    public MSECriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
+    protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
+
+    protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
+    {
+        TP.Subtract(input.Span, target.Span, items);
+        TP.Multiply(items, items, items);
+    }
+
+    protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
+    {
+        TP.Subtract(input.Span, target.Span, grad);
+        TP.Multiply(grad, 2f * scale, grad);
+        if (!weights.IsEmpty) TP.Multiply(grad, weights, grad);
+    }
+}
+
+/// <summary>Absolute error |x - y| (Torch7's AbsCriterion): Laplace likelihood; its minimiser is the conditional median.</summary>
+public sealed class AbsCriterion : Criterion
+{
+    public AbsCriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
+    protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
+
+    protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
+    {
+        TP.Subtract(input.Span, target.Span, items);
+        TP.Abs(items, items);
+    }
+
+    protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
+    {
+        var x = input.Span; var y = target.Span;
+        for (int i = 0; i < grad.Length; i++)
+        {
+            float d = x[i] - y[i];
+            float s = d > 0f ? scale : d < 0f ? -scale : 0f;
+            grad[i] = weights.IsEmpty ? s : s * weights[i];
+        }
+    }
+}
+
+/// <summary>
+/// Gaussian negative log-likelihood of the target under N(input, sigma^2):
+/// log sigma + (y - x)^2 / (2 sigma^2) (+ log(2 pi)/2 when <c>full</c>). Sigma is either given,
+/// or learned (per output column) as log sigma, a parameter of the loss itself.
+/// </summary>
+public sealed class GaussianNLLCriterion : Criterion
+{
+    private readonly float _fixedSigma;
+    private readonly bool _full;
+
+    /// <summary>The learned log sigma, one per output column; null when sigma is given.</summary>
+    public Parameter? LogSigma { get; }
+
+    /// <summary>Fixed sigma.</summary>
+    public GaussianNLLCriterion(float sigma, Reduction reduction = Reduction.Mean, bool full = false) : base(reduction)
+    {
+        if (!(sigma > 0f)) throw new ArgumentException($"nn.GaussianNLLCriterion: sigma must be positive, got {sigma}.");
+        _fixedSigma = sigma; _full = full;
+    }
+
+    /// <summary>Learned sigma for <paramref name="outputs"/> columns, starting at <paramref name="initialSigma"/>.</summary>
+    public GaussianNLLCriterion(int outputs, float initialSigma = 1f, Reduction reduction = Reduction.Mean, bool full = false) : base(reduction)
+    {
+        LogSigma = new Parameter("logSigma", Tensor.Full(MathF.Log(initialSigma), outputs), decay: false);
+        _full = full;
+    }
+
+    protected override void CheckTarget(Tensor input, Tensor target)
+    {
+        CheckSameShape(input, target);
+        if (LogSigma != null && input.Cols != LogSigma.Length)
+            throw new ArgumentException($"{this}: input {input.ShapeText} has {input.Cols} columns, the learned sigma has {LogSigma.Length}.");
+    }
+
+    private float LogSigmaAt(int i, int cols) => LogSigma != null ? LogSigma.Value.Span[i % cols] : MathF.Log(_fixedSigma);
+
+    protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
+    {
+        var x = input.Span; var y = target.Span; int cols = input.Cols;
+        float c = _full ? 0.5f * MathF.Log(2f * MathF.PI) : 0f;
+        for (int i = 0; i < items.Length; i++)
+        {
+            float s = LogSigmaAt(i, cols), d = y[i] - x[i];
+            items[i] = s + 0.5f * d * d * MathF.Exp(-2f * s) + c;
+        }
+    }
+
+    protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
+    {
+        var x = input.Span; var y = target.Span; int cols = input.Cols;
+        var ds = LogSigma != null ? LogSigma.Grad.Span : default;
+        for (int i = 0; i < grad.Length; i++)
+        {
+            float w = weights.IsEmpty ? scale : scale * weights[i];
+            float s = LogSigmaAt(i, cols), d = x[i] - y[i], invVar = MathF.Exp(-2f * s);
+            grad[i] = w * d * invVar;
+            if (LogSigma != null) ds[i % cols] += w * (1f - d * d * invVar);
+        }
+    }
+
+    public override IEnumerable<Parameter> Parameters() => LogSigma == null ? Array.Empty<Parameter>() : new[] { LogSigma };
+}

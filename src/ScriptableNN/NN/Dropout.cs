@@ -1,0 +1,46 @@
+using ScriptableNN.Tensors;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace ScriptableNN.NN;
+
+/// <summary>
+/// Dropout: in training mode each unit is zeroed with probability p and the survivors scaled by
+/// 1/(1-p) (inverted dropout, so evaluation is the identity). The mask comes from the module's
+/// own seeded generator, so runs repeat.
+/// </summary>
+public sealed class Dropout : Module
+{
+    public float P { get; }
+    private readonly Rng _rng;
+    private Tensor? _out, _mask, _gradIn;
+
+    public Dropout(float p = 0.5f, Rng? rng = null)
+    {
+        if (!(p >= 0f && p < 1f)) throw new ArgumentException($"nn.Dropout: p must be in [0, 1), got {p}.");
+        P = p;
+        _rng = new Rng((rng ?? Rng.Global).NextUInt64());
+    }
+
+    protected override Tensor UpdateOutput(Tensor input)
+    {
+        var y = Tensor.Reuse(ref _out, input);
+        if (!IsTraining || P == 0f) { y.CopyFrom(input); Output = y; return y; }
+        var m = Tensor.Reuse(ref _mask, input).Span;
+        float keep = 1f / (1f - P);
+        for (int i = 0; i < m.Length; i++) m[i] = _rng.NextFloat() < P ? 0f : keep;
+        TP.Multiply(input.Span, m, y.Span);
+        Output = y;
+        return y;
+    }
+
+    public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
+    {
+        var gi = Tensor.Reuse(ref _gradIn, input);
+        if (!IsTraining || P == 0f) gi.CopyFrom(gradOutput);
+        else TP.Multiply(gradOutput.Span, _mask!.Span, gi.Span);
+        GradInput = gi;
+        return gi;
+    }
+
+    public override string ToString() => $"nn.Dropout({P})";
+}

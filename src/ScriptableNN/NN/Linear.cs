@@ -1,0 +1,95 @@
+using ScriptableNN.Tensors;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace ScriptableNN.NN;
+
+/// <summary>
+/// y = x W^T + b, W of shape [out, in] (Torch7's and PyTorch's layout). The affine map every
+/// hidden and output layer of the lecture starts with; with no activation after it, the
+/// linear output unit.
+/// </summary>
+public sealed class Linear : Module
+{
+    public int In { get; }
+    public int Out { get; }
+    public Parameter Weight { get; }
+    public Parameter? Bias { get; }
+
+    /// <summary>A layer from <paramref name="inFeatures"/> to <paramref name="outFeatures"/>, initialised from <paramref name="rng"/> (default: the thread's global generator).</summary>
+    public Linear(int inFeatures, int outFeatures, bool bias = true, Init init = Init.Default, Rng? rng = null)
+    {
+        if (inFeatures <= 0 || outFeatures <= 0) throw new ArgumentException($"nn.Linear: sizes must be positive, got {inFeatures} -> {outFeatures}.");
+        In = inFeatures;
+        Out = outFeatures;
+        rng ??= Rng.Global;
+        var w = Tensor.Zeros(outFeatures, inFeatures);
+        Initializer.Fill(w, init, inFeatures, outFeatures, rng);
+        Weight = new Parameter("weight", w, decay: true);
+        if (bias)
+        {
+            var b = Tensor.Zeros(outFeatures);
+            // Torch7 draws the bias from the same range as the weights for the default init.
+            if (init == Init.Default) Initializer.Fill(b, init, inFeatures, outFeatures, rng);
+            Bias = new Parameter("bias", b, decay: false);
+        }
+    }
+
+    private Tensor? _out, _gradIn, _out1, _gradIn1;
+
+    protected override Tensor UpdateOutput(Tensor input)
+    {
+        CheckWidth(input, In);
+        var x2 = input.Rank == 1 ? input.Reshape(1, In) : input;
+        var y = input.Rank == 1 ? Tensor.Reuse(ref _out1, Out, 1).Reshape(Out) : Tensor.Reuse(ref _out, input.Rows, Out);
+        var y2 = y.Rank == 1 ? y.Reshape(1, Out) : y;
+        Tensor.MatMul(x2, Weight.Value, y2, transposeB: true);
+        if (Bias != null)
+        {
+            var b = Bias.Value.Span;
+            var ys = y2.Span;
+            for (int i = 0; i < y2.Rows; i++) TP.Add(ys.Slice(i * Out, Out), b, ys.Slice(i * Out, Out));
+        }
+        Output = y;
+        return y;
+    }
+
+    public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
+    {
+        CheckGrad(input, gradOutput);
+        var gi = input.Rank == 1 ? Tensor.Reuse(ref _gradIn1, In, 1).Reshape(In) : Tensor.Reuse(ref _gradIn, input.Rows, In);
+        var gi2 = gi.Rank == 1 ? gi.Reshape(1, In) : gi;
+        var g2 = gradOutput.Rank == 1 ? gradOutput.Reshape(1, Out) : gradOutput;
+        Tensor.MatMul(g2, Weight.Value, gi2); // dX = dY W
+        GradInput = gi;
+        return gi;
+    }
+
+    public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f)
+    {
+        CheckGrad(input, gradOutput);
+        var x2 = input.Rank == 1 ? input.Reshape(1, In) : input;
+        var g2 = gradOutput.Rank == 1 ? gradOutput.Reshape(1, Out) : gradOutput;
+        Tensor.MatMul(g2, x2, Weight.Grad, transposeA: true, alpha: scale, beta: 1f); // dW += dY^T X
+        if (Bias != null)
+        {
+            var db = Bias.Grad.Span;
+            var gs = g2.Span;
+            for (int i = 0; i < g2.Rows; i++) TP.MultiplyAdd(gs.Slice(i * Out, Out), scale, db, db);
+        }
+    }
+
+    private void CheckGrad(Tensor input, Tensor gradOutput)
+    {
+        CheckWidth(input, In);
+        if (gradOutput.Cols != Out || gradOutput.Rows != input.Rows)
+            throw new ArgumentException($"{this}: gradOutput {gradOutput.ShapeText} does not match output [{input.Rows}, {Out}].");
+    }
+
+    public override IEnumerable<Parameter> Parameters()
+    {
+        yield return Weight;
+        if (Bias != null) yield return Bias;
+    }
+
+    public override string ToString() => $"nn.Linear({In} -> {Out}{(Bias == null ? ", without bias" : "")})";
+}

@@ -1,0 +1,78 @@
+using ScriptableNN.Tensors;
+
+namespace ScriptableNN.NN;
+
+/// <summary>
+/// Parametric ReLU: max(0, z) + a * min(0, z) with the slope a learned, one shared by all
+/// units or one per unit. Slopes are left out of weight decay, which would pull them to 0.
+/// </summary>
+public sealed class PReLU : Module
+{
+    public Parameter Slope { get; }
+    private Tensor? _out, _gradIn;
+
+    /// <summary><paramref name="units"/> = 0 shares one slope; otherwise one per unit (the input width).</summary>
+    public PReLU(int units = 0, float init = 0.25f)
+    {
+        if (units < 0) throw new ArgumentException($"nn.PReLU: units must be 0 (shared) or positive, got {units}.");
+        Slope = new Parameter("weight", Tensor.Full(init, Math.Max(1, units)), decay: false);
+    }
+
+    private bool Shared => Slope.Length == 1;
+
+    private void Check(Tensor input)
+    {
+        if (!Shared) CheckWidth(input, Slope.Length);
+    }
+
+    protected override Tensor UpdateOutput(Tensor input)
+    {
+        Check(input);
+        var y = Tensor.Reuse(ref _out, input);
+        if (Shared) new ReluOp(Slope.Value[0]).Forward(input.Span, y.Span);
+        else
+        {
+            int cols = input.Cols;
+            var a = Slope.Value.Span; var x = input.Span; var ys = y.Span;
+            for (int i = 0; i < x.Length; i++) { float v = x[i]; ys[i] = v > 0f ? v : a[i % cols] * v; }
+        }
+        Output = y;
+        return y;
+    }
+
+    public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
+    {
+        Check(input);
+        var gi = Tensor.Reuse(ref _gradIn, input);
+        if (Shared) new ReluOp(Slope.Value[0]).Backward(input.Span, default, gradOutput.Span, gi.Span);
+        else
+        {
+            int cols = input.Cols;
+            var a = Slope.Value.Span; var x = input.Span; var dy = gradOutput.Span; var dx = gi.Span;
+            for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : a[i % cols] * dy[i];
+        }
+        GradInput = gi;
+        return gi;
+    }
+
+    public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f)
+    {
+        Check(input);
+        var x = input.Span; var dy = gradOutput.Span; var da = Slope.Grad.Span;
+        int cols = input.Cols;
+        if (Shared)
+        {
+            double s = 0;
+            for (int i = 0; i < x.Length; i++) if (x[i] <= 0f) s += x[i] * dy[i];
+            da[0] += scale * (float)s;
+        }
+        else
+        {
+            for (int i = 0; i < x.Length; i++) if (x[i] <= 0f) da[i % cols] += scale * x[i] * dy[i];
+        }
+    }
+
+    public override IEnumerable<Parameter> Parameters() { yield return Slope; }
+
+    public override string ToString() => Shared ? "nn.PReLU" : $"nn.PReLU({Slope.Length})";
+}

@@ -1,0 +1,37 @@
+using ScriptableNN.Tensors;
+
+namespace ScriptableNN.NN;
+
+/// <summary>
+/// A learned tensor theta and its gradient dJ/dtheta. <see cref="Value"/> and <see cref="Grad"/>
+/// may be re-pointed at views of one flat buffer (<see cref="Module.GetParameters"/>), so modules
+/// always reach them through the parameter, never through a cached tensor.
+/// </summary>
+public sealed class Parameter
+{
+    /// <summary>Creates a parameter over <paramref name="value"/> with a zero gradient.</summary>
+    public Parameter(string name, Tensor value, bool decay)
+    {
+        Name = name;
+        Value = value;
+        Grad = Tensor.Zeros(value.Shape.ToArray());
+        Decay = decay;
+    }
+
+    /// <summary>Name within its module ("weight", "bias", "slope", "centres").</summary>
+    public string Name { get; }
+
+    /// <summary>The current value.</summary>
+    public Tensor Value { get; internal set; }
+
+    /// <summary>The accumulated gradient; accumulates until zeroed.</summary>
+    public Tensor Grad { get; internal set; }
+
+    /// <summary>Whether weight decay and norm penalties apply (false for biases and PReLU slopes).</summary>
+    public bool Decay { get; set; }
+
+    /// <summary>Number of scalars.</summary>
+    public int Length => Value.Length;
+
+    public override string ToString() => $"{Name} {Value.ShapeText}";
+}
