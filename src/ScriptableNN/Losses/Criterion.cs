@@ -60,8 +60,7 @@ public abstract class Criterion
     public float Forward(Tensor input, Tensor target)
     {
         CheckTarget(input, target);
-        var items = Tensor.Reuse(ref _items, ItemCount(input), 1).Reshape(-1);
-        _items = items;
+        var items = Tensor.Reuse(ref _items, ItemCount(input));
         ItemLosses(input, target, items.Span);
         float sum = TP.Sum(items.Span);
         if (!float.IsFinite(sum)) throw NonFinite(input, items.Span);
@@ -100,7 +99,7 @@ public abstract class Criterion
         float value = Forward(input, target);
         Tensor result;
         if (Reduction == Reduction.None) result = _items!;
-        else { result = Tensor.Reuse(ref _scalar, 1, 1).Reshape(1); _scalar = result; result[0] = value; }
+        else { result = Tensor.Reuse(ref _scalar, 1); result[0] = value; }
         if (Tape.Current != null)
         {
             _node.Input = input; _node.Target = target; _node.Result = result;

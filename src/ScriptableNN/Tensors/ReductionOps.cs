@@ -23,7 +23,7 @@ public sealed partial class Tensor
     /// <summary>Sum of each row, into a [rows] tensor.</summary>
     public Tensor SumRows(Tensor? into = null)
     {
-        var d = Result("sum", into, new[] { Rows });
+        var d = Result("sum", into, stackalloc int[] { Rows });
         int cols = Cols;
         for (int i = 0; i < d.Length; i++) d.Span[i] = TP.Sum(Span.Slice(i * cols, cols));
         return d;
@@ -40,7 +40,7 @@ public sealed partial class Tensor
     /// <summary>Largest element of each row, into a [rows] tensor.</summary>
     public Tensor MaxRows(Tensor? into = null)
     {
-        var d = Result("max", into, new[] { Rows });
+        var d = Result("max", into, stackalloc int[] { Rows });
         int cols = Cols;
         for (int i = 0; i < d.Length; i++) d.Span[i] = TP.Max(Span.Slice(i * cols, cols));
         return d;
@@ -59,7 +59,7 @@ public sealed partial class Tensor
     /// <summary>Sum over the rows (dimension 0 of a matrix), into a [cols] tensor: a bias gradient.</summary>
     public Tensor SumColumns(Tensor? into = null)
     {
-        var d = Result("sum", into, new[] { Cols });
+        var d = Result("sum", into, stackalloc int[] { Cols });
         var ds = d.Span;
         ds.Clear();
         int cols = Cols;
@@ -121,7 +121,7 @@ public sealed partial class Tensor
         int kb = transposeB ? b._shape[1] : b._shape[0], n = transposeB ? b._shape[0] : b._shape[1];
         if (ka != kb)
             throw new ArgumentException($"matmul: {a.ShapeText}{(transposeA ? "^T" : "")} times {b.ShapeText}{(transposeB ? "^T" : "")}: inner dimensions {ka} and {kb} differ.");
-        var d = Result("matmul", into, new[] { m, n });
+        var d = Result("matmul", into, stackalloc int[] { m, n });
         Gemm.Multiply(transposeA ? Transpose.Yes : Transpose.No, transposeB ? Transpose.Yes : Transpose.No, m, n, ka,
             alpha, a.Span, a._shape[1], b.Span, b._shape[1], beta, d.Span, n);
         return d;

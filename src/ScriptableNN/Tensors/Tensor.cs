@@ -283,6 +283,13 @@ public sealed partial class Tensor
         return buffer;
     }
 
+    /// <summary>Returns <paramref name="buffer"/> if it already is a vector of <paramref name="length"/>, else a new one.</summary>
+    public static Tensor Reuse(ref Tensor? buffer, int length)
+    {
+        if (buffer == null || buffer.Rank != 1 || buffer.Length != length) buffer = Zeros(length);
+        return buffer;
+    }
+
     /// <summary>Returns <paramref name="buffer"/> if it already has the shape of <paramref name="like"/>, else a new one.</summary>
     public static Tensor Reuse(ref Tensor? buffer, Tensor like)
     {
