@@ -1,6 +1,10 @@
 using BenchmarkDotNet.Running;
 
-// `gemm`: the peak and GEMM table in one run. Anything else goes to BenchmarkDotNet
-// (for example `--filter '*Gemm*'`).
-if (args.Length > 0 && args[0] == "gemm") { GemmTable.Run(); return; }
+// `gemm`: the peak and GEMM table in one run; `train`: the training-step table.
+// Anything else goes to BenchmarkDotNet (for example `--filter '*Gemm*'`).
+switch (args.FirstOrDefault())
+{
+    case "gemm": GemmTable.Run(); return;
+    case "train": TrainingTable.Run(); return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(GemmTable).Assembly).Run(args);

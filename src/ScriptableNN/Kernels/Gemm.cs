@@ -52,6 +52,13 @@ public static unsafe class Gemm
     /// <summary>Products below this many multiply-adds run on one thread: a fork costs more than it saves.</summary>
     public static long ParallelThreshold { get; set; } = 1L << 19;
 
+    /// <summary>When true, the time spent inside <see cref="Multiply"/> is added to <see cref="ProfiledTicks"/>
+    /// (Stopwatch ticks, calling thread's view): how benchmarks tell GEMM time from the rest.</summary>
+    public static bool Profiling { get; set; }
+
+    /// <summary>Stopwatch ticks spent in <see cref="Multiply"/> while <see cref="Profiling"/> was on.</summary>
+    public static long ProfiledTicks;
+
     /// <summary>
     /// C[m x n] = alpha * op(A) * op(B) + beta * C. op(A) is m x k, op(B) is k x n. Leading
     /// dimensions are the row strides of the stored matrices. With beta = 0, C is not read.
@@ -67,6 +74,7 @@ public static unsafe class Gemm
         CheckOperand("B", b.Length, bRows, bCols, ldb);
         CheckOperand("C", c.Length, m, n, ldc);
         if (m == 0 || n == 0) return;
+        long start = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
         {
             var job = new Job
@@ -83,6 +91,7 @@ public static unsafe class Gemm
             };
             Run(ref job);
         }
+        if (Profiling) ProfiledTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
     }
 
     private static void CheckOperand(string name, int length, int rows, int cols, int ld)
@@ -108,8 +117,8 @@ public static unsafe class Gemm
 
     private static void Run(ref Job job)
     {
-        long work = (long)job.M * job.N * job.K;
-        int threads = work >= ParallelThreshold ? _maxThreads : 1;
+        long flops = (long)job.M * job.N * job.K;
+        int threads = flops >= ParallelThreshold ? _maxThreads : 1;
         // Split the columns at panel boundaries when there are enough panels to share,
         // otherwise the rows at strip boundaries: each part then packs only what it reads.
         int panels = (job.N + job.NR - 1) / job.NR, strips = (job.M + MR - 1) / MR;
@@ -117,7 +126,17 @@ public static unsafe class Gemm
         int units = job.SplitN ? panels : strips;
         job.Parts = Math.Max(1, Math.Min(threads, units));
         if (job.Parts == 1) { RunPart(in job, 0); return; }
-        if (!WorkerPool.TryRun(ref job)) { job.Parts = 1; RunPart(in job, 0); }
+        var work = GemmWork.ForThisThread;
+        work.Job = job;
+        if (!WorkerPool.TryRun(work, job.Parts)) { job.Parts = 1; RunPart(in job, 0); }
+    }
+
+    private sealed class GemmWork : IParallelWork
+    {
+        [ThreadStatic] private static GemmWork? _current;
+        public static GemmWork ForThisThread => _current ??= new GemmWork();
+        public Job Job;
+        public void RunPart(int part, int parts) => Gemm.RunPart(in Job, part);
     }
 
     /// <summary>Runs part <paramref name="part"/> of <paramref name="job.Parts"/> of the fixed partition.</summary>

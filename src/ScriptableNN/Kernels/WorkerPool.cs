@@ -1,9 +1,15 @@
 namespace ScriptableNN.Kernels;
 
+/// <summary>Work split into a fixed number of parts; part 0 runs on the calling thread.</summary>
+internal interface IParallelWork
+{
+    void RunPart(int part, int parts);
+}
+
 /// <summary>
-/// Background threads that take the parts of a GEMM beyond part 0, which the caller runs
-/// itself. Each worker spins briefly, then blocks: on two cores the other one may be busy
-/// with the host, and a spinning waiter would steal it. Nothing is allocated per product.
+/// Background threads that take parts 1.. of a piece of work while the caller runs part 0.
+/// Each worker spins briefly, then blocks: on two cores the other one may be busy with the
+/// host, and a spinning waiter would steal it. Nothing is allocated per call.
 /// </summary>
 internal static class WorkerPool
 {
@@ -17,17 +23,20 @@ internal static class WorkerPool
 
     private static readonly object Gate = new();
     private static Worker[] _workers = Array.Empty<Worker>();
-    private static Gemm.Job _job;
+    private static IParallelWork? _work;
+    private static int _parts;
 
-    /// <summary>Runs every part of the job; false when another thread holds the pool.</summary>
-    public static bool TryRun(ref Gemm.Job job)
+    /// <summary>Runs every part of <paramref name="work"/>; false (nothing run) when another thread holds the pool.</summary>
+    public static bool TryRun(IParallelWork work, int parts)
     {
+        if (parts <= 1) { work.RunPart(0, 1); return true; }
         if (!Monitor.TryEnter(Gate)) return false;
         try
         {
-            EnsureWorkers(job.Parts - 1);
-            _job = job;
-            for (int i = 0; i < job.Parts - 1; i++)
+            EnsureWorkers(parts - 1);
+            _work = work;
+            _parts = parts;
+            for (int i = 0; i < parts - 1; i++)
             {
                 var w = _workers[i];
                 w.Part = i + 1;
@@ -36,19 +45,26 @@ internal static class WorkerPool
                 w.Start.Set();
             }
             Exception? mine = null;
-            try { Gemm.RunPart(in _job, 0); } catch (Exception e) { mine = e; }
-            for (int i = 0; i < job.Parts - 1; i++)
+            try { work.RunPart(0, parts); } catch (Exception e) { mine = e; }
+            for (int i = 0; i < parts - 1; i++)
             {
                 _workers[i].Done.Wait();
                 mine ??= _workers[i].Error;
             }
-            if (mine != null) throw new InvalidOperationException("Gemm: a worker thread failed.", mine);
+            _work = null;
+            if (mine != null) throw new InvalidOperationException("ScriptableNN: a worker thread failed.", mine);
             return true;
         }
         finally
         {
             Monitor.Exit(Gate);
         }
+    }
+
+    /// <summary>Runs on up to <paramref name="parts"/> threads, or all on the caller when the pool is busy.</summary>
+    public static void Run(IParallelWork work, int parts)
+    {
+        if (!TryRun(work, parts)) work.RunPart(0, 1);
     }
 
     private static void EnsureWorkers(int count)
@@ -60,7 +76,7 @@ internal static class WorkerPool
         {
             var w = new Worker();
             grown[i] = w;
-            var t = new Thread(() => Loop(w)) { IsBackground = true, Name = $"ScriptableNN.Gemm.{i + 1}" };
+            var t = new Thread(() => Loop(w)) { IsBackground = true, Name = $"ScriptableNN.Worker.{i + 1}" };
             t.Start();
         }
         _workers = grown;
@@ -72,7 +88,7 @@ internal static class WorkerPool
         {
             w.Start.Wait();
             w.Start.Reset();
-            try { Gemm.RunPart(in _job, w.Part); }
+            try { _work!.RunPart(w.Part, _parts); }
             catch (Exception e) { w.Error = e; }
             w.Done.Set();
         }

@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 using ScriptableNN.NN;
 
 namespace ScriptableNN.Optim;
@@ -35,36 +35,79 @@ public sealed class Adam : Optimizer
     public static Adam W(IEnumerable<Parameter> parameters, AdamConfig? config = null) =>
         new(parameters, (config ?? new AdamConfig { WeightDecay = 0.01f }) with { Decoupled = true });
 
-    protected override void Update(int index, Parameter p)
+    /// <summary>Parameters at least this long are updated on all GEMM threads.</summary>
+    public static int ParallelThreshold { get; set; } = 32 * 1024;
+
+    private readonly AdamWork _work = new();
+
+    protected override unsafe void Update(int index, Parameter p)
     {
-        var w = p.Value.Span; var g = p.Grad.Span;
-        var m = Buffer(0, index, p).Span; var v = Buffer(1, index, p).Span;
-        float b1 = Config.Beta1, b2 = Config.Beta2, eps = Config.Epsilon, lr = LearningRate;
         float wd = p.Decay || Config.DecayAll ? Config.WeightDecay : 0f;
-        float l2 = Config.Decoupled ? 0f : wd;
-        float shrink = Config.Decoupled ? 1f - lr * wd : 1f;
-        float c1 = 1f / (1f - MathF.Pow(b1, State.Step)), c2 = 1f / (1f - MathF.Pow(b2, State.Step));
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        float lr = LearningRate;
+        var c = new Coefficients
         {
-            var wv = MemoryMarshal.Cast<float, Vector<float>>(w); var gv = MemoryMarshal.Cast<float, Vector<float>>(g);
-            var mv = MemoryMarshal.Cast<float, Vector<float>>(m); var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
-            for (int k = 0; k < wv.Length; k++)
-            {
-                var gk = gv[k] + l2 * wv[k];
-                var mk = b1 * mv[k] + (1f - b1) * gk;
-                var vk = b2 * vv[k] + (1f - b2) * gk * gk;
-                mv[k] = mk; vv[k] = vk;
-                wv[k] = shrink * wv[k] - lr * (mk * c1) / (Vector.SquareRoot(vk * c2) + new Vector<float>(eps));
-            }
-            i = wv.Length * Vector<float>.Count;
+            B1 = Config.Beta1, B2 = Config.Beta2, Eps = Config.Epsilon, Lr = lr,
+            L2 = Config.Decoupled ? 0f : wd,
+            Shrink = Config.Decoupled ? 1f - lr * wd : 1f,
+            C1 = 1f / (1f - MathF.Pow(Config.Beta1, State.Step)),
+            C2 = 1f / (1f - MathF.Pow(Config.Beta2, State.Step)),
+        };
+        fixed (float* w = p.Value.Span) fixed (float* g = p.Grad.Span)
+        fixed (float* m = Buffer(0, index, p).Span) fixed (float* v = Buffer(1, index, p).Span)
+        {
+            _work.Set(w, g, m, v, p.Length, c);
+            int parts = p.Length >= ParallelThreshold ? Kernels.Gemm.MaxThreads : 1;
+            Kernels.WorkerPool.Run(_work, parts);
         }
-        for (; i < w.Length; i++)
+    }
+
+    private struct Coefficients
+    {
+        public float B1, B2, Eps, Lr, L2, Shrink, C1, C2;
+    }
+
+    // The update of elements [start, end): one fused pass over w, g, m, v.
+    private static unsafe void Kernel(float* pw, float* pg, float* pm, float* pv, int start, int end, in Coefficients k)
+    {
+        float b1 = k.B1, b2 = k.B2, lr = k.Lr, l2 = k.L2, shrink = k.Shrink, c1 = k.C1, c2 = k.C2;
+        var eps = new Vector<float>(k.Eps);
+        int i = start;
+        int width = Vector<float>.Count;
+        for (; i + width <= end; i += width)
         {
-            float gk = g[i] + l2 * w[i];
-            m[i] = b1 * m[i] + (1f - b1) * gk;
-            v[i] = b2 * v[i] + (1f - b2) * gk * gk;
-            w[i] = shrink * w[i] - lr * (m[i] * c1) / (MathF.Sqrt(v[i] * c2) + eps);
+            var w = Unsafe.Read<Vector<float>>(pw + i);
+            var g = Unsafe.Read<Vector<float>>(pg + i) + l2 * w;
+            var m = b1 * Unsafe.Read<Vector<float>>(pm + i) + (1f - b1) * g;
+            var v = b2 * Unsafe.Read<Vector<float>>(pv + i) + (1f - b2) * g * g;
+            Unsafe.Write(pm + i, m);
+            Unsafe.Write(pv + i, v);
+            Unsafe.Write(pw + i, shrink * w - lr * (m * c1) / (Vector.SquareRoot(v * c2) + eps));
+        }
+        for (; i < end; i++)
+        {
+            float g = pg[i] + l2 * pw[i];
+            pm[i] = b1 * pm[i] + (1f - b1) * g;
+            pv[i] = b2 * pv[i] + (1f - b2) * g * g;
+            pw[i] = shrink * pw[i] - lr * (pm[i] * c1) / (MathF.Sqrt(pv[i] * c2) + k.Eps);
+        }
+    }
+
+    private sealed unsafe class AdamWork : Kernels.IParallelWork
+    {
+        private float* _w, _g, _m, _v;
+        private int _n;
+        private Coefficients _c;
+
+        public void Set(float* w, float* g, float* m, float* v, int n, in Coefficients c)
+        {
+            _w = w; _g = g; _m = m; _v = v; _n = n; _c = c;
+        }
+
+        // Boundaries on multiples of 64 elements, so both halves keep whole cache lines.
+        public void RunPart(int part, int parts)
+        {
+            int start = (int)((long)_n * part / parts) & ~63, end = part == parts - 1 ? _n : (int)((long)_n * (part + 1) / parts) & ~63;
+            Kernel(_w, _g, _m, _v, start, end, in _c);
         }
     }
 }
