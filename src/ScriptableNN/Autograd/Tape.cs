@@ -32,6 +32,12 @@ public sealed class Tape : IDisposable
     /// <summary>The tape recording on this thread, or null (inference mode).</summary>
     public static Tape? Current => _current;
 
+    /// <summary>
+    /// Whether modules record themselves (default). A Lua host turns it off: its scripts
+    /// back-propagate through modules Torch7's way, and use the tape for tensor functions only.
+    /// </summary>
+    public bool RecordsModules { get; init; } = true;
+
     /// <summary>Number of records.</summary>
     public int Count => _nodes.Count;
 

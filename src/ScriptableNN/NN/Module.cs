@@ -29,7 +29,7 @@ public abstract class Module
     public virtual Tensor Forward(Tensor input)
     {
         var y = UpdateOutput(input);
-        if (Tape.Current != null)
+        if (Tape.Current is { RecordsModules: true })
         {
             _node.Input = input;
             y.RequiresGrad = true;

@@ -18,6 +18,16 @@ public sealed class Parameter
         Decay = decay;
     }
 
+    /// <summary>Creates a parameter over a value and an existing gradient buffer of the same shape.</summary>
+    public Parameter(string name, Tensor value, Tensor grad, bool decay)
+    {
+        if (value.Length != grad.Length) throw new ArgumentException($"Parameter {name}: gradient {grad.ShapeText} does not match value {value.ShapeText}.");
+        Name = name;
+        Value = value;
+        Grad = grad;
+        Decay = decay;
+    }
+
     /// <summary>Name within its module ("weight", "bias", "slope", "centres").</summary>
     public string Name { get; }
 

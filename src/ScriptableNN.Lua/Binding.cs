@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ScriptableNN.Tensors;
+using NN = ScriptableNN.NN;
+using ScriptableNN.Losses;
+using ScriptableNN.Optim;
+using static ScriptableNN.Lua.Native;
+
+namespace ScriptableNN.Lua;
+
+/// <summary>The body of a binding: reads its arguments, pushes its results, returns how many.</summary>
+internal delegate int BindingBody(Args a);
+
+/// <summary>One function a script can call: a name, the least number of arguments, the body.</summary>
+internal readonly record struct Binding(string Name, int Arity, BindingBody Body);
+
+/// <summary>
+/// The arguments of one call from Lua and the means to answer it. Every read checks the Lua
+/// type without raising (no luaL_check*), and a bad argument becomes a <see cref="ScriptError"/>
+/// naming the argument and the function, as Lua's own messages do.
+/// </summary>
+internal readonly unsafe struct Args
+{
+    public readonly IntPtr L;
+    public readonly LuaHost Host;
+    public readonly string Name;
+
+    public Args(IntPtr l, LuaHost host, string name) { L = l; Host = host; Name = name; }
+
+    public int Count => lua_gettop(L);
+    public int Type(int i) => lua_type(L, i);
+    public bool IsNoneOrNil(int i) => lua_type(L, i) <= TNil;
+
+    public ScriptError Bad(int i, string expected) =>
+        new($"bad argument #{i} to '{Name}' ({expected} expected, got {TypeName(lua_type(L, i))})");
+
+    public double Number(int i)
+    {
+        int ok;
+        double v = lua_tonumberx(L, i, &ok);
+        if (ok == 0 || lua_type(L, i) != TNumber) throw Bad(i, "number");
+        return v;
+    }
+
+    public float Float(int i) => (float)Number(i);
+
+    public double OptNumber(int i, double def) => IsNoneOrNil(i) ? def : Number(i);
+
+    /// <summary>An integer: a Lua integer, or a float with an integral value (3/1 arrives as 3.0).</summary>
+    public long Integer(int i)
+    {
+        double v = Number(i);
+        if (v != Math.Floor(v) || double.IsInfinity(v)) throw new ScriptError($"bad argument #{i} to '{Name}' (number has no integer representation: {v})");
+        return (long)v;
+    }
+
+    public int Int(int i) => checked((int)Integer(i));
+
+    public int OptInt(int i, int def) => IsNoneOrNil(i) ? def : Int(i);
+
+    public bool Bool(int i) => lua_toboolean(L, i) != 0;
+
+    public string String(int i)
+    {
+        if (lua_type(L, i) != TString) throw Bad(i, "string");
+        return Native.ToString(L, i)!;
+    }
+
+    public string? OptString(int i) => IsNoneOrNil(i) ? null : String(i);
+
+    public Tensor Tensor(int i) => Host.Objects.Get<Tensor>(L, i, ObjectKind.Tensor) ?? throw Bad(i, "tensor");
+    public Tensor? OptTensor(int i) => IsNoneOrNil(i) ? null : Tensor(i);
+    public NN.Module Module(int i) => Host.Objects.Get<NN.Module>(L, i, ObjectKind.Module) ?? throw Bad(i, "module");
+    public Criterion Criterion(int i) => Host.Objects.Get<Criterion>(L, i, ObjectKind.Criterion) ?? throw Bad(i, "criterion");
+    public Optimizer Optimizer(int i) => Host.Objects.Get<Optimizer>(L, i, ObjectKind.Optimizer) ?? throw Bad(i, "optimizer");
+
+    /// <summary>The number at key <paramref name="key"/> of the table at <paramref name="i"/>, or <paramref name="def"/>.</summary>
+    public double Field(int i, string key, double def)
+    {
+        if (lua_type(L, i) != TTable) return def;
+        int t = lua_getfield(L, i, key);
+        try
+        {
+            if (t == TNil) return def;
+            if (t == TBoolean) return lua_toboolean(L, -1) != 0 ? 1 : 0;
+            int ok;
+            double v = lua_tonumberx(L, -1, &ok);
+            if (ok == 0) throw new ScriptError($"bad field '{key}' in argument #{i} to '{Name}' (number expected, got {TypeName(t)})");
+            return v;
+        }
+        finally { lua_settop(L, -2); }
+    }
+
+    public int Nil() { lua_pushnil(L); return 1; }
+    public int Push(double v) { lua_pushnumber(L, v); return 1; }
+    public int Push(long v) { lua_pushinteger(L, v); return 1; }
+    public int Push(bool v) { lua_pushboolean(L, v ? 1 : 0); return 1; }
+    public int Push(string v) { PushString(L, v); return 1; }
+    public int Push(Tensor v) { Host.Objects.Push(L, v, ObjectKind.Tensor); return 1; }
+    public int Push(NN.Module v) { Host.Objects.Push(L, v, ObjectKind.Module); return 1; }
+    public int Push(Criterion v) { Host.Objects.Push(L, v, ObjectKind.Criterion); return 1; }
+    public int Push(Optimizer v) { Host.Objects.Push(L, v, ObjectKind.Optimizer); return 1; }
+}
+
+/// <summary>The kinds of C# objects a script holds, each with its own metatable.</summary>
+internal enum ObjectKind { Tensor, Module, Criterion, Optimizer }
+
+/// <summary>
+/// C# objects held by Lua: each is a full userdata with a GCHandle, one metatable per kind,
+/// and __gc to free the handle. The same object pushed twice is the same userdata (a weak
+/// cache), so identity holds in Lua and a hot push allocates nothing.
+/// </summary>
+internal sealed unsafe class ObjectTable
+{
+    private static readonly string[] Metatables = { "snn.Tensor", "snn.Module", "snn.Criterion", "snn.Optimizer" };
+    private readonly ConditionalWeakTable<object, StrongBox<long>> _ids = new();
+    private long _nextId = 1;
+    private long _liveHandles;
+
+    public static string MetatableName(ObjectKind kind) => Metatables[(int)kind];
+
+    /// <summary>Handles currently held by Lua userdata.</summary>
+    public long LiveHandles => Interlocked.Read(ref _liveHandles);
+
+    public void Push(IntPtr L, object o, ObjectKind kind)
+    {
+        long id = _ids.GetValue(o, _ => new StrongBox<long>(Interlocked.Increment(ref _nextId))).Value;
+        lua_getfield(L, RegistryIndex, "snn.cache");
+        if (lua_rawgeti(L, -1, id) == TUserData && *(IntPtr*)lua_touserdata(L, -1) != IntPtr.Zero)
+        {
+            RemoveBelowTop(L);
+            return;
+        }
+        lua_settop(L, -2);                                  // pop the nil (or freed userdata)
+        var p = (IntPtr*)lua_newuserdatauv(L, (nuint)sizeof(IntPtr), 0);
+        *p = GCHandle.ToIntPtr(GCHandle.Alloc(o));
+        Interlocked.Increment(ref _liveHandles);
+        lua_getfield(L, RegistryIndex, Metatables[(int)kind]);
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, id);                             // cache[id] = ud
+        RemoveBelowTop(L);
+    }
+
+    // ... cache ud -> ... ud
+    private static void RemoveBelowTop(IntPtr L)
+    {
+        lua_copy(L, -1, -2);         // ... ud ud
+        lua_settop(L, -2);           // ... ud
+    }
+
+    [DllImport("lua54")] private static extern void lua_copy(IntPtr L, int from, int to);
+
+    public T? Get<T>(IntPtr L, int idx, ObjectKind kind) where T : class
+    {
+        if (lua_type(L, idx) != TUserData) return null;
+        IntPtr ud = TestUdata(L, idx, kind);
+        if (ud == IntPtr.Zero) return null;
+        IntPtr h = *(IntPtr*)ud;
+        if (h == IntPtr.Zero) throw new ScriptError($"this {kind.ToString().ToLowerInvariant()} was freed");
+        return (T)GCHandle.FromIntPtr(h).Target!;
+    }
+
+    private static IntPtr TestUdata(IntPtr L, int idx, ObjectKind kind) => kind switch
+    {
+        ObjectKind.Tensor => Test(L, idx, "snn.Tensor\0"u8),
+        ObjectKind.Module => Test(L, idx, "snn.Module\0"u8),
+        ObjectKind.Criterion => Test(L, idx, "snn.Criterion\0"u8),
+        _ => Test(L, idx, "snn.Optimizer\0"u8),
+    };
+
+    private static IntPtr Test(IntPtr L, int idx, ReadOnlySpan<byte> name)
+    {
+        fixed (byte* p = name) return luaL_testudata_raw(L, idx, p);
+    }
+
+    [DllImport("lua54", EntryPoint = "luaL_testudata")] private static extern IntPtr luaL_testudata_raw(IntPtr L, int idx, byte* tname);
+
+    /// <summary>Frees the handle of the userdata at <paramref name="idx"/> (its __gc, or an explicit free).</summary>
+    public void Release(IntPtr L, int idx)
+    {
+        if (lua_type(L, idx) != TUserData) return;
+        var p = (IntPtr*)lua_touserdata(L, idx);
+        if (p == null || *p == IntPtr.Zero) return;
+        GCHandle.FromIntPtr(*p).Free();
+        *p = IntPtr.Zero;
+        Interlocked.Decrement(ref _liveHandles);
+    }
+}

@@ -1,0 +1,58 @@
+using static ScriptableNN.Lua.Native;
+
+namespace ScriptableNN.Lua;
+
+/// <summary>What scripts reach of the host: print, require of Lua files, granted functions, GC pacing.</summary>
+internal static unsafe class HostBindings
+{
+    public static readonly Binding[] Functions =
+    {
+        new("print", 1, a => { a.Host.Options.Output.WriteLine(a.String(1)); return 0; }),
+        new("findModule", 1, FindModule),
+        new("grant", 1, Grant),
+        new("liveHandles", 0, a => a.Push(a.Host.LiveHandles)),
+    };
+
+    private static int FindModule(Args a)
+    {
+        var found = a.Host.FindModule(a.String(1));
+        if (found == null) return a.Nil();
+        a.Push(found.Value.Source);
+        a.Push(found.Value.Chunk);
+        return 2;
+    }
+
+    // grant(index, ...): calls the host function granted under that index with plain values.
+    private static int Grant(Args a)
+    {
+        int index = a.Int(1) - 1;
+        var names = a.Host._grantNames;
+        if (index < 0 || index >= names.Length) throw new ScriptError("no such host function");
+        var args = new object?[a.Count - 1];
+        for (int i = 2; i <= a.Count; i++)
+        {
+            args[i - 2] = a.Type(i) switch
+            {
+                TNumber => lua_isinteger(a.L, i) != 0 ? lua_tointegerx(a.L, i, null) : a.Number(i),
+                TString => a.String(i),
+                TBoolean => a.Bool(i),
+                TUserData => (object?)a.Host.Objects.Get<Tensors.Tensor>(a.L, i, ObjectKind.Tensor) ?? a.Host.Objects.Get<NN.Module>(a.L, i, ObjectKind.Module),
+                _ => null,
+            };
+        }
+        var result = a.Host.Options.Functions[names[index]](args);
+        return result switch
+        {
+            null => 0,
+            bool b => a.Push(b),
+            int n => a.Push((long)n),
+            long l => a.Push(l),
+            float f => a.Push((double)f),
+            double d => a.Push(d),
+            string s => a.Push(s),
+            Tensors.Tensor t => a.Push(t),
+            NN.Module m => a.Push(m),
+            _ => a.Push(result.ToString() ?? ""),
+        };
+    }
+}

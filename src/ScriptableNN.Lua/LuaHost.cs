@@ -1,0 +1,522 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+using KeraLua;
+using ScriptableNN.Autograd;
+using ScriptableNN.Losses;
+using ScriptableNN.Optim;
+using ScriptableNN.Tensors;
+using static ScriptableNN.Lua.Native;
+using Module = ScriptableNN.NN.Module;
+
+namespace ScriptableNN.Lua;
+
+/// <summary>
+/// A Lua 5.4 state that runs ScriptableNN scripts: the Torch7-style API (torch, nn, optim)
+/// preloaded, a sandbox by default, instruction and time budgets enforced by a count hook that
+/// yields the script's coroutine, and a memory cap enforced by the allocator. Script errors
+/// arrive as <see cref="LuaScriptException"/> with chunk, line and traceback. A host belongs to
+/// the thread that created it.
+/// </summary>
+public sealed unsafe partial class LuaHost : IDisposable
+{
+    private const int HookInterval = 1000;
+    internal static readonly IntPtr ErrorSentinel = (IntPtr)0x5C41E770;
+
+    private readonly KeraLua.Lua _lua;
+    private readonly IntPtr _L;
+    private readonly int _ownerThread;
+    private readonly LuaAlloc _allocator;            // kept alive: native code holds pointers to them
+    private readonly LuaHookFunction _hook;
+    private GCHandle _self;
+    private bool _disposed;
+
+    private long _memoryUsed;
+    private readonly long _memoryLimit;
+    internal int CallbackDepth;
+
+    private long _instructions;
+    private long _budget;
+    private long _deadline;
+    private bool _budgetHit;
+    private string _budgetWhat = "";
+
+    internal readonly ObjectTable Objects = new();
+    internal readonly Tape Tape = new() { RecordsModules = false };
+    internal long TensorBytesSinceGc;
+
+    /// <summary>The options the host was created with.</summary>
+    public LuaHostOptions Options { get; }
+
+    /// <summary>Bytes Lua's heap holds now.</summary>
+    public long MemoryUsed => Interlocked.Read(ref _memoryUsed);
+
+    /// <summary>GCHandles held by Lua userdata now (tensors, modules, ...).</summary>
+    public long LiveHandles => Objects.LiveHandles;
+
+    /// <summary>Creates a state with the API loaded.</summary>
+    public LuaHost(LuaHostOptions? options = null)
+    {
+        Options = options ?? new LuaHostOptions();
+        _ownerThread = Environment.CurrentManagedThreadId;
+        _memoryLimit = Options.MemoryLimit ?? 0;
+        _allocator = Allocate;
+        _hook = Hook;
+        _lua = new KeraLua.Lua(_allocator, IntPtr.Zero);
+        _lua.Encoding = Encoding.UTF8;
+        _L = _lua.Handle;
+        _self = GCHandle.Alloc(this, GCHandleType.Weak);
+        Rng.Global.Reseed(Options.Seed);
+        OpenLibraries();
+        RegisterBindings();
+        LoadPrelude();
+        _lua.SetHook(_hook, LuaHookMask.Count, HookInterval);
+    }
+
+    // ---- memory ----------------------------------------------------------------------
+
+    // Lua's allocator: refuses growth past the cap (Lua then raises "not enough memory" from its
+    // own frames), never a shrink. Inside a C# callback growth is allowed, so that a push from
+    // C# never fails: a failure there would longjmp over the C# frame.
+    private IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
+    {
+        try
+        {
+            long oldSize = ptr == IntPtr.Zero ? 0 : (long)(ulong)osize;
+            if (nsize == UIntPtr.Zero)
+            {
+                if (ptr != IntPtr.Zero) { NativeMemory.Free((void*)ptr); _memoryUsed -= oldSize; }
+                return IntPtr.Zero;
+            }
+            long grow = (long)(ulong)nsize - oldSize;
+            if (grow > 0 && _memoryLimit > 0 && _memoryUsed + grow > _memoryLimit && CallbackDepth == 0) return IntPtr.Zero;
+            var p = NativeMemory.Realloc((void*)ptr, nsize);
+            if (p == null) return IntPtr.Zero;
+            _memoryUsed += grow;
+            return (IntPtr)p;
+        }
+        catch
+        {
+            return IntPtr.Zero;
+        }
+    }
+
+    // ---- budgets ---------------------------------------------------------------------
+
+    // The count hook: past the budget it yields the running coroutine, which pcall cannot
+    // catch. Where a yield is impossible (inside a C call) it only marks the hit, and yields at
+    // the next firing in Lua code. It never raises.
+    private void Hook(IntPtr L, IntPtr ar)
+    {
+        try
+        {
+            _instructions += HookInterval;
+            if (!_budgetHit)
+            {
+                if (_budget > 0 && _instructions > _budget) { _budgetHit = true; _budgetWhat = $"instruction budget of {_budget} exceeded"; }
+                else if (_deadline > 0 && Stopwatch.GetTimestamp() > _deadline) { _budgetHit = true; _budgetWhat = $"timeout of {Options.Timeout!.Value.TotalSeconds:0.###} s exceeded"; }
+            }
+            if (_budgetHit && lua_isyieldable(L) != 0) lua_yieldk(L, 0, IntPtr.Zero, IntPtr.Zero);
+        }
+        catch
+        {
+            // nothing may escape into native code
+        }
+    }
+
+    private void StartBudget()
+    {
+        _instructions = 0;
+        _budgetHit = false;
+        _budget = Options.InstructionBudget ?? 0;
+        _deadline = Options.Timeout is { } t ? Stopwatch.GetTimestamp() + (long)(t.TotalSeconds * Stopwatch.Frequency) : 0;
+    }
+
+    // ---- libraries and sandbox -------------------------------------------------------
+
+    private void OpenLibraries()
+    {
+        if (!Options.Sandbox)
+        {
+            _lua.OpenLibs();
+            return;
+        }
+        _lua.OpenBasicLibrary();
+        _lua.OpenStringLibrary();
+        _lua.OpenTableLibrary();
+        _lua.OpenMathLibrary();
+        _lua.OpenUTF8Library();
+        _lua.OpenCoroutineLibrary();
+        _lua.OpenOSLibrary();
+        _lua.OpenDebugLibrary();     // for the prelude's error positions; removed from globals below
+        if (Options.AllowIO) _lua.OpenIOLibrary();
+        _lua.SetTop(0);
+    }
+
+    private void RegisterBindings()
+    {
+        _lua.NewTable();
+        _lua.SetField((int)LuaRegistry.Index, "snn.cache");
+        _lua.NewTable();                        // weak values: a cached userdata may still be collected
+        _lua.PushString("v");
+        _lua.SetField(-2, "__mode");
+        _lua.GetField((int)LuaRegistry.Index, "snn.cache");
+        _lua.Insert(-2);
+        _lua.SetMetaTable(-2);
+        _lua.Pop(1);
+        foreach (var kind in Enum.GetValues<ObjectKind>())
+        {
+            _lua.NewMetaTable(ObjectTable.MetatableName(kind));
+            _lua.Pop(1);
+        }
+        // raw = { group = { name = C closure(id, host) } }
+        _lua.NewTable();
+        var all = Bindings.All;
+        for (int id = 0; id < all.Count; id++)
+        {
+            var (group, b) = all[id];
+            if (_lua.GetField(-1, group) != LuaType.Table)
+            {
+                _lua.Pop(1);
+                _lua.NewTable();
+                _lua.PushCopy(-1);
+                _lua.SetField(-3, group);
+            }
+            lua_pushinteger(_L, id);
+            lua_pushlightuserdata(_L, GCHandle.ToIntPtr(_self));
+            lua_pushcclosure(_L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&Dispatch, 2);
+            _lua.SetField(-2, b.Name);
+            _lua.Pop(1);
+        }
+        _lua.SetGlobal("__snn_raw");
+    }
+
+    private void LoadPrelude()
+    {
+        string source = ReadResource("Prelude.lua");
+        if (_lua.LoadString(source, "=[snn]") != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + _lua.ToString(-1));
+        _lua.GetGlobal("__snn_raw");
+        lua_pushlightuserdata(_L, ErrorSentinel);
+        _lua.PushBoolean(Options.Sandbox);
+        _lua.PushBoolean(Options.AllowIO);
+        var grants = Options.Functions.Keys.ToArray();
+        _lua.NewTable();
+        for (int i = 0; i < grants.Length; i++) { _lua.PushString(grants[i]); _lua.RawSetInteger(-2, i + 1); }
+        _grantNames = grants;
+        if (_lua.PCall(5, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + _lua.ToString(-1));
+        _lua.PushNil();
+        _lua.SetGlobal("__snn_raw");
+    }
+
+    internal string[] _grantNames = Array.Empty<string>();
+
+    internal static string ReadResource(string name)
+    {
+        var asm = typeof(LuaHost).Assembly;
+        using var s = asm.GetManifestResourceStream("ScriptableNN.Lua." + name) ?? throw new InvalidOperationException($"missing resource {name}");
+        using var r = new StreamReader(s, Encoding.UTF8);
+        return r.ReadToEnd();
+    }
+
+    // ---- the dispatcher --------------------------------------------------------------
+
+    // Every binding enters here. Exceptions never leave: an error becomes (ERR, message), which
+    // the Lua wrapper of the binding raises with error() from Lua's own frames.
+    [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
+    private static int Dispatch(IntPtr L)
+    {
+        LuaHost? host = null;
+        try
+        {
+            host = (LuaHost)GCHandle.FromIntPtr(lua_touserdata(L, RegistryIndex - 2)).Target!;
+            var b = Bindings.All[(int)lua_tointegerx(L, RegistryIndex - 1, null)].Binding;
+            host.CallbackDepth++;
+            try
+            {
+                int n = lua_gettop(L);
+                if (n < b.Arity) throw new ScriptError($"wrong number of arguments to '{b.Name}' (expected at least {b.Arity}, got {n})");
+                return b.Body(new Args(L, host, b.Name));
+            }
+            catch (Exception e)
+            {
+                return PushError(L, e);
+            }
+            finally
+            {
+                host.CallbackDepth--;
+            }
+        }
+        catch (Exception e)
+        {
+            return PushError(L, e);
+        }
+    }
+
+    private static int PushError(IntPtr L, Exception e)
+    {
+        try
+        {
+            lua_pushlightuserdata(L, ErrorSentinel);
+            PushString(L, e is ScriptError or ArgumentException or InvalidOperationException or IndexOutOfRangeException or ArithmeticException or LuaScriptException
+                ? e.Message : e.GetType().Name + ": " + e.Message);
+            return 2;
+        }
+        catch
+        {
+            return 0;
+        }
+    }
+
+    // ---- running code ----------------------------------------------------------------
+
+    private void CheckUsable()
+    {
+        if (_disposed) throw new ObjectDisposedException(nameof(LuaHost));
+        if (Environment.CurrentManagedThreadId != _ownerThread)
+            throw new InvalidOperationException($"LuaHost: a Lua state belongs to one thread; it was created on thread {_ownerThread} and used from thread {Environment.CurrentManagedThreadId}.");
+    }
+
+    /// <summary>Runs Lua source; returns what the chunk returns.</summary>
+    public object?[] Run(string code, string chunkName = "chunk", params object?[] args)
+    {
+        CheckUsable();
+        var status = _lua.LoadString(code, "=" + chunkName);
+        if (status != LuaStatus.OK) throw LoadError();
+        return Execute(args);
+    }
+
+    /// <summary>Runs a Lua file; <paramref name="args"/> reach it as <c>...</c> (and as the global <c>arg</c>).</summary>
+    public object?[] RunFile(string path, params object?[] args)
+    {
+        CheckUsable();
+        if (!File.Exists(path)) throw new FileNotFoundException($"script not found: {path}", path);
+        string code = File.ReadAllText(path, Encoding.UTF8);
+        if (code.StartsWith("#!", StringComparison.Ordinal)) code = "--" + code;   // a shebang line
+        var status = _lua.LoadString(code, "@" + path);
+        if (status != LuaStatus.OK) throw LoadError();
+        // arg = { [0] = path, ... } as the standalone interpreter sets it
+        _lua.NewTable();
+        _lua.PushString(path); _lua.RawSetInteger(-2, 0);
+        for (int i = 0; i < args.Length; i++) { PushValue(args[i]); _lua.RawSetInteger(-2, i + 1); }
+        _lua.SetGlobal("arg");
+        return Execute(args);
+    }
+
+    /// <summary>Calls the global function <paramref name="function"/> with plain values, tensors or modules.</summary>
+    public object?[] Call(string function, params object?[] args)
+    {
+        CheckUsable();
+        if (_lua.GetGlobal(function) != LuaType.Function)
+        {
+            _lua.Pop(1);
+            throw new LuaScriptException($"no global function '{function}'", null, 0, null);
+        }
+        return Execute(args);
+    }
+
+    private LuaScriptException LoadError()
+    {
+        string msg = _lua.ToString(-1) ?? "syntax error";
+        _lua.Pop(1);
+        var (chunk, line) = ParsePosition(msg);
+        return new LuaScriptException(msg, chunk, line, null);
+    }
+
+    // The function is on top of the main stack. Run it in a fresh coroutine, so that the count
+    // hook can stop it by yielding, even from inside pcall.
+    private object?[] Execute(object?[] args)
+    {
+        int baseTop = _lua.GetTop() - 1;
+        var co = _lua.NewThread();                // main: ... f co
+        _lua.Insert(-2);                          // main: ... co f
+        _lua.XMove(co, 1);                        // co: f
+        foreach (var a in args) PushValue(a, co);
+        StartBudget();
+        Tape.Resume();            // tensor functions on tensors that require grad record here
+        try
+        {
+            var status = co.Resume(_lua, args.Length, out int nres);
+            if (status == LuaStatus.OK)
+            {
+                var results = new object?[nres];
+                for (int i = 0; i < nres; i++) results[i] = ToValue(co, i + 1);
+                return results;
+            }
+            if (status == LuaStatus.Yield)
+            {
+                var (c, l) = CurrentPosition(co);
+                if (_budgetHit) throw new LuaBudgetException($"{(c != null ? $"{c}:{l}: " : "")}script stopped: {_budgetWhat}", c, l);
+                throw new LuaScriptException("attempt to yield from outside a coroutine", c, l, null);
+            }
+            string msg = ErrorMessage(co);
+            co.Traceback(co, msg, 0);
+            string trace = co.ToString(-1) ?? "";
+            var (chunk, line) = ParsePosition(msg);
+            throw new LuaScriptException(msg, chunk, line, trace);
+        }
+        finally
+        {
+            if (co.Status != LuaStatus.OK) co.ResetThread();
+            _lua.SetTop(baseTop);
+            Tape.Stop();
+            if (_memoryLimit > 0 && _memoryUsed > _memoryLimit / 2) _lua.GarbageCollector(LuaGC.Collect, 0);
+        }
+    }
+
+    private static string ErrorMessage(KeraLua.Lua co)
+    {
+        var t = co.Type(-1);
+        return t is LuaType.String or LuaType.Number ? co.ToString(-1) ?? "" : $"(error object is a {t.ToString().ToLowerInvariant()} value)";
+    }
+
+    private static readonly Regex Position = new(@"^(?<chunk>[^\n]*?):(?<line>\d+):", RegexOptions.Compiled);
+
+    internal static (string? Chunk, int Line) ParsePosition(string message)
+    {
+        var m = Position.Match(message);
+        return m.Success ? (m.Groups["chunk"].Value, int.Parse(m.Groups["line"].Value)) : (null, 0);
+    }
+
+    private static (string? Chunk, int Line) CurrentPosition(KeraLua.Lua co)
+    {
+        var ar = new LuaDebug();
+        for (int level = 0; co.GetStack(level, ref ar) != 0; level++)
+        {
+            co.GetInfo("Sl", ref ar);
+            if (ar.CurrentLine > 0 && ar.ShortSource != "[snn]") return (ar.ShortSource, ar.CurrentLine);
+        }
+        return (null, 0);
+    }
+
+    // ---- values in and out -----------------------------------------------------------
+
+    /// <summary>Sets a global to a plain value, an array (as a table), a tensor, a module, a criterion or an optimizer.</summary>
+    public void SetGlobal(string name, object? value)
+    {
+        CheckUsable();
+        PushValue(value);
+        _lua.SetGlobal(name);
+    }
+
+    /// <summary>A global as a .NET value (see <see cref="SetGlobal"/>; tables become object?[] or dictionaries).</summary>
+    public object? GetGlobal(string name)
+    {
+        CheckUsable();
+        _lua.GetGlobal(name);
+        try { return ToValue(_lua, -1); }
+        finally { _lua.Pop(1); }
+    }
+
+    /// <summary>The module a script stored in global <paramref name="name"/> (a trained network, say).</summary>
+    public Module GetModule(string name) =>
+        GetGlobal(name) as Module ?? throw new LuaScriptException($"global '{name}' is not a network (nn module)", null, 0, null);
+
+    /// <summary>The tensor in global <paramref name="name"/>.</summary>
+    public Tensor GetTensor(string name) =>
+        GetGlobal(name) as Tensor ?? throw new LuaScriptException($"global '{name}' is not a tensor", null, 0, null);
+
+    private void PushValue(object? v, KeraLua.Lua? state = null)
+    {
+        var s = state ?? _lua;
+        IntPtr L = s.Handle;
+        switch (v)
+        {
+            case null: s.PushNil(); break;
+            case bool b: s.PushBoolean(b); break;
+            case int i: s.PushInteger(i); break;
+            case long l: s.PushInteger(l); break;
+            case float f: s.PushNumber(f); break;
+            case double d: s.PushNumber(d); break;
+            case string str: s.PushString(str); break;
+            case Tensor t: Objects.Push(L, t, ObjectKind.Tensor); break;
+            case Module m: Objects.Push(L, m, ObjectKind.Module); break;
+            case Criterion c: Objects.Push(L, c, ObjectKind.Criterion); break;
+            case Optimizer o: Objects.Push(L, o, ObjectKind.Optimizer); break;
+            case float[] fa:
+                s.CreateTable(fa.Length, 0);
+                for (int i = 0; i < fa.Length; i++) { s.PushNumber(fa[i]); s.RawSetInteger(-2, i + 1); }
+                break;
+            case double[] da:
+                s.CreateTable(da.Length, 0);
+                for (int i = 0; i < da.Length; i++) { s.PushNumber(da[i]); s.RawSetInteger(-2, i + 1); }
+                break;
+            case System.Collections.IEnumerable seq:
+                s.NewTable();
+                int k = 1;
+                foreach (var item in seq) { PushValue(item, s); s.RawSetInteger(-2, k++); }
+                break;
+            default: throw new ArgumentException($"LuaHost: cannot hand a {v.GetType().Name} to Lua.");
+        }
+    }
+
+    private object? ToValue(KeraLua.Lua s, int idx, int depth = 0)
+    {
+        IntPtr L = s.Handle;
+        switch (s.Type(idx))
+        {
+            case LuaType.Nil or LuaType.None: return null;
+            case LuaType.Boolean: return s.ToBoolean(idx);
+            case LuaType.Number: return s.IsInteger(idx) ? s.ToInteger(idx) : s.ToNumber(idx);
+            case LuaType.String: return s.ToString(idx, false);
+            case LuaType.UserData:
+                return (object?)Objects.Get<Tensor>(L, idx, ObjectKind.Tensor)
+                    ?? (object?)Objects.Get<Module>(L, idx, ObjectKind.Module)
+                    ?? (object?)Objects.Get<Criterion>(L, idx, ObjectKind.Criterion)
+                    ?? Objects.Get<Optimizer>(L, idx, ObjectKind.Optimizer);
+            case LuaType.Table when depth < 16:
+                idx = s.AbsIndex(idx);
+                long n = s.RawLen(idx);
+                var dict = new Dictionary<object, object?>();
+                s.PushNil();
+                while (s.Next(idx))
+                {
+                    var key = ToValue(s, -2, depth + 1);
+                    if (key != null) dict[key] = ToValue(s, -1, depth + 1);
+                    s.Pop(1);
+                }
+                if (n > 0 && dict.Count == n)
+                {
+                    var arr = new object?[n];
+                    for (long i = 1; i <= n; i++) arr[i - 1] = dict[i];
+                    return arr;
+                }
+                return dict;
+            default: return null;
+        }
+    }
+
+    // ---- require ---------------------------------------------------------------------
+
+    /// <summary>Finds name.lua (dots as folders) on the search paths: the source and its chunk name, or null.</summary>
+    internal (string Source, string Chunk)? FindModule(string name)
+    {
+        if (name.Contains("..") || Path.IsPathRooted(name)) return null;
+        string rel = name.Replace('.', Path.DirectorySeparatorChar) + ".lua";
+        foreach (var dir in Options.SearchPaths)
+        {
+            string path = Path.Combine(dir, rel);
+            if (File.Exists(path)) return (File.ReadAllText(path, Encoding.UTF8), "@" + path);
+        }
+        return null;
+    }
+
+    /// <summary>Runs a full garbage collection of the Lua heap.</summary>
+    public void CollectGarbage()
+    {
+        CheckUsable();
+        _lua.GarbageCollector(LuaGC.Collect, 0);
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        CheckUsable();
+        _disposed = true;
+        _lua.SetHook(null!, 0, 0);
+        _lua.Close();
+        if (_self.IsAllocated) _self.Free();
+    }
+}

@@ -1,0 +1,265 @@
+using System.Runtime.CompilerServices;
+using ScriptableNN.Losses;
+using ScriptableNN.NN;
+using ScriptableNN.Tensors;
+using static ScriptableNN.Lua.Native;
+
+namespace ScriptableNN.Lua;
+
+/// <summary>nn.*: module and criterion constructors by Torch7 name, and their methods.</summary>
+internal static class NNBindings
+{
+    public static readonly Binding[] Functions =
+    {
+        new("module", 1, NewModule),
+        new("criterion", 1, NewCriterion),
+        new("isModule", 1, a => a.Push(a.Host.Objects.Get<Module>(a.L, 1, ObjectKind.Module) != null)),
+    };
+
+    public static readonly Binding[] ModuleMethods =
+    {
+        new("forward", 2, a => a.Push(a.Module(1).Forward(a.Tensor(2)))),
+        new("backward", 3, a => a.Push(a.Module(1).Backward(a.Tensor(2), a.Tensor(3), (float)a.OptNumber(4, 1)))),
+        new("updateGradInput", 3, a => a.Push(a.Module(1).UpdateGradInput(a.Tensor(2), a.Tensor(3)))),
+        new("accGradParameters", 3, a => { a.Module(1).AccGradParameters(a.Tensor(2), a.Tensor(3), (float)a.OptNumber(4, 1)); return 0; }),
+        new("zeroGradParameters", 1, a => { a.Module(1).ZeroGradParameters(); return 0; }),
+        new("updateParameters", 2, a => { a.Module(1).UpdateParameters(a.Float(2)); return 0; }),
+        new("parameters", 1, Parameters),
+        new("getParameters", 1, GetParameters),
+        new("training", 1, a => a.Push(a.Module(1).Training())),
+        new("evaluate", 1, a => a.Push(a.Module(1).Evaluate())),
+        new("add", 2, Add),
+        new("get", 2, Get),
+        new("size", 1, a => a.Push((long)(a.Module(1) is Sequential s ? s.Count : 0))),
+        new("tostring", 1, a => a.Push(a.Module(1).ToString())),
+        new("field", 2, Field),
+    };
+
+    public static readonly Binding[] CriterionMethods =
+    {
+        new("forward", 3, a => a.Push((double)a.Criterion(1).Forward(a.Tensor(2), Target(a, a.Criterion(1), 3)))),
+        new("backward", 3, a => a.Push(a.Criterion(1).Backward(a.Tensor(2), Target(a, a.Criterion(1), 3)))),
+        new("tostring", 1, a => a.Push(a.Criterion(1).ToString())),
+        new("output", 1, a => a.Criterion(1).Output is { } o ? a.Push(o) : a.Nil()),
+        new("gradInput", 1, a => a.Criterion(1).GradInput is { } g ? a.Push(g) : a.Nil()),
+        new("parameters", 1, CriterionParameters),
+    };
+
+    /// <summary>Where each weight tensor handed to Lua came from, so optimizers can find its gradient and flags.</summary>
+    internal static readonly ConditionalWeakTable<Tensor, Parameter> ParameterOf = new();
+
+    /// <summary>The module whose parameters a flat vector from getParameters holds.</summary>
+    internal static readonly ConditionalWeakTable<Tensor, Module> FlatOwner = new();
+
+    private static int NewModule(Args a)
+    {
+        string name = a.String(1);
+        Module m = name switch
+        {
+            "Sequential" => new Sequential(),
+            "Linear" => new Linear(a.Int(2), a.Int(3), bias: a.IsNoneOrNil(4) || a.Type(4) != TBoolean || a.Bool(4), init: InitOf(a, 4)),
+            "Identity" => new Identity(),
+            "ReLU" => new ReLU(),
+            "LeakyReLU" => new LeakyReLU((float)a.OptNumber(2, 0.01)),
+            "PReLU" => new PReLU(a.OptInt(2, 0), (float)a.OptNumber(3, 0.25)),
+            "Abs" => new Abs(),
+            "Maxout" => new Maxout(a.Int(2), a.Int(3), a.Int(4)),
+            "Sigmoid" => new Sigmoid(),
+            "Tanh" => new Tanh(),
+            "SoftPlus" => new SoftPlus(),
+            "HardTanh" => new HardTanh((float)a.OptNumber(2, -1), (float)a.OptNumber(3, 1)),
+            "Cos" => new Cos(),
+            "RBF" => new RBF(a.Int(2), a.Int(3), (float)a.OptNumber(4, 1)),
+            "SoftMax" => new SoftMax(),
+            "LogSoftMax" => new LogSoftMax(),
+            "Dropout" => new Dropout((float)a.OptNumber(2, 0.5)),
+            _ => throw new ScriptError($"nn.{name}: no such module"),
+        };
+        return a.Push(m);
+    }
+
+    // nn.Linear(in, out, {init = "he"}) or nn.Linear(in, out, false)
+    private static Init InitOf(Args a, int idx)
+    {
+        if (a.Type(idx) != TTable) return Init.Default;
+        lua_getfield(a.L, idx, "init");
+        string? s = Native.ToString(a.L, -1);
+        lua_settop(a.L, -2);
+        return s switch
+        {
+            null or "default" => Init.Default,
+            "xavier" or "glorot" or "xavier_uniform" => Init.XavierUniform,
+            "xavier_normal" or "glorot_normal" => Init.XavierNormal,
+            "he" or "kaiming" or "he_uniform" => Init.HeUniform,
+            "he_normal" or "kaiming_normal" => Init.HeNormal,
+            _ => throw new ScriptError($"nn.Linear: unknown init '{s}' (default, xavier, xavier_normal, he, he_normal)"),
+        };
+    }
+
+    // Criterion options: a boolean (Torch7's sizeAverage) or a table {reduction = "mean"|"sum"|"none", weights = tensor}.
+    private static Reduction ReductionOf(Args a, int idx)
+    {
+        if (a.Type(idx) == TBoolean) return a.Bool(idx) ? Reduction.Mean : Reduction.Sum;
+        if (a.Type(idx) != TTable) return Reduction.Mean;
+        lua_getfield(a.L, idx, "reduction");
+        string? r = Native.ToString(a.L, -1);
+        lua_settop(a.L, -2);
+        lua_getfield(a.L, idx, "sizeAverage");
+        int t = lua_type(a.L, -1);
+        bool sizeAverage = t != TBoolean || lua_toboolean(a.L, -1) != 0;
+        lua_settop(a.L, -2);
+        return r switch
+        {
+            null => sizeAverage ? Reduction.Mean : Reduction.Sum,
+            "mean" => Reduction.Mean,
+            "sum" => Reduction.Sum,
+            "none" => Reduction.None,
+            _ => throw new ScriptError($"unknown reduction '{r}' (mean, sum or none)"),
+        };
+    }
+
+    private static float[]? WeightsOf(Args a, int idx)
+    {
+        if (a.Type(idx) == TUserData) return a.Tensor(idx).ToArray();
+        if (a.Type(idx) != TTable) return null;
+        lua_getfield(a.L, idx, "weights");
+        try { return a.Type(-1) == TUserData ? a.Tensor(-1).ToArray() : null; }
+        finally { lua_settop(a.L, -2); }
+    }
+
+    private static int NewCriterion(Args a)
+    {
+        string name = a.String(1);
+        // ClassNLLCriterion(weights, sizeAverage) takes the weights first, as in Torch7.
+        int opt = a.Type(2) == TUserData ? 3 : 2;
+        var red = ReductionOf(a, opt);
+        Criterion c = name switch
+        {
+            "MSECriterion" => new MSECriterion(red),
+            "AbsCriterion" => new AbsCriterion(red),
+            "BCECriterion" => new BCECriterion(red),
+            "BCEWithLogitsCriterion" => new BCEWithLogitsCriterion(red),
+            "ClassNLLCriterion" => new ClassNLLCriterion(red, WeightsOf(a, 2)),
+            "CrossEntropyCriterion" => new CrossEntropyCriterion(red, WeightsOf(a, 2)),
+            "GaussianNLLCriterion" => GaussianOf(a, red),
+            _ => throw new ScriptError($"nn.{name}: no such criterion"),
+        };
+        return a.Push(c);
+    }
+
+    // nn.GaussianNLLCriterion(sigma) or nn.GaussianNLLCriterion{outputs = n, sigma = s0} (learned sigma)
+    private static Criterion GaussianOf(Args a, Reduction red)
+    {
+        if (a.Type(2) == TNumber) return new GaussianNLLCriterion(a.Float(2), red);
+        int outputs = (int)a.Field(2, "outputs", 0);
+        float sigma = (float)a.Field(2, "sigma", 1);
+        return outputs > 0 ? new GaussianNLLCriterion(outputs, sigma, red) : new GaussianNLLCriterion(sigma, red);
+    }
+
+    private static readonly ConditionalWeakTable<Criterion, StrongBox<Tensor?>> Shifted = new();
+
+    // Class criteria take Torch7's 1-based labels (a tensor, or a number for one sample); the engine counts from 0.
+    private static Tensor Target(Args a, Criterion c, int idx)
+    {
+        if (c is not ClassCriterion)
+        {
+            if (a.Type(idx) == TNumber) return Tensor.Full(a.Float(idx), 1);
+            return a.Tensor(idx);
+        }
+        var box = Shifted.GetValue(c, _ => new StrongBox<Tensor?>());
+        if (a.Type(idx) == TNumber)
+        {
+            var one = Tensor.Reuse(ref box.Value, 1);
+            one[0] = a.Float(idx) - 1f;
+            return one;
+        }
+        var t = a.Tensor(idx);
+        var d = Tensor.Reuse(ref box.Value, t.Length);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(t.Span, 1f, d.Span);
+        return d;
+    }
+
+    // parameters(): two tables, the weights and their gradients (Torch7).
+    private static int Parameters(Args a)
+    {
+        var ps = a.Module(1).ParameterArray();
+        PushParameterTables(a, ps);
+        return 2;
+    }
+
+    private static int CriterionParameters(Args a)
+    {
+        var ps = a.Criterion(1).Parameters().ToArray();
+        PushParameterTables(a, ps);
+        return 2;
+    }
+
+    private static void PushParameterTables(Args a, Parameter[] ps)
+    {
+        lua_createtable(a.L, ps.Length, 0);
+        for (int i = 0; i < ps.Length; i++)
+        {
+            ParameterOf.AddOrUpdate(ps[i].Value, ps[i]);
+            a.Push(ps[i].Value);
+            lua_rawseti(a.L, -2, i + 1);
+        }
+        lua_createtable(a.L, ps.Length, 0);
+        for (int i = 0; i < ps.Length; i++) { a.Push(ps[i].Grad); lua_rawseti(a.L, -2, i + 1); }
+    }
+
+    private static int GetParameters(Args a)
+    {
+        var m = a.Module(1);
+        var (p, g) = m.GetParameters();
+        FlatOwner.AddOrUpdate(p, m);
+        a.Push(p);
+        a.Push(g);
+        return 2;
+    }
+
+    private static int Add(Args a)
+    {
+        if (a.Module(1) is not Sequential s) throw new ScriptError($"add: {a.Module(1)} is not a container");
+        s.Add(a.Module(2));
+        return a.Push(s);
+    }
+
+    private static int Get(Args a)
+    {
+        if (a.Module(1) is not Sequential s) throw new ScriptError($"get: {a.Module(1)} is not a container");
+        int i = a.Int(2);
+        if (i < 1 || i > s.Count) throw new ScriptError($"get: index {i} out of range (1..{s.Count})");
+        return a.Push(s[i - 1]);
+    }
+
+    // module.weight, .bias, .gradWeight, .gradBias, .output, .gradInput, .train
+    private static int Field(Args a)
+    {
+        var m = a.Module(1);
+        string f = a.String(2);
+        Parameter? P(string name)
+        {
+            foreach (var p in m.Parameters()) if (p.Name == name) return p;
+            return null;
+        }
+        Tensor? t = f switch
+        {
+            "weight" => P("weight")?.Value ?? P("centres")?.Value,
+            "bias" => P("bias")?.Value,
+            "gradWeight" => P("weight")?.Grad ?? P("centres")?.Grad,
+            "gradBias" => P("bias")?.Grad,
+            "output" => m.Output,
+            "gradInput" => m.GradInput,
+            _ => null,
+        };
+        if (f == "train") return a.Push(m.IsTraining);
+        if (f == "modules" && m is Sequential s)
+        {
+            lua_createtable(a.L, s.Count, 0);
+            for (int i = 0; i < s.Count; i++) { a.Push(s[i]); lua_rawseti(a.L, -2, i + 1); }
+            return 1;
+        }
+        if (t != null && f is "weight" or "bias") ParameterOf.AddOrUpdate(t, (P(f) ?? P("centres"))!);
+        return t == null ? a.Nil() : a.Push(t);
+    }
+}

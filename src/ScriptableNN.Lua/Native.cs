@@ -1,0 +1,81 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace ScriptableNN.Lua;
+
+/// <summary>
+/// The few Lua C API calls the bindings make on every call, bound directly to the liblua54
+/// that KeraLua ships, so a callback needs no wrapper object. None of these raises a Lua
+/// error (no luaL_check*): a longjmp over a C# frame would corrupt the runtime.
+/// </summary>
+internal static unsafe class Native
+{
+    private const string Lib = "lua54";
+    public const int RegistryIndex = -1001000;   // LUA_REGISTRYINDEX for 32-bit int LUAI_MAXSTACK = 1e6
+    public const int TNone = -1, TNil = 0, TBoolean = 1, TLightUserData = 2, TNumber = 3, TString = 4, TTable = 5, TFunction = 6, TUserData = 7;
+
+    [DllImport(Lib)] public static extern int lua_gettop(IntPtr L);
+    [DllImport(Lib)] public static extern void lua_settop(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern int lua_type(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern double lua_tonumberx(IntPtr L, int idx, int* isnum);
+    [DllImport(Lib)] public static extern long lua_tointegerx(IntPtr L, int idx, int* isnum);
+    [DllImport(Lib)] public static extern int lua_toboolean(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern byte* lua_tolstring(IntPtr L, int idx, nuint* len);
+    [DllImport(Lib)] public static extern IntPtr lua_touserdata(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern int lua_isinteger(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern void lua_pushnil(IntPtr L);
+    [DllImport(Lib)] public static extern void lua_pushnumber(IntPtr L, double n);
+    [DllImport(Lib)] public static extern void lua_pushinteger(IntPtr L, long n);
+    [DllImport(Lib)] public static extern void lua_pushboolean(IntPtr L, int b);
+    [DllImport(Lib)] public static extern IntPtr lua_pushlstring(IntPtr L, byte* s, nuint len);
+    [DllImport(Lib)] public static extern void lua_pushlightuserdata(IntPtr L, IntPtr p);
+    [DllImport(Lib)] public static extern void lua_pushvalue(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern void lua_pushcclosure(IntPtr L, IntPtr fn, int n);
+    [DllImport(Lib)] public static extern IntPtr lua_newuserdatauv(IntPtr L, nuint size, int nuvalue);
+    [DllImport(Lib)] public static extern int lua_setmetatable(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern IntPtr luaL_testudata(IntPtr L, int idx, [MarshalAs(UnmanagedType.LPStr)] string tname);
+    [DllImport(Lib)] public static extern void lua_createtable(IntPtr L, int narr, int nrec);
+    [DllImport(Lib)] public static extern void lua_rawseti(IntPtr L, int idx, long n);
+    [DllImport(Lib)] public static extern int lua_rawgeti(IntPtr L, int idx, long n);
+    [DllImport(Lib)] public static extern ulong lua_rawlen(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern int lua_getfield(IntPtr L, int idx, [MarshalAs(UnmanagedType.LPStr)] string k);
+    [DllImport(Lib)] public static extern void lua_setfield(IntPtr L, int idx, [MarshalAs(UnmanagedType.LPStr)] string k);
+    [DllImport(Lib)] public static extern int lua_rawget(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern void lua_rawset(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern int lua_next(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern int lua_isyieldable(IntPtr L);
+    [DllImport(Lib)] public static extern int lua_yieldk(IntPtr L, int nresults, IntPtr ctx, IntPtr k);
+    [DllImport(Lib)] public static extern int lua_getinfo(IntPtr L, [MarshalAs(UnmanagedType.LPStr)] string what, IntPtr ar);
+    [DllImport(Lib)] public static extern int lua_gc(IntPtr L, int what, int a, int b, int c);
+
+    public const int GcCollect = 2, GcStep = 5, GcCount = 3;
+
+    public static void PushString(IntPtr L, string s)
+    {
+        int max = Encoding.UTF8.GetMaxByteCount(s.Length);
+        if (max <= 512)
+        {
+            byte* buf = stackalloc byte[max];
+            int n = Encoding.UTF8.GetBytes(s, new Span<byte>(buf, max));
+            lua_pushlstring(L, buf, (nuint)n);
+        }
+        else
+        {
+            var bytes = Encoding.UTF8.GetBytes(s);
+            fixed (byte* p = bytes) lua_pushlstring(L, p, (nuint)bytes.Length);
+        }
+    }
+
+    public static string? ToString(IntPtr L, int idx)
+    {
+        nuint len;
+        byte* p = lua_tolstring(L, idx, &len);
+        return p == null ? null : Encoding.UTF8.GetString(p, (int)len);
+    }
+
+    public static string TypeName(int t) => t switch
+    {
+        TNone => "no value", TNil => "nil", TBoolean => "boolean", TLightUserData => "userdata", TNumber => "number",
+        TString => "string", TTable => "table", TFunction => "function", TUserData => "userdata", _ => "thread",
+    };
+}

@@ -1,0 +1,456 @@
+using ScriptableNN.Autograd;
+using ScriptableNN.Tensors;
+using static ScriptableNN.Lua.Native;
+
+namespace ScriptableNN.Lua;
+
+/// <summary>
+/// torch.* and the Tensor methods. Indices are 1-based, as in Torch7. Methods named like
+/// Torch7's in-place ones (add, mul, fill, exp, ...) change the tensor and return it; the
+/// operators and torch.* functions return new tensors and are the ones autograd records.
+/// </summary>
+internal static unsafe class TensorBindings
+{
+    public static readonly Binding[] Functions =
+    {
+        new("new", 0, New),
+        new("zeros", 1, a => a.Push(Tensor.Zeros(Shape(a, 1)))),
+        new("ones", 1, a => a.Push(Tensor.Ones(Shape(a, 1)))),
+        new("rand", 1, a => a.Push(Tensor.Uniform(Rng.Global, 0f, 1f, Shape(a, 1)))),
+        new("randn", 1, a => a.Push(Tensor.Normal(Rng.Global, 0f, 1f, Shape(a, 1)))),
+        new("manualSeed", 1, a => { Rng.ManualSeed((ulong)a.Integer(1)); return 0; }),
+        new("isTensor", 1, a => a.Push(a.Host.Objects.Get<Tensor>(a.L, 1, ObjectKind.Tensor) != null)),
+        new("binary", 3, Binary),
+        new("unary", 2, UnaryNew),
+        new("mm", 2, a => a.Push(MatMul(a, a.Tensor(1), a.Tensor(2)))),
+        new("backward", 1, Backward),
+    };
+
+    public static readonly Binding[] Methods =
+    {
+        new("size", 1, Size),
+        new("dim", 1, a => a.Push((long)a.Tensor(1).Rank)),
+        new("nElement", 1, a => a.Push((long)a.Tensor(1).Length)),
+        new("get", 2, Get),
+        new("set", 3, Set),
+        new("fill", 2, a => a.Push(a.Tensor(1).Fill(a.Float(2)))),
+        new("zero", 1, a => a.Push(a.Tensor(1).Zero())),
+        new("copy", 2, a => a.Push(a.Tensor(1).CopyFrom(a.Tensor(2)))),
+        new("clone", 1, a => a.Push(a.Tensor(1).Clone())),
+        new("view", 2, View),
+        new("narrow", 4, Narrow),
+        new("t", 1, Transpose),
+        new("inplace", 3, InPlace),
+        new("unaryInPlace", 2, UnaryInPlace),
+        new("mm", 2, MmMethod),
+        new("sum", 1, a => Reduce(a, 0)),
+        new("mean", 1, a => Reduce(a, 1)),
+        new("max", 1, a => Reduce(a, 2)),
+        new("min", 1, a => Reduce(a, 3)),
+        new("argmax", 1, ArgMax),
+        new("tostring", 1, a => a.Push(a.Tensor(1).ToString())),
+        new("totable", 1, ToTable),
+        new("free", 1, a => { a.Host.Objects.Release(a.L, 1); return 0; }),
+        new("requiresGrad", 1, RequiresGrad),
+        new("grad", 1, a => a.Tensor(1).Grad is { } g ? a.Push(g) : a.Nil()),
+    };
+
+    internal static int[] Shape(Args a, int from)
+    {
+        int n = a.Count - from + 1;
+        if (n == 1 && a.Type(from) == TTable) return ShapeFromTable(a, from);
+        var shape = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            shape[i] = a.Int(from + i);
+            if (shape[i] < 0) throw new ScriptError($"bad argument #{from + i} to '{a.Name}' (size must not be negative, got {shape[i]})");
+        }
+        return shape;
+    }
+
+    private static int[] ShapeFromTable(Args a, int idx)
+    {
+        int n = (int)lua_rawlen(a.L, idx);
+        var shape = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            lua_rawgeti(a.L, idx, i + 1);
+            shape[i] = (int)a.Integer(-1);
+            lua_settop(a.L, -2);
+        }
+        return shape;
+    }
+
+    // torch.Tensor(): torch.Tensor(n, m, ...), torch.Tensor{...nested tables...}, torch.Tensor(otherTensor)
+    private static int New(Args a)
+    {
+        if (a.Count == 0) return a.Push(Tensor.Zeros(0));
+        if (a.Type(1) == TTable) return a.Push(FromTable(a, 1));
+        if (a.Type(1) == TUserData) return a.Push(a.Tensor(1).Clone());
+        return a.Push(Tensor.Zeros(Shape(a, 1)));
+    }
+
+    // Nested tables of numbers, rectangular, up to rank 4.
+    internal static Tensor FromTable(Args a, int idx)
+    {
+        var shape = new List<int>();
+        IntPtr L = a.L;
+        int top = lua_gettop(L);
+        lua_pushvalue(L, idx);
+        while (lua_type(L, -1) == TTable)
+        {
+            int n = (int)lua_rawlen(L, -1);
+            shape.Add(n);
+            if (n == 0) break;
+            lua_rawgeti(L, -1, 1);
+        }
+        lua_settop(L, top);
+        if (shape.Count > 4) throw new ScriptError($"'{a.Name}': tables nested {shape.Count} deep; at most 4 dimensions");
+        var t = Tensor.Zeros(shape.ToArray());
+        var span = t.Span;
+        int pos = 0;
+        Fill(a, idx, 0, shape, span, ref pos, "");
+        return t;
+    }
+
+    private static void Fill(Args a, int idx, int depth, List<int> shape, Span<float> dst, ref int pos, string path)
+    {
+        IntPtr L = a.L;
+        int n = (int)lua_rawlen(L, idx);
+        if (n != shape[depth]) throw new ScriptError($"'{a.Name}': row {path}has {n} elements, expected {shape[depth]} (the table is not rectangular)");
+        for (int i = 1; i <= n; i++)
+        {
+            int t = lua_rawgeti(L, idx, i);
+            if (depth == shape.Count - 1)
+            {
+                if (t != TNumber) { lua_settop(L, -2); throw new ScriptError($"'{a.Name}': element [{path}{i}] is a {TypeName(t)}, expected a number"); }
+                dst[pos++] = (float)lua_tonumberx(L, -1, null);
+            }
+            else
+            {
+                if (t != TTable) { lua_settop(L, -2); throw new ScriptError($"'{a.Name}': element [{path}{i}] is a {TypeName(t)}, expected a table"); }
+                Fill(a, lua_gettop(L), depth + 1, shape, dst, ref pos, path + i + "][");
+            }
+            lua_settop(L, -2);
+        }
+    }
+
+    private static int Size(Args a)
+    {
+        var t = a.Tensor(1);
+        if (!a.IsNoneOrNil(2))
+        {
+            int d = a.Int(2);
+            if (d < 1 || d > t.Rank) throw new ScriptError($"bad argument #1 to 'size' (dimension {d} out of range of a {t.Rank}D tensor)");
+            return a.Push((long)t.Size(d - 1));
+        }
+        lua_createtable(a.L, t.Rank, 0);
+        for (int i = 0; i < t.Rank; i++) { lua_pushinteger(a.L, t.Size(i)); lua_rawseti(a.L, -2, i + 1); }
+        return 1;
+    }
+
+    private static int CheckIndex(Args a, Tensor t, int argIdx)
+    {
+        int i = a.Int(argIdx);
+        int n = t.Size(0);
+        if (i < 1 || i > n) throw new ScriptError($"index {i} out of range for a tensor of size {t.ShapeText} (valid: 1..{n})");
+        return i - 1;
+    }
+
+    // t[i]: an element of a vector, a row view of anything larger.
+    private static int Get(Args a)
+    {
+        var t = a.Tensor(1);
+        int i = CheckIndex(a, t, 2);
+        return t.Rank == 1 ? a.Push((double)t[i]) : a.Push(t.Select(i));
+    }
+
+    // t[i] = v: an element of a vector, a whole row of a matrix (a number fills it, a tensor copies).
+    private static int Set(Args a)
+    {
+        var t = a.Tensor(1);
+        int i = CheckIndex(a, t, 2);
+        if (t.Rank == 1) { t[i] = a.Float(3); return 0; }
+        var row = t.Select(i);
+        if (a.Type(3) == TNumber) row.Fill(a.Float(3));
+        else row.CopyFrom(a.Tensor(3));
+        return 0;
+    }
+
+    private static int View(Args a) => a.Push(a.Tensor(1).Reshape(Shape(a, 2)));
+
+    private static int Narrow(Args a)
+    {
+        var t = a.Tensor(1);
+        if (a.Int(2) != 1) throw new ScriptError("'narrow': only dimension 1 (rows) can be narrowed without a copy");
+        return a.Push(t.Narrow(a.Int(3) - 1, a.Int(4)));
+    }
+
+    private static int Transpose(Args a)
+    {
+        var t = a.Tensor(1);
+        if (t.Rank != 2) throw new ScriptError($"'t': needs a 2D tensor, got {t.ShapeText}");
+        int r = t.Size(0), c = t.Size(1);
+        var d = Tensor.Zeros(c, r);
+        var s = t.Span; var ds = d.Span;
+        for (int i = 0; i < r; i++) for (int j = 0; j < c; j++) ds[j * r + i] = s[i * c + j];
+        return a.Push(d);
+    }
+
+    private static Tensor MatMul(Args a, Tensor x, Tensor y)
+    {
+        // Torch7: matrix x matrix, matrix x vector, vector . vector
+        if (x.Rank == 2 && y.Rank == 2) return RecordOrNot(x, y) ? Ops.MatMul(x, y) : Tensor.MatMul(x, y);
+        if (x.Rank == 2 && y.Rank == 1)
+        {
+            var r = Tensor.MatMul(x, y.Reshape(y.Length, 1));
+            return r.Reshape(r.Length);
+        }
+        if (x.Rank == 1 && y.Rank == 1)
+        {
+            if (x.Length != y.Length) throw new ScriptError($"dot: sizes {x.Length} and {y.Length} differ");
+            return Tensor.Full(System.Numerics.Tensors.TensorPrimitives.Dot(x.Span, y.Span), 1);
+        }
+        throw new ScriptError($"matrix product of {x.ShapeText} and {y.ShapeText}: needs 2D x 2D, 2D x 1D or 1D x 1D");
+    }
+
+    private static bool RecordOrNot(Tensor x, Tensor y) => Tape.Current != null && (x.RequiresGrad || y.RequiresGrad);
+
+    // t:mm(b) -> t * b as a new tensor; res:mm(a, b) -> a * b into res (Torch7).
+    private static int MmMethod(Args a)
+    {
+        if (a.Count >= 3)
+        {
+            var res = a.Tensor(1);
+            Tensor.MatMul(a.Tensor(2), a.Tensor(3), res);
+            return a.Push(res);
+        }
+        return a.Push(MatMul(a, a.Tensor(1), a.Tensor(2)));
+    }
+
+    // torch.binary(op, x, y): the operators + - * / with numbers or tensors on either side.
+    private static int Binary(Args a)
+    {
+        string op = a.String(1);
+        bool xNum = a.Type(2) == TNumber, yNum = a.Type(3) == TNumber;
+        if (op == "*" && !xNum && !yNum)
+        {
+            var r = MatMul(a, a.Tensor(2), a.Tensor(3));
+            return r.Length == 1 && a.Tensor(2).Rank == 1 ? a.Push((double)r[0]) : a.Push(r);
+        }
+        if (xNum && yNum) throw new ScriptError($"'{op}': no tensor among the operands");
+        Tensor x = xNum ? null! : a.Tensor(2), y = yNum ? null! : a.Tensor(3);
+        bool grad = Tape.Current != null && ((!xNum && x.RequiresGrad) || (!yNum && y.RequiresGrad));
+        if (grad)
+        {
+            // autograd: a number becomes a single-element tensor on the right, which Ops broadcasts
+            if (yNum)
+            {
+                var c = Tensor.Full(a.Float(3), 1);
+                return a.Push(op switch
+                {
+                    "+" => Ops.Add(x, c), "-" => Ops.Sub(x, c), "*" => Ops.Mul(x, c), "/" => Ops.Div(x, c),
+                    _ => throw new ScriptError($"unknown operator '{op}'"),
+                });
+            }
+            if (xNum)
+            {
+                float v = a.Float(2);
+                return a.Push(op switch
+                {
+                    "+" => Ops.Add(y, Tensor.Full(v, 1)), "*" => Ops.Mul(y, Tensor.Full(v, 1)),
+                    "-" => Ops.Add(Ops.Neg(y), Tensor.Full(v, 1)), "/" => Ops.Div(Tensor.Full(v, y.Shape.ToArray()), y),
+                    _ => throw new ScriptError($"unknown operator '{op}'"),
+                });
+            }
+            return a.Push(op switch
+            {
+                "+" => Ops.Add(x, y), "-" => Ops.Sub(x, y), "*" or "cmul" => Ops.Mul(x, y), "/" or "cdiv" => Ops.Div(x, y),
+                _ => throw new ScriptError($"unknown operator '{op}'"),
+            });
+        }
+        if (xNum) return a.Push(op switch
+        {
+            "+" => Tensor.Binary<AddOp>(a.Float(2), y), "-" => Tensor.Binary<SubOp>(a.Float(2), y),
+            "*" => Tensor.Binary<MulOp>(a.Float(2), y), "/" => Tensor.Binary<DivOp>(a.Float(2), y),
+            _ => throw new ScriptError($"unknown operator '{op}'"),
+        });
+        if (yNum) return a.Push(op switch
+        {
+            "+" => Tensor.Binary<AddOp>(x, a.Float(3)), "-" => Tensor.Binary<SubOp>(x, a.Float(3)),
+            "*" => Tensor.Binary<MulOp>(x, a.Float(3)), "/" => Tensor.Binary<DivOp>(x, a.Float(3)),
+            _ => throw new ScriptError($"unknown operator '{op}'"),
+        });
+        return a.Push(op switch
+        {
+            "+" => Tensor.Add(x, y), "-" => Tensor.Sub(x, y), "cmul" or "*" => Tensor.Mul(x, y), "/" or "cdiv" => Tensor.Div(x, y),
+            _ => throw new ScriptError($"unknown operator '{op}'"),
+        });
+    }
+
+    // t:inplace(op, v[, tensor]): add/mul/div/cmul/cdiv in place (Torch7's t:add(v), t:add(a, y), t:cmul(y)).
+    private static int InPlace(Args a)
+    {
+        var t = a.Tensor(1);
+        if (t.RequiresGrad) throw new ScriptError("in-place operation on a tensor that requires grad; use the operators or torch.* functions");
+        string op = a.String(2);
+        switch (op)
+        {
+            case "add":
+                if (a.Type(3) == TNumber && a.Count >= 4) t.AddScaled(a.Tensor(4), a.Float(3));          // t:add(alpha, y)
+                else if (a.Type(3) == TNumber) Tensor.Binary<AddOp>(t, a.Float(3), t);
+                else Tensor.Add(t, a.Tensor(3), t);
+                break;
+            case "sub":
+                if (a.Type(3) == TNumber) Tensor.Binary<SubOp>(t, a.Float(3), t); else Tensor.Sub(t, a.Tensor(3), t);
+                break;
+            case "mul": Tensor.Binary<MulOp>(t, a.Float(3), t); break;
+            case "div": Tensor.Binary<DivOp>(t, a.Float(3), t); break;
+            case "cmul": Tensor.Mul(t, a.Tensor(3), t); break;
+            case "cdiv": Tensor.Div(t, a.Tensor(3), t); break;
+            case "clamp": t.Clamp(a.Float(3), a.Float(4), t); break;
+            case "pow": t.Pow(a.Float(3), t); break;
+            default: throw new ScriptError($"unknown in-place operation '{op}'");
+        }
+        return a.Push(t);
+    }
+
+    private static Tensor ApplyUnary(string op, Tensor x, Tensor? into) => op switch
+    {
+        "exp" => x.Exp(into), "log" => x.Log(into), "sqrt" => x.Sqrt(into), "abs" => x.Abs(into),
+        "neg" => Tensor.Unary<NegOp>(x, into),
+        "tanh" => Map(x, into, static (s, d) => System.Numerics.Tensors.TensorPrimitives.Tanh(s, d)),
+        "sigmoid" => Map(x, into, static (s, d) => System.Numerics.Tensors.TensorPrimitives.Sigmoid(s, d)),
+        "relu" => Map(x, into, static (s, d) => System.Numerics.Tensors.TensorPrimitives.Max(s, 0f, d)),
+        _ => throw new ScriptError($"unknown function '{op}'"),
+    };
+
+    private delegate void SpanMap(ReadOnlySpan<float> s, Span<float> d);
+
+    private static Tensor Map(Tensor x, Tensor? into, SpanMap f)
+    {
+        var d = into ?? Tensor.Zeros(x.Shape.ToArray());
+        f(x.Span, d.Span);
+        return d;
+    }
+
+    // torch.exp(x) and friends: a new tensor, recorded when x requires grad.
+    private static int UnaryNew(Args a)
+    {
+        string op = a.String(1);
+        var x = a.Tensor(2);
+        if (Tape.Current != null && x.RequiresGrad)
+            return a.Push(op switch
+            {
+                "exp" => Ops.Exp(x), "log" => Ops.Log(x), "abs" => Ops.Abs(x), "neg" => Ops.Neg(x),
+                "tanh" => Ops.Tanh(x), "sigmoid" => Ops.Sigmoid(x), "relu" => Ops.Relu(x),
+                "sqrt" => Ops.Pow(x, 0.5f),
+                "sum" => Ops.Sum(x), "mean" => Ops.Mean(x),
+                "pow" => Ops.Pow(x, a.Float(3)),
+                _ => throw new ScriptError($"'{op}' is not differentiable here"),
+            });
+        if (op == "sum") return a.Push(Tensor.Full(x.Sum(), 1));
+        if (op == "mean") return a.Push(Tensor.Full(x.Mean(), 1));
+        if (op == "pow") return a.Push(x.Pow(a.Float(3)));
+        return a.Push(ApplyUnary(op, x, null));
+    }
+
+    private static int UnaryInPlace(Args a)
+    {
+        var t = a.Tensor(1);
+        if (t.RequiresGrad) throw new ScriptError("in-place operation on a tensor that requires grad; use torch.* functions");
+        ApplyUnary(a.String(2), t, t);
+        return a.Push(t);
+    }
+
+    // sum/mean/max/min: over everything (a number), or along dim 1 or 2 of a matrix (Torch7: a tensor;
+    // max/min also return the 1-based indices).
+    private static int Reduce(Args a, int kind)
+    {
+        var t = a.Tensor(1);
+        if (a.IsNoneOrNil(2))
+            return a.Push((double)(kind switch { 0 => t.Sum(), 1 => t.Mean(), 2 => t.Max(), _ => t.Min() }));
+        int dim = a.Int(2);
+        if (t.Rank != 2 || dim is < 1 or > 2) throw new ScriptError($"'{a.Name}': dimension {dim} of a {t.ShapeText} tensor (1 or 2 of a matrix)");
+        int rows = t.Size(0), cols = t.Size(1);
+        int outer = dim == 1 ? cols : rows, inner = dim == 1 ? rows : cols;
+        var vals = dim == 1 ? Tensor.Zeros(1, cols) : Tensor.Zeros(rows, 1);
+        var idx = dim == 1 ? Tensor.Zeros(1, cols) : Tensor.Zeros(rows, 1);
+        var s = t.Span;
+        for (int o = 0; o < outer; o++)
+        {
+            double acc = kind switch { 2 => double.NegativeInfinity, 3 => double.PositiveInfinity, _ => 0 };
+            int best = 0;
+            for (int k = 0; k < inner; k++)
+            {
+                float v = dim == 1 ? s[k * cols + o] : s[o * cols + k];
+                if (kind <= 1) acc += v;
+                else if (kind == 2 ? v > acc : v < acc) { acc = v; best = k; }
+            }
+            vals[o] = (float)(kind == 1 ? acc / inner : acc);
+            idx[o] = best + 1;
+        }
+        a.Push(vals);
+        if (kind >= 2) { a.Push(idx); return 2; }
+        return 1;
+    }
+
+    // argmax(): 1-based flat index; argmax(dim): 1-based indices along dim (per row for dim 2).
+    private static int ArgMax(Args a)
+    {
+        var t = a.Tensor(1);
+        if (a.IsNoneOrNil(2)) return a.Push((long)t.ArgMax() + 1);
+        int dim = a.Int(2);
+        if (dim == 2 || (dim == 1 && t.Rank == 1))
+        {
+            if (t.Rank == 1) return a.Push((long)t.ArgMax() + 1);
+            var rows = t.ArgMaxRows();
+            var r = Tensor.Zeros(rows.Length);
+            for (int i = 0; i < rows.Length; i++) r[i] = rows[i] + 1;
+            return a.Push(r);
+        }
+        Reduce(a, 2);
+        return 1;
+    }
+
+    private static int ToTable(Args a)
+    {
+        var t = a.Tensor(1);
+        IntPtr L = a.L;
+        var s = t.Span;
+        if (t.Rank == 1)
+        {
+            lua_createtable(L, t.Length, 0);
+            for (int i = 0; i < s.Length; i++) { lua_pushnumber(L, s[i]); lua_rawseti(L, -2, i + 1); }
+            return 1;
+        }
+        int rows = t.Rows, cols = t.Cols;
+        lua_createtable(L, rows, 0);
+        for (int i = 0; i < rows; i++)
+        {
+            lua_createtable(L, cols, 0);
+            for (int j = 0; j < cols; j++) { lua_pushnumber(L, s[i * cols + j]); lua_rawseti(L, -2, j + 1); }
+            lua_rawseti(L, -2, i + 1);
+        }
+        return 1;
+    }
+
+    private static int RequiresGrad(Args a)
+    {
+        var t = a.Tensor(1);
+        if (a.IsNoneOrNil(2)) return a.Push(t.RequiresGrad);
+        t.RequiresGrad = a.Bool(2);
+        return a.Push(t);
+    }
+
+    // loss:backward(): back-propagate from a single-element tensor through the recorded ops.
+    private static int Backward(Args a)
+    {
+        var t = a.Tensor(1);
+        if (t.Length != 1 && a.IsNoneOrNil(2)) throw new ScriptError($"backward: the tensor has {t.Length} elements; backward starts from a single-element loss");
+        if (!t.RequiresGrad) throw new ScriptError("backward: the tensor does not require grad (no input of it called requiresGrad(true))");
+        a.Host.Tape.Backward(t, (float)a.OptNumber(2, 1.0));
+        a.Host.Tape.Resume();
+        return 0;
+    }
+}
