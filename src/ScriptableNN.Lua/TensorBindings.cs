@@ -55,7 +55,7 @@ internal static unsafe class TensorBindings
         new("grad", 1, a => a.Tensor(1).Grad is { } g ? a.Push(g) : a.Nil()),
     };
 
-    internal static int[] Shape(Args a, int from)
+    internal static int[] Shape(Args a, int from, bool allowInfer = false)
     {
         int n = a.Count - from + 1;
         if (n == 1 && a.Type(from) == TTable) return ShapeFromTable(a, from);
@@ -63,7 +63,7 @@ internal static unsafe class TensorBindings
         for (int i = 0; i < n; i++)
         {
             shape[i] = a.Int(from + i);
-            if (shape[i] < 0) throw new ScriptError($"bad argument #{from + i} to '{a.Name}' (size must not be negative, got {shape[i]})");
+            if (shape[i] < 0 && !(allowInfer && shape[i] == -1)) throw new ScriptError($"bad argument #{from + i} to '{a.Name}' (size must not be negative, got {shape[i]})");
         }
         return shape;
     }
@@ -177,7 +177,7 @@ internal static unsafe class TensorBindings
         return 0;
     }
 
-    private static int View(Args a) => a.Push(a.Tensor(1).Reshape(Shape(a, 2)));
+    private static int View(Args a) => a.Push(a.Tensor(1).Reshape(Shape(a, 2, allowInfer: true)));
 
     private static int Narrow(Args a)
     {
@@ -201,6 +201,9 @@ internal static unsafe class TensorBindings
     {
         // Torch7: matrix x matrix, matrix x vector, vector . vector
         if (x.Rank == 2 && y.Rank == 2) return RecordOrNot(x, y) ? Ops.MatMul(x, y) : Tensor.MatMul(x, y);
+        bool grad = RecordOrNot(x, y);
+        if (grad && x.Rank == 1 && y.Rank == 1) return Ops.Sum(Ops.Mul(x, y));
+        if (grad) throw new ScriptError($"matrix product of {x.ShapeText} and {y.ShapeText} with autograd: use 2D tensors (view(n, 1))");
         if (x.Rank == 2 && y.Rank == 1)
         {
             var r = Tensor.MatMul(x, y.Reshape(y.Length, 1));
@@ -236,7 +239,7 @@ internal static unsafe class TensorBindings
         if (op == "*" && !xNum && !yNum)
         {
             var r = MatMul(a, a.Tensor(2), a.Tensor(3));
-            return r.Length == 1 && a.Tensor(2).Rank == 1 ? a.Push((double)r[0]) : a.Push(r);
+            return r.Length == 1 && a.Tensor(2).Rank == 1 && !r.RequiresGrad ? a.Push((double)r[0]) : a.Push(r);
         }
         if (xNum && yNum) throw new ScriptError($"'{op}': no tensor among the operands");
         Tensor x = xNum ? null! : a.Tensor(2), y = yNum ? null! : a.Tensor(3);
@@ -297,7 +300,7 @@ internal static unsafe class TensorBindings
         switch (op)
         {
             case "add":
-                if (a.Type(3) == TNumber && a.Count >= 4) t.AddScaled(a.Tensor(4), a.Float(3));          // t:add(alpha, y)
+                if (a.Type(3) == TNumber && !a.IsNoneOrNil(4)) t.AddScaled(a.Tensor(4), a.Float(3));     // t:add(alpha, y)
                 else if (a.Type(3) == TNumber) Tensor.Binary<AddOp>(t, a.Float(3), t);
                 else Tensor.Add(t, a.Tensor(3), t);
                 break;
