@@ -33,7 +33,7 @@ internal static unsafe class HostBindings
         {
             args[i - 2] = a.Type(i) switch
             {
-                TNumber => lua_isinteger(a.L, i) != 0 ? lua_tointegerx(a.L, i, null) : a.Number(i),
+                TNumber => lua_isinteger(a.L, i) != 0 ? (object)lua_tointegerx(a.L, i, null) : a.Number(i),
                 TString => a.String(i),
                 TBoolean => a.Bool(i),
                 TUserData => (object?)a.Host.Objects.Get<Tensors.Tensor>(a.L, i, ObjectKind.Tensor) ?? a.Host.Objects.Get<NN.Module>(a.L, i, ObjectKind.Module),

@@ -339,6 +339,11 @@ public sealed unsafe partial class LuaHost : IDisposable
         try
         {
             var status = co.Resume(_lua, args.Length, out int nres);
+            if (status == LuaStatus.OK && _budgetHit)
+            {
+                // The hook yielded a coroutine the script made, and the script then finished.
+                throw new LuaBudgetException($"script stopped: {_budgetWhat}", null, 0);
+            }
             if (status == LuaStatus.OK)
             {
                 var results = new object?[nres];
@@ -459,7 +464,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         {
             case LuaType.Nil or LuaType.None: return null;
             case LuaType.Boolean: return s.ToBoolean(idx);
-            case LuaType.Number: return s.IsInteger(idx) ? s.ToInteger(idx) : s.ToNumber(idx);
+            case LuaType.Number: return s.IsInteger(idx) ? (object)s.ToInteger(idx) : s.ToNumber(idx);
             case LuaType.String: return s.ToString(idx, false);
             case LuaType.UserData:
                 return (object?)Objects.Get<Tensor>(L, idx, ObjectKind.Tensor)

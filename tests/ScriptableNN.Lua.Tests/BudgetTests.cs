@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using NUnit.Framework;
+using ScriptableNN.Lua;
+
+namespace ScriptableNN.Lua.Tests;
+
+[TestFixture]
+public class BudgetTests
+{
+    [TestCase("while true do end")]
+    [TestCase("pcall(function() while true do end end)")]
+    [TestCase("while true do pcall(function() while true do end end) end")]
+    [TestCase("local co = coroutine.wrap(function() while true do end end) co()")]
+    [TestCase("while true do local co = coroutine.create(function() while true do end end) coroutine.resume(co) end")]
+    [TestCase("while true do local t = torch.zeros(2) end")]
+    public void InstructionBudgetStopsEvenUnderPcall(string code)
+    {
+        using var host = new LuaHost(new LuaHostOptions { InstructionBudget = 2_000_000 });
+        var ex = Assert.Throws<LuaBudgetException>(() => host.Run(code, "loop"));
+        Assert.That(ex!.Message, Does.Contain("instruction budget"));
+        Assert.That(host.Run("return 1 + 1")[0], Is.EqualTo(2L), "the state still runs scripts");
+    }
+
+    [Test]
+    public void TimeoutStopsALoop()
+    {
+        using var host = new LuaHost(new LuaHostOptions { Timeout = TimeSpan.FromMilliseconds(200) });
+        var sw = Stopwatch.StartNew();
+        var ex = Assert.Throws<LuaBudgetException>(() => host.Run("pcall(function() while true do end end)"));
+        Assert.That(ex!.Message, Does.Contain("timeout"));
+        Assert.That(sw.Elapsed.TotalSeconds, Is.LessThan(5));
+        Assert.That(host.Run("return 'alive'")[0], Is.EqualTo("alive"));
+    }
+
+    [TestCase("local s = string.rep('x', 1e9)")]
+    [TestCase("local t = {} local i = 0 while true do i = i + 1; t[i] = {i, i, i} end")]
+    [TestCase("local s = 'x' while true do s = s .. s end")]
+    public void MemoryBombStopsAtTheCap(string code)
+    {
+        using var host = new LuaHost(new LuaHostOptions { MemoryLimit = 64L << 20 });
+        var ex = Assert.Throws<LuaScriptException>(() => host.Run(code, "bomb"));
+        Assert.That(ex!.Message, Does.Contain("not enough memory"));
+        Assert.That(host.MemoryUsed, Is.LessThanOrEqualTo(64L << 20));
+        host.CollectGarbage();
+        var r = host.Run("local t = {} for i = 1, 1000 do t[i] = i end return #t");
+        Assert.That(r[0], Is.EqualTo(1000L));
+    }
+
+    [Test]
+    public void UsingAStateFromAnotherThreadFailsClearly()
+    {
+        using var host = new LuaHost();
+        Exception? caught = null;
+        var t = new Thread(() =>
+        {
+            try { host.Run("return 1"); } catch (Exception e) { caught = e; }
+        });
+        t.Start();
+        t.Join();
+        Assert.That(caught, Is.TypeOf<InvalidOperationException>());
+        Assert.That(caught!.Message, Does.Contain("belongs to one thread"));
+        Assert.That(host.Run("return 1")[0], Is.EqualTo(1L));
+    }
+}
