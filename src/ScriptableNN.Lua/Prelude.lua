@@ -4,6 +4,7 @@
 local raw, ERR, sandbox, allowIO, grants = ...
 local getinfo = debug.getinfo
 local registry = debug.getregistry()
+registry["snn.getinfo"] = getinfo      -- for the spec runner, which reports file and line
 local error, type, select, pairs, ipairs, tostring, setmetatable, rawget, rawset =
       error, type, select, pairs, ipairs, tostring, setmetatable, rawget, rawset
 local concat = table.concat
