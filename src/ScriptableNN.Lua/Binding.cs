@@ -149,32 +149,22 @@ internal sealed unsafe class ObjectTable
         lua_settop(L, -2);           // ... ud
     }
 
-    [DllImport("lua54")] private static extern void lua_copy(IntPtr L, int from, int to);
+    // The address of each kind's metatable: tables never move, so an identity check is a
+    // pointer comparison, with no registry lookup by name.
+    private readonly IntPtr[] _metatables = new IntPtr[4];
+
+    internal void RememberMetatable(ObjectKind kind, IntPtr table) => _metatables[(int)kind] = table;
 
     public T? Get<T>(IntPtr L, int idx, ObjectKind kind) where T : class
     {
-        if (lua_type(L, idx) != TUserData) return null;
-        IntPtr ud = TestUdata(L, idx, kind);
-        if (ud == IntPtr.Zero) return null;
-        IntPtr h = *(IntPtr*)ud;
+        if (lua_type(L, idx) != TUserData || lua_getmetatable(L, idx) == 0) return null;
+        IntPtr mt = lua_topointer(L, -1);
+        lua_settop(L, -2);
+        if (mt != _metatables[(int)kind]) return null;
+        IntPtr h = *(IntPtr*)lua_touserdata(L, idx);
         if (h == IntPtr.Zero) throw new ScriptError($"this {kind.ToString().ToLowerInvariant()} was freed");
         return (T)GCHandle.FromIntPtr(h).Target!;
     }
-
-    private static IntPtr TestUdata(IntPtr L, int idx, ObjectKind kind) => kind switch
-    {
-        ObjectKind.Tensor => Test(L, idx, "snn.Tensor\0"u8),
-        ObjectKind.Module => Test(L, idx, "snn.Module\0"u8),
-        ObjectKind.Criterion => Test(L, idx, "snn.Criterion\0"u8),
-        _ => Test(L, idx, "snn.Optimizer\0"u8),
-    };
-
-    private static IntPtr Test(IntPtr L, int idx, ReadOnlySpan<byte> name)
-    {
-        fixed (byte* p = name) return luaL_testudata_raw(L, idx, p);
-    }
-
-    [DllImport("lua54", EntryPoint = "luaL_testudata")] private static extern IntPtr luaL_testudata_raw(IntPtr L, int idx, byte* tname);
 
     /// <summary>Frees the handle of the userdata at <paramref name="idx"/> (its __gc, or an explicit free).</summary>
     public void Release(IntPtr L, int idx)

@@ -11,6 +11,7 @@ internal static unsafe class HostBindings
         new("findModule", 1, FindModule),
         new("grant", 1, Grant),
         new("liveHandles", 0, a => a.Push(a.Host.LiveHandles)),
+        new("now", 0, a => a.Push((double)System.Diagnostics.Stopwatch.GetTimestamp() / System.Diagnostics.Stopwatch.Frequency)),
     };
 
     private static int FindModule(Args a)

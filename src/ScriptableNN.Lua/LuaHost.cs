@@ -170,6 +170,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         foreach (var kind in Enum.GetValues<ObjectKind>())
         {
             _lua.NewMetaTable(ObjectTable.MetatableName(kind));
+            Objects.RememberMetatable(kind, lua_topointer(_L, -1));
             _lua.Pop(1);
         }
         // raw = { group = { name = C closure(id, host) } }

@@ -6,7 +6,9 @@ namespace ScriptableNN.Lua;
 /// <summary>
 /// The few Lua C API calls the bindings make on every call, bound directly to the liblua54
 /// that KeraLua ships, so a callback needs no wrapper object. None of these raises a Lua
-/// error (no luaL_check*): a longjmp over a C# frame would corrupt the runtime.
+/// error (no luaL_check*): a longjmp over a C# frame would corrupt the runtime. Calls marked
+/// SuppressGCTransition neither allocate in Lua (an allocation can run a __gc finalizer, which
+/// calls back into C#) nor run metamethods, so they may skip the GC mode switch.
 /// </summary>
 internal static unsafe class Native
 {
@@ -14,39 +16,42 @@ internal static unsafe class Native
     public const int RegistryIndex = -1001000;   // LUA_REGISTRYINDEX for 32-bit int LUAI_MAXSTACK = 1e6
     public const int TNone = -1, TNil = 0, TBoolean = 1, TLightUserData = 2, TNumber = 3, TString = 4, TTable = 5, TFunction = 6, TUserData = 7;
 
-    [DllImport(Lib)] public static extern int lua_gettop(IntPtr L);
+    [DllImport(Lib), SuppressGCTransition] public static extern int lua_gettop(IntPtr L);
     [DllImport(Lib)] public static extern void lua_settop(IntPtr L, int idx);
-    [DllImport(Lib)] public static extern int lua_type(IntPtr L, int idx);
-    [DllImport(Lib)] public static extern double lua_tonumberx(IntPtr L, int idx, int* isnum);
-    [DllImport(Lib)] public static extern long lua_tointegerx(IntPtr L, int idx, int* isnum);
-    [DllImport(Lib)] public static extern int lua_toboolean(IntPtr L, int idx);
+    [DllImport(Lib), SuppressGCTransition] public static extern int lua_type(IntPtr L, int idx);
+    [DllImport(Lib), SuppressGCTransition] public static extern double lua_tonumberx(IntPtr L, int idx, int* isnum);
+    [DllImport(Lib), SuppressGCTransition] public static extern long lua_tointegerx(IntPtr L, int idx, int* isnum);
+    [DllImport(Lib), SuppressGCTransition] public static extern int lua_toboolean(IntPtr L, int idx);
     [DllImport(Lib)] public static extern byte* lua_tolstring(IntPtr L, int idx, nuint* len);
-    [DllImport(Lib)] public static extern IntPtr lua_touserdata(IntPtr L, int idx);
-    [DllImport(Lib)] public static extern int lua_isinteger(IntPtr L, int idx);
-    [DllImport(Lib)] public static extern void lua_pushnil(IntPtr L);
-    [DllImport(Lib)] public static extern void lua_pushnumber(IntPtr L, double n);
-    [DllImport(Lib)] public static extern void lua_pushinteger(IntPtr L, long n);
-    [DllImport(Lib)] public static extern void lua_pushboolean(IntPtr L, int b);
+    [DllImport(Lib), SuppressGCTransition] public static extern IntPtr lua_touserdata(IntPtr L, int idx);
+    [DllImport(Lib), SuppressGCTransition] public static extern int lua_isinteger(IntPtr L, int idx);
+    [DllImport(Lib), SuppressGCTransition] public static extern void lua_pushnil(IntPtr L);
+    [DllImport(Lib), SuppressGCTransition] public static extern void lua_pushnumber(IntPtr L, double n);
+    [DllImport(Lib), SuppressGCTransition] public static extern void lua_pushinteger(IntPtr L, long n);
+    [DllImport(Lib), SuppressGCTransition] public static extern void lua_pushboolean(IntPtr L, int b);
     [DllImport(Lib)] public static extern IntPtr lua_pushlstring(IntPtr L, byte* s, nuint len);
-    [DllImport(Lib)] public static extern void lua_pushlightuserdata(IntPtr L, IntPtr p);
-    [DllImport(Lib)] public static extern void lua_pushvalue(IntPtr L, int idx);
+    [DllImport(Lib), SuppressGCTransition] public static extern void lua_pushlightuserdata(IntPtr L, IntPtr p);
+    [DllImport(Lib), SuppressGCTransition] public static extern void lua_pushvalue(IntPtr L, int idx);
     [DllImport(Lib)] public static extern void lua_pushcclosure(IntPtr L, IntPtr fn, int n);
     [DllImport(Lib)] public static extern IntPtr lua_newuserdatauv(IntPtr L, nuint size, int nuvalue);
     [DllImport(Lib)] public static extern int lua_setmetatable(IntPtr L, int idx);
     [DllImport(Lib)] public static extern IntPtr luaL_testudata(IntPtr L, int idx, [MarshalAs(UnmanagedType.LPStr)] string tname);
     [DllImport(Lib)] public static extern void lua_createtable(IntPtr L, int narr, int nrec);
     [DllImport(Lib)] public static extern void lua_rawseti(IntPtr L, int idx, long n);
-    [DllImport(Lib)] public static extern int lua_rawgeti(IntPtr L, int idx, long n);
-    [DllImport(Lib)] public static extern ulong lua_rawlen(IntPtr L, int idx);
+    [DllImport(Lib), SuppressGCTransition] public static extern int lua_rawgeti(IntPtr L, int idx, long n);
+    [DllImport(Lib), SuppressGCTransition] public static extern ulong lua_rawlen(IntPtr L, int idx);
     [DllImport(Lib)] public static extern int lua_getfield(IntPtr L, int idx, [MarshalAs(UnmanagedType.LPStr)] string k);
     [DllImport(Lib)] public static extern void lua_setfield(IntPtr L, int idx, [MarshalAs(UnmanagedType.LPStr)] string k);
     [DllImport(Lib)] public static extern int lua_rawget(IntPtr L, int idx);
     [DllImport(Lib)] public static extern void lua_rawset(IntPtr L, int idx);
     [DllImport(Lib)] public static extern int lua_next(IntPtr L, int idx);
-    [DllImport(Lib)] public static extern int lua_isyieldable(IntPtr L);
+    [DllImport(Lib), SuppressGCTransition] public static extern int lua_isyieldable(IntPtr L);
     [DllImport(Lib)] public static extern int lua_yieldk(IntPtr L, int nresults, IntPtr ctx, IntPtr k);
     [DllImport(Lib)] public static extern int lua_getinfo(IntPtr L, [MarshalAs(UnmanagedType.LPStr)] string what, IntPtr ar);
     [DllImport(Lib)] public static extern int lua_gc(IntPtr L, int what, int a, int b, int c);
+    [DllImport(Lib), SuppressGCTransition] public static extern int lua_getmetatable(IntPtr L, int idx);
+    [DllImport(Lib), SuppressGCTransition] public static extern IntPtr lua_topointer(IntPtr L, int idx);
+    [DllImport(Lib), SuppressGCTransition] public static extern void lua_copy(IntPtr L, int from, int to);
 
     public const int GcCollect = 2, GcStep = 5, GcCount = 3;
 

@@ -57,11 +57,23 @@ end
 
 local function set(...) local s = {}; for _, k in ipairs({...}) do s[k] = true end; return s end
 
+-- Hot methods take at most two arguments: a wrapper without varargs saves a third of a call.
+local function wrapfixed(f)
+  return function(x, y)
+    local a, b = f(x, y)
+    if a == ERR then fail(b) end
+    return a
+  end
+end
+
 ---------------------------------------------------------------------------------------------
 -- torch and Tensor
 ---------------------------------------------------------------------------------------------
 local T = raw.Tensor
 local TM = wrapall(T, set("max", "min"), set("set", "free"))
+for _, name in ipairs({ "size", "dim", "nElement", "get", "fill", "zero", "copy", "clone", "sum", "mean", "tostring", "grad" }) do
+  TM[name] = wrapfixed(T[name])
+end
 local tget, tset, binary, unary, inplace, unaryInPlace = T.get, T.set, raw.torch.binary, raw.torch.unary, TM.inplace, TM.unaryInPlace
 local F = wrapall(raw.torch, nil, set("manualSeed", "backward"))
 local tbinary = F.binary
@@ -97,6 +109,14 @@ TM.float = function(t) return t end
 TM.double = function(t) return t end
 TM.item = function(t) return t:get(1) end
 TM.backward = function(t, g) F.backward(t, g) end
+
+-- torch.Timer, as in Torch7: timer:time().real is the wall-clock seconds since creation or reset.
+local now = wrap(raw.host.now)
+local TimerMT = {}
+TimerMT.__index = TimerMT
+function TimerMT:reset() self.start = now(); return self end
+function TimerMT:time() local r = now() - self.start; return { real = r, user = r, sys = 0 } end
+torch.Timer = function() return setmetatable({ start = now() }, TimerMT) end
 TM.grad = nil
 local tgrad = wrap(T.grad)
 

@@ -6,5 +6,6 @@ switch (args.FirstOrDefault())
 {
     case "gemm": GemmTable.Run(); return;
     case "train": TrainingTable.Run(); return;
+    case "lua": LuaTable.Run(); return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(GemmTable).Assembly).Run(args);

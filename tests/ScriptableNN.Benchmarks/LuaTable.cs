@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using ScriptableNN.Kernels;
+using ScriptableNN.Losses;
+using ScriptableNN.Lua;
+using ScriptableNN.NN;
+using ScriptableNN.Optim;
+using ScriptableNN.Tensors;
+
+/// <summary>
+/// The cost of a bound method call from Lua (minus an empty loop), the bytes it allocates, and a
+/// Lua-driven training loop against the same loop in C#.
+/// </summary>
+public static class LuaTable
+{
+    public static double CallNanoseconds(LuaHost host, string body, int n, out long bytes)
+    {
+        string code = $@"
+            local t = torch.zeros(3, 4)
+            local n = ...
+            local function run(k) local s = 0; for i = 1, k do {body} end; return s end
+            local function empty(k) local s = 0; for i = 1, k do s = s + i end; return s end
+            run(1000); empty(1000)
+            local best_run, best_empty = math.huge, math.huge
+            for rep = 1, 5 do
+              local c0 = os.clock(); run(n); local c1 = os.clock(); empty(n); local c2 = os.clock()
+              best_run = math.min(best_run, c1 - c0); best_empty = math.min(best_empty, c2 - c1)
+            end
+            return best_run, best_empty";
+        host.Run(code, "bench", 10_000);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var r = host.Run(code, "bench", n);
+        bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        return ((double)r[0]! - (double)r[1]!) / n * 1e9;
+    }
+
+    public static void Run()
+    {
+        using var host = new LuaHost();
+        Console.WriteLine("| Lua call | ns per call (minus empty loop) | bytes allocated over the whole run |");
+        Console.WriteLine("|---|---:|---:|");
+        foreach (var body in new[] { "s = s + t:size(1)", "s = s + t:nElement()", "s = s + t:dim()" })
+        {
+            double ns = CallNanoseconds(host, body, 2_000_000, out long bytes);
+            Console.WriteLine($"| `{body}` | {ns:F1} | {bytes} |");
+        }
+        Console.WriteLine();
+        Console.WriteLine("| training loop, 784-256-128-10, batch 128, Adam | ms per step | Lua / C# |");
+        Console.WriteLine("|---|---:|---:|");
+        const int steps = 300;
+        double cs = CSharpLoop(steps), lua = LuaLoop(host, steps);
+        cs = Math.Min(cs, CSharpLoop(steps)); lua = Math.Min(lua, LuaLoop(host, steps));
+        Console.WriteLine($"| C# (forward, backward, step) | {cs * 1e3:F3} | |");
+        Console.WriteLine($"| Lua (same calls from a script) | {lua * 1e3:F3} | {lua / cs:F3} |");
+    }
+
+    private static double CSharpLoop(int steps)
+    {
+        var rng = new Rng(1);
+        var net = new Sequential(new Linear(784, 256, rng: rng), new ReLU(), new Linear(256, 128, rng: rng), new ReLU(), new Linear(128, 10, rng: rng));
+        var x = Tensor.Uniform(rng, 0, 1, 128, 784);
+        var y = Tensor.FromArray(Enumerable.Range(0, 128).Select(i => (float)(i % 10)).ToArray());
+        var ce = new CrossEntropyCriterion();
+        var opt = new Adam(net.Parameters());
+        void Step()
+        {
+            opt.ZeroGrad();
+            var o = net.Forward(x);
+            ce.Forward(o, y);
+            net.Backward(x, ce.Backward(o, y));
+            opt.Step();
+        }
+        for (int i = 0; i < 50; i++) Step();
+        var sw = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) Step();
+        return sw.Elapsed.TotalSeconds / steps;
+    }
+
+    private static double LuaLoop(LuaHost host, int steps)
+    {
+        var r = host.Run(@"
+            local steps = ...
+            torch.manualSeed(1)
+            local net = nn.Sequential():add(nn.Linear(784, 256)):add(nn.ReLU()):add(nn.Linear(256, 128)):add(nn.ReLU()):add(nn.Linear(128, 10))
+            local x = torch.rand(128, 784)
+            local y = torch.Tensor(128)
+            for i = 1, 128 do y[i] = (i - 1) % 10 + 1 end
+            local ce = nn.CrossEntropyCriterion()
+            local opt = optim.Adam(net, {lr = 1e-3})
+            local function step()
+              opt:zeroGrad()
+              local o = net:forward(x)
+              ce:forward(o, y)
+              net:backward(x, ce:backward(o, y))
+              opt:step()
+            end
+            for i = 1, 50 do step() end
+            local timer = torch.Timer()          -- wall clock: os.clock counts both GEMM threads
+            for i = 1, steps do step() end
+            return timer:time().real / steps", "train", steps);
+        return (double)r[0]!;
+    }
+}
