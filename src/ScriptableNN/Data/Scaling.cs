@@ -1,0 +1,108 @@
+using ScriptableNN.Tensors;
+using TP = System.Numerics.Tensors.TensorPrimitives;
+
+namespace ScriptableNN.Data;
+
+/// <summary>
+/// Per-feature standardisation (x - mean) / std, with the statistics of the data it was fitted
+/// on kept, so later inputs (validation, a game's live data) are scaled the same way.
+/// </summary>
+public sealed class Standardizer
+{
+    public float[] Mean { get; }
+    public float[] Std { get; }
+
+    public Standardizer(float[] mean, float[] std)
+    {
+        if (mean.Length != std.Length) throw new ArgumentException("Standardizer: mean and std differ in length.");
+        Mean = mean; Std = std;
+    }
+
+    /// <summary>Fits mean and standard deviation per column of <paramref name="x"/> [n, features].</summary>
+    public static Standardizer Fit(Tensor x)
+    {
+        int n = x.Rows, f = x.Cols;
+        var mean = new double[f]; var sq = new double[f];
+        var s = x.Span;
+        for (int i = 0; i < n; i++) for (int j = 0; j < f; j++) mean[j] += s[i * f + j];
+        for (int j = 0; j < f; j++) mean[j] /= Math.Max(1, n);
+        for (int i = 0; i < n; i++) for (int j = 0; j < f; j++) { double d = s[i * f + j] - mean[j]; sq[j] += d * d; }
+        var m = new float[f]; var sd = new float[f];
+        for (int j = 0; j < f; j++)
+        {
+            m[j] = (float)mean[j];
+            double v = Math.Sqrt(sq[j] / Math.Max(1, n));
+            sd[j] = v > 1e-12 ? (float)v : 1f;       // a constant column stays as it is, centred
+        }
+        return new Standardizer(m, sd);
+    }
+
+    /// <summary>(x - mean) / std per column, into a new tensor or <paramref name="into"/>.</summary>
+    public Tensor Transform(Tensor x, Tensor? into = null)
+    {
+        if (x.Cols != Mean.Length) throw new ArgumentException($"Standardizer: input {x.ShapeText} has {x.Cols} features, fitted on {Mean.Length}.");
+        var d = into ?? Tensor.Zeros(x.Shape.ToArray());
+        int f = x.Cols;
+        for (int i = 0; i < x.Rows; i++)
+        {
+            var row = d.Span.Slice(i * f, f);
+            TP.Subtract(x.Span.Slice(i * f, f), Mean, row);
+            TP.Divide(row, Std, row);
+        }
+        return d;
+    }
+}
+
+/// <summary>Per-feature min-max scaling to [0, 1], keeping the fitted minimum and range.</summary>
+public sealed class MinMaxScaler
+{
+    public float[] Min { get; }
+    public float[] Range { get; }
+
+    public MinMaxScaler(float[] min, float[] range) { Min = min; Range = range; }
+
+    public static MinMaxScaler Fit(Tensor x)
+    {
+        int f = x.Cols;
+        var min = new float[f]; var max = new float[f];
+        Array.Fill(min, float.PositiveInfinity); Array.Fill(max, float.NegativeInfinity);
+        var s = x.Span;
+        for (int i = 0; i < x.Rows; i++)
+            for (int j = 0; j < f; j++) { float v = s[i * f + j]; if (v < min[j]) min[j] = v; if (v > max[j]) max[j] = v; }
+        var range = new float[f];
+        for (int j = 0; j < f; j++) range[j] = max[j] - min[j] > 0 ? max[j] - min[j] : 1f;
+        return new MinMaxScaler(min, range);
+    }
+
+    public Tensor Transform(Tensor x, Tensor? into = null)
+    {
+        if (x.Cols != Min.Length) throw new ArgumentException($"MinMaxScaler: input {x.ShapeText} has {x.Cols} features, fitted on {Min.Length}.");
+        var d = into ?? Tensor.Zeros(x.Shape.ToArray());
+        int f = x.Cols;
+        for (int i = 0; i < x.Rows; i++)
+        {
+            var row = d.Span.Slice(i * f, f);
+            TP.Subtract(x.Span.Slice(i * f, f), Min, row);
+            TP.Divide(row, Range, row);
+        }
+        return d;
+    }
+}
+
+/// <summary>One-hot encoding of class indices.</summary>
+public static class OneHot
+{
+    /// <summary>[n] class indices (0-based) to [n, classes] rows of zeros with a one.</summary>
+    public static Tensor Encode(Tensor labels, int classes)
+    {
+        var t = labels.Span;
+        var d = Tensor.Zeros(t.Length, classes);
+        for (int i = 0; i < t.Length; i++)
+        {
+            int c = (int)t[i];
+            if (c < 0 || c >= classes || c != t[i]) throw new ArgumentException($"OneHot: label {t[i]} at row {i} is outside [0, {classes}).");
+            d[i, c] = 1f;
+        }
+        return d;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using ScriptableNN.NN;
+using ScriptableNN.Optim;
+using ScriptableNN.Tensors;
+
+namespace ScriptableNN.IO;
+
+/// <summary>What a checkpoint file holds once loaded.</summary>
+public sealed record CheckpointData(Module Model, Optimizer? Optimizer, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>
+/// Checkpoints: a declarative, versioned file of the architecture (as JSON), the parameters and
+/// optionally the optimizer's state (never scratch buffers), closed by a SHA-256 checksum.
+/// Layout: "SNNCKPT\x1A", int32 format version, int32 header length, the JSON header, int64 data
+/// length, the float32 data (little-endian), 32 bytes of SHA-256 over everything before.
+/// A save writes a temporary file, flushes it to disk and renames it over the target, so a
+/// crash during a save leaves the previous checkpoint intact.
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>The format this version writes and the newest it reads.</summary>
+    public const int FormatVersion = 1;
+
+    private static ReadOnlySpan<byte> Magic => "SNNCKPT\x1A"u8;
+
+    /// <summary>For tests: wraps the stream a save writes to (to interrupt a write).</summary>
+    internal static Func<Stream, Stream>? WrapWriteStream;
+
+    public static void Save(string path, Module model, Optimizer? optimizer = null, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var header = new JsonObject
+        {
+            ["format"] = FormatVersion,
+            ["model"] = Describe(model),
+        };
+        var tensors = new List<Tensor>();
+        var ps = model.ParameterArray();
+        var pnames = new JsonArray();
+        foreach (var p in ps) { pnames.Add(new JsonObject { ["name"] = p.Name, ["shape"] = Shape(p.Value) }); tensors.Add(p.Value); }
+        header["parameters"] = pnames;
+        if (optimizer != null) header["optimizer"] = DescribeOptimizer(optimizer, ps, tensors);
+        if (metadata != null)
+        {
+            var meta = new JsonObject();
+            foreach (var (k, v) in metadata) meta[k] = v;
+            header["metadata"] = meta;
+        }
+        byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        long dataLength = 0;
+        foreach (var t in tensors) dataLength += 4L * t.Length;
+
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        string temp = Path.Combine(dir, "." + Path.GetFileName(path) + ".tmp-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                Stream s = WrapWriteStream?.Invoke(file) ?? file;
+                void Put(ReadOnlySpan<byte> bytes) { s.Write(bytes); sha.AppendData(bytes); }
+                Span<byte> b8 = stackalloc byte[8];
+                Put(Magic);
+                BinaryPrimitives.WriteInt32LittleEndian(b8, FormatVersion); Put(b8[..4]);
+                BinaryPrimitives.WriteInt32LittleEndian(b8, json.Length); Put(b8[..4]);
+                Put(json);
+                BinaryPrimitives.WriteInt64LittleEndian(b8, dataLength); Put(b8);
+                var buf = new byte[1 << 16];
+                foreach (var t in tensors)
+                {
+                    var span = t.Span;
+                    for (int i = 0; i < span.Length; i += buf.Length / 4)
+                    {
+                        int n = Math.Min(buf.Length / 4, span.Length - i);
+                        for (int k = 0; k < n; k++) BinaryPrimitives.WriteSingleLittleEndian(buf.AsSpan(4 * k), span[i + k]);
+                        Put(buf.AsSpan(0, 4 * n));
+                    }
+                }
+                s.Write(sha.GetHashAndReset());
+                s.Flush();
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(temp); } catch { /* the original error matters more */ }
+            throw;
+        }
+    }
+
+    public static CheckpointData Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint not found: {path}", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        const int fixedHead = 8 + 4 + 4;
+        if (bytes.Length < fixedHead || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
+            throw new InvalidDataException($"{path}: not a ScriptableNN checkpoint (bad magic).");
+        int version = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
+        if (version > FormatVersion)
+            throw new InvalidDataException($"{path}: checkpoint format version {version} is newer than this ScriptableNN reads (up to {FormatVersion}); upgrade to load it.");
+        if (version < 1) throw new InvalidDataException($"{path}: invalid checkpoint format version {version}.");
+        int headerLength = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
+        if (headerLength < 0 || fixedHead + (long)headerLength + 8 > bytes.Length)
+            throw new InvalidDataException($"{path}: checkpoint truncated ({bytes.Length} bytes, the header alone needs {fixedHead + (long)headerLength + 8}).");
+        long dataLength = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(fixedHead + headerLength));
+        long expected = fixedHead + (long)headerLength + 8 + dataLength + 32;
+        if (dataLength < 0 || bytes.Length < expected)
+            throw new InvalidDataException($"{path}: checkpoint truncated ({bytes.Length} bytes, expected {expected}).");
+        if (bytes.Length > expected)
+            throw new InvalidDataException($"{path}: checkpoint has {bytes.Length - expected} bytes past its end.");
+        var hash = SHA256.HashData(bytes.AsSpan(0, (int)(expected - 32)));
+        if (!hash.AsSpan().SequenceEqual(bytes.AsSpan((int)(expected - 32), 32)))
+            throw new InvalidDataException($"{path}: checkpoint corrupt (checksum mismatch).");
+
+        var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, fixedHead, headerLength))!.AsObject();
+        var model = Build(header["model"]!.AsObject());
+        int offset = fixedHead + headerLength + 8;
+        void Fill(Tensor t, string what)
+        {
+            var span = t.Span;
+            if (offset + 4L * span.Length > expected - 32) throw new InvalidDataException($"{path}: data ends before {what}.");
+            for (int i = 0; i < span.Length; i++) span[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(offset + 4 * i));
+            offset += 4 * span.Length;
+        }
+        var ps = model.ParameterArray();
+        var saved = header["parameters"]!.AsArray();
+        if (saved.Count != ps.Length) throw new InvalidDataException($"{path}: {saved.Count} parameters saved, the architecture has {ps.Length}.");
+        for (int i = 0; i < ps.Length; i++)
+        {
+            var shape = saved[i]!["shape"]!.AsArray().Select(v => (int)v!).ToArray();
+            if (!ps[i].Value.Shape.SequenceEqual(shape))
+                throw new InvalidDataException($"{path}: parameter {i + 1} ({ps[i].Name}) saved as {Tensor.ShapeString(shape)}, the architecture has {ps[i].Value.ShapeText}.");
+            Fill(ps[i].Value, $"parameter {i + 1}");
+        }
+        Optimizer? opt = null;
+        if (header["optimizer"] is JsonObject o) opt = BuildOptimizer(o, ps, Fill);
+        var meta = new Dictionary<string, string>();
+        if (header["metadata"] is JsonObject m) foreach (var (k, v) in m) meta[k] = v?.ToString() ?? "";
+        return new CheckpointData(model, opt, meta);
+    }
+
+    private static JsonArray Shape(Tensor t) => new(t.Shape.ToArray().Select(d => (JsonNode)d).ToArray());
+
+    // ---- architecture ----------------------------------------------------------------
+
+    /// <summary>The module as data: its type and constructor arguments, recursively.</summary>
+    public static JsonObject Describe(Module m) => m switch
+    {
+        Sequential s => new JsonObject { ["type"] = "Sequential", ["modules"] = new JsonArray(s.Children.Select(c => (JsonNode)Describe(c)).ToArray()) },
+        Linear l => new JsonObject { ["type"] = "Linear", ["in"] = l.In, ["out"] = l.Out, ["bias"] = l.Bias != null },
+        LeakyReLU r => new JsonObject { ["type"] = "LeakyReLU", ["slope"] = r.Slope },
+        PReLU p => new JsonObject { ["type"] = "PReLU", ["units"] = p.Slope.Length == 1 ? 0 : p.Slope.Length },
+        HardTanh h => new JsonObject { ["type"] = "HardTanh", ["min"] = h.Min, ["max"] = h.Max },
+        Maxout x => new JsonObject { ["type"] = "Maxout", ["in"] = x.In, ["out"] = x.Out, ["pieces"] = x.Pieces },
+        RBF b => new JsonObject { ["type"] = "RBF", ["in"] = b.In, ["units"] = b.Units, ["eps"] = b.Eps },
+        Dropout d => new JsonObject { ["type"] = "Dropout", ["p"] = d.P },
+        Identity or ReLU or Abs or Sigmoid or Tanh or SoftPlus or Cos or SoftMax or LogSoftMax => new JsonObject { ["type"] = m.GetType().Name },
+        _ => throw new NotSupportedException($"checkpoint: cannot describe module {m}."),
+    };
+
+    /// <summary>Builds a module from its description (parameters freshly initialised).</summary>
+    public static Module Build(JsonObject d)
+    {
+        string type = (string?)d["type"] ?? throw new InvalidDataException("checkpoint: a module without a type.");
+        int I(string k) => (int)(d[k] ?? throw new InvalidDataException($"checkpoint: {type} without '{k}'."));
+        float F(string k) => (float)(d[k] ?? throw new InvalidDataException($"checkpoint: {type} without '{k}'."));
+        var rng = new Rng(0);
+        return type switch
+        {
+            "Sequential" => new Sequential(d["modules"]!.AsArray().Select(n => Build(n!.AsObject())).ToArray()),
+            "Linear" => new Linear(I("in"), I("out"), (bool)(d["bias"] ?? true), rng: rng),
+            "LeakyReLU" => new LeakyReLU(F("slope")),
+            "PReLU" => new PReLU(I("units")),
+            "HardTanh" => new HardTanh(F("min"), F("max")),
+            "Maxout" => new Maxout(I("in"), I("out"), I("pieces"), rng: rng),
+            "RBF" => new RBF(I("in"), I("units"), F("eps"), rng),
+            "Dropout" => new Dropout(F("p"), rng),
+            "Identity" => new Identity(),
+            "ReLU" => new ReLU(),
+            "Abs" => new Abs(),
+            "Sigmoid" => new Sigmoid(),
+            "Tanh" => new Tanh(),
+            "SoftPlus" => new SoftPlus(),
+            "Cos" => new Cos(),
+            "SoftMax" => new SoftMax(),
+            "LogSoftMax" => new LogSoftMax(),
+            _ => throw new InvalidDataException($"checkpoint: unknown module type '{type}' (written by a newer version?)."),
+        };
+    }
+
+    // ---- optimizer state -------------------------------------------------------------
+
+    private static JsonObject DescribeOptimizer(Optimizer o, Parameter[] ps, List<Tensor> tensors)
+    {
+        var j = new JsonObject { ["step"] = o.State.Step, ["learningRate"] = o.LearningRate };
+        switch (o)
+        {
+            case Sgd s:
+                j["type"] = "sgd";
+                j["config"] = new JsonObject { ["learningRate"] = s.Config.LearningRate, ["momentum"] = s.Config.Momentum, ["dampening"] = s.Config.Dampening, ["nesterov"] = s.Config.Nesterov, ["weightDecay"] = s.Config.WeightDecay, ["decayAll"] = s.Config.DecayAll };
+                break;
+            case Adam a:
+                j["type"] = "adam";
+                j["config"] = new JsonObject { ["learningRate"] = a.Config.LearningRate, ["beta1"] = a.Config.Beta1, ["beta2"] = a.Config.Beta2, ["epsilon"] = a.Config.Epsilon, ["weightDecay"] = a.Config.WeightDecay, ["decoupled"] = a.Config.Decoupled, ["decayAll"] = a.Config.DecayAll };
+                break;
+            case RmsProp r:
+                j["type"] = "rmsprop";
+                j["config"] = new JsonObject { ["learningRate"] = r.Config.LearningRate, ["alpha"] = r.Config.Alpha, ["epsilon"] = r.Config.Epsilon, ["momentum"] = r.Config.Momentum, ["weightDecay"] = r.Config.WeightDecay, ["decayAll"] = r.Config.DecayAll };
+                break;
+            default: throw new NotSupportedException($"checkpoint: cannot save optimizer {o.GetType().Name}.");
+        }
+        if (o.Parameters.Count != ps.Length || o.Parameters.Where((p, i) => !ReferenceEquals(p, ps[i])).Any())
+            throw new ArgumentException("checkpoint: the optimizer does not update exactly the model's parameters.");
+        var slots = new JsonArray();
+        foreach (var slot in o.State.Buffers)
+        {
+            var present = new JsonArray();
+            for (int i = 0; i < ps.Length; i++)
+            {
+                bool has = slot[i] != null;
+                present.Add(has);
+                if (has) tensors.Add(slot[i]!);
+            }
+            slots.Add(present);
+        }
+        j["buffers"] = slots;
+        return j;
+    }
+
+    private static Optimizer BuildOptimizer(JsonObject j, Parameter[] ps, Action<Tensor, string> fill)
+    {
+        var c = j["config"]!.AsObject();
+        float F(string k, float def) => c[k] is JsonNode n ? (float)n : def;
+        bool B(string k) => c[k] is JsonNode n && (bool)n;
+        Optimizer o = (string?)j["type"] switch
+        {
+            "sgd" => new Sgd(ps, new SgdConfig { LearningRate = F("learningRate", 0.01f), Momentum = F("momentum", 0), Dampening = F("dampening", 0), Nesterov = B("nesterov"), WeightDecay = F("weightDecay", 0), DecayAll = B("decayAll") }),
+            "adam" => new Adam(ps, new AdamConfig { LearningRate = F("learningRate", 1e-3f), Beta1 = F("beta1", 0.9f), Beta2 = F("beta2", 0.999f), Epsilon = F("epsilon", 1e-8f), WeightDecay = F("weightDecay", 0), Decoupled = B("decoupled"), DecayAll = B("decayAll") }),
+            "rmsprop" => new RmsProp(ps, new RmsPropConfig { LearningRate = F("learningRate", 0.01f), Alpha = F("alpha", 0.99f), Epsilon = F("epsilon", 1e-8f), Momentum = F("momentum", 0), WeightDecay = F("weightDecay", 0), DecayAll = B("decayAll") }),
+            var t => throw new InvalidDataException($"checkpoint: unknown optimizer type '{t}'."),
+        };
+        o.State.Step = (long)j["step"]!;
+        o.LearningRate = (float)j["learningRate"]!;
+        foreach (var slot in j["buffers"]!.AsArray())
+        {
+            var present = slot!.AsArray();
+            var arr = new Tensor?[ps.Length];
+            for (int i = 0; i < ps.Length; i++)
+                if ((bool)present[i]!) { arr[i] = Tensor.Zeros(ps[i].Value.Shape.ToArray()); fill(arr[i]!, "optimizer state"); }
+            o.State.Buffers.Add(arr);
+        }
+        return o;
+    }
+}
