@@ -73,6 +73,7 @@ internal readonly unsafe struct Args
     public NN.Module Module(int i) => Host.Objects.Get<NN.Module>(L, i, ObjectKind.Module) ?? throw Bad(i, "module");
     public Criterion Criterion(int i) => Host.Objects.Get<Criterion>(L, i, ObjectKind.Criterion) ?? throw Bad(i, "criterion");
     public Optimizer Optimizer(int i) => Host.Objects.Get<Optimizer>(L, i, ObjectKind.Optimizer) ?? throw Bad(i, "optimizer");
+    public Training.Trainer Trainer(int i) => Host.Objects.Get<Training.Trainer>(L, i, ObjectKind.Trainer) ?? throw Bad(i, "trainer");
 
     /// <summary>The number at key <paramref name="key"/> of the table at <paramref name="i"/>, or <paramref name="def"/>.</summary>
     public double Field(int i, string key, double def)
@@ -100,10 +101,11 @@ internal readonly unsafe struct Args
     public int Push(NN.Module v) { Host.Objects.Push(L, v, ObjectKind.Module); return 1; }
     public int Push(Criterion v) { Host.Objects.Push(L, v, ObjectKind.Criterion); return 1; }
     public int Push(Optimizer v) { Host.Objects.Push(L, v, ObjectKind.Optimizer); return 1; }
+    public int Push(Training.Trainer v) { Host.Objects.Push(L, v, ObjectKind.Trainer); return 1; }
 }
 
 /// <summary>The kinds of C# objects a script holds, each with its own metatable.</summary>
-internal enum ObjectKind { Tensor, Module, Criterion, Optimizer }
+internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer }
 
 /// <summary>
 /// C# objects held by Lua: each is a full userdata with a GCHandle, one metatable per kind,
@@ -112,7 +114,7 @@ internal enum ObjectKind { Tensor, Module, Criterion, Optimizer }
 /// </summary>
 internal sealed unsafe class ObjectTable
 {
-    private static readonly string[] Metatables = { "snn.Tensor", "snn.Module", "snn.Criterion", "snn.Optimizer" };
+    private static readonly string[] Metatables = { "snn.Tensor", "snn.Module", "snn.Criterion", "snn.Optimizer", "snn.Trainer" };
     private readonly ConditionalWeakTable<object, StrongBox<long>> _ids = new();
     private long _nextId = 1;
     private long _liveHandles;
@@ -151,7 +153,7 @@ internal sealed unsafe class ObjectTable
 
     // The address of each kind's metatable: tables never move, so an identity check is a
     // pointer comparison, with no registry lookup by name.
-    private readonly IntPtr[] _metatables = new IntPtr[4];
+    private readonly IntPtr[] _metatables = new IntPtr[5];
 
     internal void RememberMetatable(ObjectKind kind, IntPtr table) => _metatables[(int)kind] = table;
 

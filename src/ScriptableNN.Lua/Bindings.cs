@@ -14,6 +14,8 @@ internal static class Bindings
         Add("Criterion", NNBindings.CriterionMethods);
         Add("optim", OptimBindings.Functions);
         Add("host", HostBindings.Functions);
+        Add("data", DataBindings.Functions);
+        Add("train", DataBindings.TrainerMethods);
     }
 
     private static void Add(string group, Binding[] table)

@@ -295,6 +295,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         CheckUsable();
         if (!File.Exists(path)) throw new FileNotFoundException($"script not found: {path}", path);
         string code = File.ReadAllText(path, Encoding.UTF8);
+        ScriptDirectory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (code.StartsWith("#!", StringComparison.Ordinal)) code = "--" + code;   // a shebang line
         var status = _lua.LoadString(code, "@" + path);
         if (status != LuaStatus.OK) throw LoadError();
@@ -492,6 +493,21 @@ public sealed unsafe partial class LuaHost : IDisposable
                 return dict;
             default: return null;
         }
+    }
+
+    /// <summary>The folder of the last script run from a file; relative data paths are also tried there.</summary>
+    public string? ScriptDirectory { get; private set; }
+
+    /// <summary>Called by train.fit after each epoch (the CLI draws its progress bar from it).</summary>
+    public Action<TrainingProgress>? Progress { get; set; }
+
+    /// <summary>A data or checkpoint path as a script gave it: as is when it exists, else next to the script.</summary>
+    internal string ResolvePath(string path, bool forWriting = false)
+    {
+        if (Path.IsPathRooted(path) || File.Exists(path) || ScriptDirectory == null) return path;
+        string beside = Path.Combine(ScriptDirectory, path);
+        if (forWriting) return Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(path))) ? path : beside;
+        return File.Exists(beside) ? beside : path;
     }
 
     // ---- require ---------------------------------------------------------------------

@@ -263,6 +263,185 @@ optim.RMSprop = function(params, config) return onew("rmsprop", params, config o
 optim.RMSProp = optim.RMSprop
 
 ---------------------------------------------------------------------------------------------
+-- data sets, the training loop, checkpoints
+---------------------------------------------------------------------------------------------
+local D = raw.data
+local generate, csv, idx = wrap2(D.generate), D.csv, wrap(D.idx)
+
+-- A data set is a table {x = inputs, y = targets}; it also answers Torch7's duck typing:
+-- dataset:size() and dataset[i] = {input, target}.
+local DatasetMT = {}
+DatasetMT.__index = function(d, k)
+  if type(k) == "number" then
+    if k < 1 or k > d.x:size(1) then return nil end
+    return { d.x[k], d.y[k] }
+  end
+  return DatasetMT[k]
+end
+function DatasetMT:size() return self.x:size(1) end
+function DatasetMT:split(fraction, seed)
+  local n = self.x:size(1)
+  local order = {}
+  for i = 1, n do order[i] = i end
+  local rng = seed or 0
+  for i = n, 2, -1 do                      -- a seeded shuffle (LCG) so splits repeat
+    rng = (rng * 1103515245 + 12345) % 2147483648
+    local j = rng % i + 1
+    order[i], order[j] = order[j], order[i]
+  end
+  local nval = math.max(1, math.floor(n * fraction + 0.5))
+  local function take(from, to)
+    local m = to - from + 1
+    local xs = torch.Tensor(m, self.x:size(2))
+    local ys = self.y:dim() == 1 and torch.Tensor(m) or torch.Tensor(m, self.y:size(2))
+    for i = 1, m do xs[i] = self.x[order[from + i - 1]]; ys[i] = self.y[order[from + i - 1]] end
+    return setmetatable({ x = xs, y = ys, classes = self.classes }, DatasetMT)
+  end
+  return take(nval + 1, n), take(1, nval)
+end
+
+local function dataset(x, y, classes) return setmetatable({ x = x, y = y, classes = classes }, DatasetMT) end
+
+data = {}
+data.dataset = function(x, y) return dataset(x, y) end
+for _, kind in ipairs({ "spirals", "moons", "circles", "sine" }) do
+  data[kind] = function(opts) local x, y = generate(kind, opts or {}); return dataset(x, y) end
+end
+data.xor = function() local x, y = generate("xor", {}); return dataset(x, y) end
+data.csv = function(path, opts)
+  local x, y, classes = csv(path, opts or {})
+  if x == ERR then fail(y) end
+  return dataset(x, y, classes)
+end
+data.idx = idx
+data.split = function(d, fraction, seed) return d:split(fraction, seed) end
+data.onehot = function(labels, classes)
+  local n = labels:size(1)
+  local out = torch.zeros(n, classes)
+  for i = 1, n do
+    local c = labels[i]
+    if c < 1 or c > classes or c ~= math.floor(c) then fail("data.onehot: label " .. c .. " of example " .. i .. " is outside 1.." .. classes) end
+    out[i][c] = 1
+  end
+  return out
+end
+-- Scalers keep the statistics of the data they were fitted on, for later inputs.
+local function scaler(shift, scale)
+  return { shift = shift, scale = scale, transform = function(self, x) return (x - self.shift) / self.scale end }
+end
+data.standardize = function(x)
+  local n = x:size(1)
+  local mean = x:sum(1) / n
+  local centred = x - mean
+  local std = torch.cmul(centred, centred):sum(1) / n
+  std:sqrt()
+  for j = 1, std:size(2) do if std[1][j] < 1e-12 then std[1][j] = 1 end end
+  return scaler(mean, std)
+end
+data.minmax = function(x)
+  local lo, hi = x:min(1), x:max(1)
+  local range = hi - lo
+  for j = 1, range:size(2) do if range[1][j] <= 0 then range[1][j] = 1 end end
+  return scaler(lo, range)
+end
+
+-- Torch7's duck-typed data set (dataset:size(), dataset[i] = {input, target}) to tensors.
+local function astensors(d, what)
+  if type(d) ~= "table" then fail("train: '" .. what .. "' must be a data set") end
+  if d.x ~= nil then return d end
+  local n = d:size()
+  local first = d[1]
+  local x = torch.Tensor(n, first[1]:nElement())
+  local y
+  if type(first[2]) == "number" then y = torch.Tensor(n) else y = torch.Tensor(n, first[2]:nElement()) end
+  for i = 1, n do
+    local ex = d[i]
+    x[i] = ex[1]:view(-1)
+    if type(ex[2]) == "number" then y[i] = ex[2] else y[i] = ex[2]:view(-1) end
+  end
+  return { x = x, y = y }
+end
+
+local TR = wrapall(raw.train)
+local TrainerMT = registry["snn.Trainer"]
+TrainerMT.__index = {
+  step = TR.step, stepFor = TR.stepFor, done = TR.done, epoch = TR.epoch, steps = TR.steps,
+  stepsPerEpoch = TR.stepsPerEpoch, stoppedEarly = TR.stoppedEarly,
+  stats = function(t, i) return TR.stats(t, i) end,
+  last = function(t) return TR.stats(t, TR.epoch(t)) end,
+  history = function(t)
+    local h = {}
+    for i = 1, TR.epoch(t) do h[i] = TR.stats(t, i) end
+    return h
+  end,
+}
+TrainerMT.__gc = function(t) T.free(t) end
+TrainerMT.__name = "train.Trainer"
+
+train = {}
+local function options(o)
+  local copy = {}
+  for k, v in pairs(o) do copy[k] = v end
+  copy.data = astensors(o.data, "data")
+  if type(o.validation) == "table" then copy.validation = astensors(o.validation, "validation") end
+  local metrics = o.metrics or { "loss" }
+  for _, m in ipairs(metrics) do if m == "accuracy" then copy.accuracy = true end end
+  copy.batchSize = o.batchSize or o.batch_size
+  return copy
+end
+
+-- A trainer that advances a few steps per call: trainer:step(n), trainer:stepFor(seconds).
+train.Trainer = function(o) return TR.new(options(o)) end
+
+-- Keras-like fit: returns the history, a table of per-epoch stats.
+train.fit = function(o)
+  local trainer = train.Trainer(o)
+  local epochs = o.epochs or 10
+  local seen = 0
+  while not trainer:done() do
+    trainer:step(trainer:stepsPerEpoch())
+    local e = trainer:epoch()
+    while seen < e do
+      seen = seen + 1
+      local stats = trainer:stats(seen)
+      if o.verbose ~= false then TR.progress(seen, epochs, stats) end
+      if o.onEpoch and o.onEpoch(seen, stats) == false then return trainer:history(), trainer end
+    end
+  end
+  return trainer:history(), trainer
+end
+
+train.evaluate = function(model, loss, d) return TR.evaluate(model, loss, astensors(d, "data")) end
+
+-- Torch7's nn.StochasticGradient: per-example SGD over a duck-typed data set.
+nn.StochasticGradient = function(module, criterion)
+  local sg = { module = module, criterion = criterion, learningRate = 0.01, maxIteration = 25, shuffleIndices = true, verbose = true }
+  function sg:train(d)
+    local n = d:size()
+    for it = 1, self.maxIteration do
+      local total = 0
+      for i = 1, n do
+        local ex = d[i]
+        local out = self.module:forward(ex[1])
+        total = total + self.criterion:forward(out, ex[2])
+        self.module:zeroGradParameters()
+        self.module:backward(ex[1], self.criterion:backward(out, ex[2]))
+        self.module:updateParameters(self.learningRate)
+      end
+      if self.verbose then print("# current error = " .. total / n) end
+    end
+  end
+  return sg
+end
+
+-- Checkpoints: torch.save(path, model[, optimizer]); model, optimizer = torch.load(path).
+local csave, cload = wrap0(D.save), wrap2(D.load)
+torch.save = function(path, model, optimizer) csave(path, model, optimizer) end
+torch.load = function(path) return cload(path) end
+MM.save = function(m, path, optimizer) csave(path, m, optimizer) end
+nn.load = torch.load
+
+---------------------------------------------------------------------------------------------
 -- host services: print, require, granted functions; then the sandbox
 ---------------------------------------------------------------------------------------------
 local H = raw.host

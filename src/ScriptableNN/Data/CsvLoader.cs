@@ -14,8 +14,8 @@ public sealed class CsvOptions
     public string? Label { get; set; }
 
     /// <summary>
-    /// Treat the label as a category: its distinct values (in order of first appearance, or
-    /// sorted when numeric) become class indices 0..k-1. Otherwise the label is a number.
+    /// Treat the label as a category: its distinct values, sorted (numerically when they are all
+    /// numbers, else ordinally), become class indices 0..k-1. Otherwise the label is a number.
     /// </summary>
     public bool Categorical { get; set; }
 }
@@ -71,8 +71,9 @@ public static class CsvLoader
         if (options.Categorical)
         {
             var distinct = rawLabels.Distinct().ToList();
-            if (distinct.All(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
-                distinct = distinct.OrderBy(s => double.Parse(s, CultureInfo.InvariantCulture)).ToList();
+            distinct = distinct.All(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                ? distinct.OrderBy(s => double.Parse(s, CultureInfo.InvariantCulture)).ToList()
+                : distinct.OrderBy(s => s, StringComparer.Ordinal).ToList();
             classes = distinct.ToArray();
             var index = distinct.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => p.i);
             targets = Tensor.FromArray(rawLabels.Select(s => (float)index[s]).ToArray(), n);

@@ -1,0 +1,3 @@
+using ScriptableNN.Cli;
+
+return SnnApp.Run(args, Console.Out, Console.Error);

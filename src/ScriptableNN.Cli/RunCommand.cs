@@ -1,0 +1,57 @@
+using ScriptableNN.Lua;
+using Spectre.Console;
+
+namespace ScriptableNN.Cli;
+
+/// <summary>`snn run script.lua [args]`.</summary>
+internal static class RunCommand
+{
+    public static int Execute(string script, string[] args, LuaHostOptions options, TextWriter output, TextWriter error, bool plain)
+    {
+        if (!File.Exists(script))
+        {
+            error.WriteLine($"snn: script not found: {script}");
+            return 2;
+        }
+        options.SearchPaths.Add(Path.GetDirectoryName(Path.GetFullPath(script))!);
+        try
+        {
+            using var host = new LuaHost(options);
+            bool fancy = !plain && output == Console.Out && !Console.IsOutputRedirected
+                && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+            host.Progress = fancy ? p => FancyProgress(p) : p => output.WriteLine(PlainProgress(p));
+            host.RunFile(script, args.Cast<object?>().ToArray());
+            return 0;
+        }
+        catch (LuaScriptException e)
+        {
+            SnnApp.ReportScriptError(e, error);
+            return 1;
+        }
+    }
+
+    /// <summary>One line per epoch: what CI logs and redirected output get.</summary>
+    public static string PlainProgress(TrainingProgress p)
+    {
+        var s = $"epoch {p.Epoch}/{p.Epochs}  loss {p.Loss:F6}";
+        if (p.Accuracy is { } a) s += $"  accuracy {a:F4}";
+        if (p.ValidationLoss is { } vl) s += $"  val_loss {vl:F6}";
+        if (p.ValidationAccuracy is { } va) s += $"  val_accuracy {va:F4}";
+        return s;
+    }
+
+    private static void FancyProgress(TrainingProgress p)
+    {
+        const int width = 24;
+        int filled = p.Epochs > 0 ? Math.Min(width, p.Epoch * width / p.Epochs) : width;
+        string bar = new string('━', filled) + new string('─', width - filled);
+        var line = $"[grey]epoch[/] [bold]{p.Epoch,4}/{p.Epochs}[/] [green]{bar}[/] loss [yellow]{p.Loss:F5}[/]";
+        if (p.Accuracy is { } a) line += $" acc [yellow]{a:P1}[/]";
+        if (p.ValidationLoss is { } vl) line += $" val_loss [yellow]{vl:F5}[/]";
+        if (p.ValidationAccuracy is { } va) line += $" val_acc [yellow]{va:P1}[/]";
+        bool last = p.Epoch >= p.Epochs;
+        // Redraw one line while training; keep every tenth epoch and the last in the scrollback.
+        AnsiConsole.Markup("\r" + line.Replace("%", "%%") + "   ");
+        if (last || p.Epoch % Math.Max(1, p.Epochs / 10) == 0) AnsiConsole.WriteLine();
+    }
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using ScriptableNN.Lua;
+
+namespace ScriptableNN.Cli;
+
+/// <summary>The `snn` tool: run a script, run spec suites, or an interactive prompt.</summary>
+public static class SnnApp
+{
+    /// <summary>Runs the tool with <paramref name="args"/>; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("snn: train and test neural networks from Lua scripts (ScriptableNN).");
+
+        var script = new Argument<string>("script") { Description = "The Lua script to run." };
+        var scriptArgs = new Argument<string[]>("args") { Description = "Arguments for the script (as ... and arg).", Arity = ArgumentArity.ZeroOrMore };
+        var allowIo = new Option<bool>("--allow-io") { Description = "Grant the full io and os libraries (the sandbox keeps them out)." };
+        var timeout = new Option<double?>("--timeout") { Description = "Stop the script after this many seconds." };
+        var memory = new Option<long?>("--memory") { Description = "Cap Lua's own heap at this many megabytes." };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of torch's global generator (default 0)." };
+        var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
+        var run = new Command("run", "Run a training script.") { script, scriptArgs, allowIo, timeout, memory, seed, plain };
+        run.SetAction(r => RunCommand.Execute(r.GetValue(script)!, r.GetValue(scriptArgs) ?? Array.Empty<string>(),
+            Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), r.GetValue(seed), output),
+            output, error, r.GetValue(plain)));
+
+        var paths = new Argument<string[]>("paths") { Description = "Spec files or folders (default: spec, or scripts/spec).", Arity = ArgumentArity.ZeroOrMore };
+        var junit = new Option<string?>("--junit") { Description = "Also write the results as JUnit XML to this file." };
+        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory };
+        test.SetAction(r => TestCommand.Execute(r.GetValue(paths) ?? Array.Empty<string>(), r.GetValue(junit),
+            () => Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), 0, output), output, error));
+
+        var repl = new Command("repl", "An interactive Lua prompt with torch, nn and optim loaded.") { allowIo };
+        repl.SetAction(r => ReplCommand.Execute(Options(r.GetValue(allowIo), null, null, 0, output), Console.In, output, error));
+
+        // Our own --version: the default one reports the entry assembly, which is not snn when embedded.
+        for (int i = root.Options.Count - 1; i >= 0; i--) if (root.Options[i] is VersionOption) root.Options.RemoveAt(i);
+        var version = new Option<bool>("--version") { Description = "Show the version of snn and the engine." };
+        root.Options.Add(version);
+        root.SetAction(r =>
+        {
+            if (!r.GetValue(version)) { output.WriteLine("snn: give a command (run, test, repl); see snn --help."); return 2; }
+            var v = typeof(SnnApp).Assembly.GetName().Version!;
+            output.WriteLine($"snn {v.Major}.{v.Minor}.{v.Build} (ScriptableNN engine {typeof(ScriptableNN.Tensors.Tensor).Assembly.GetName().Version}, Lua 5.4, .NET {Environment.Version})");
+            return 0;
+        });
+        root.Subcommands.Add(run);
+        root.Subcommands.Add(test);
+        root.Subcommands.Add(repl);
+        var parse = root.Parse(args);
+        return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    private static LuaHostOptions Options(bool allowIo, double? timeout, long? memoryMb, ulong seed, TextWriter output)
+    {
+        var o = new LuaHostOptions
+        {
+            AllowIO = allowIo,
+            Timeout = timeout is { } t ? TimeSpan.FromSeconds(t) : null,
+            MemoryLimit = memoryMb is { } m ? m << 20 : null,
+            Seed = seed,
+            Output = output,
+        };
+        o.SearchPaths.Add(Directory.GetCurrentDirectory());
+        return o;
+    }
+
+    internal static void ReportScriptError(LuaScriptException e, TextWriter error)
+    {
+        error.WriteLine($"snn: {e.Message}");
+        if (e.LuaTraceback != null) error.WriteLine(e.LuaTraceback);
+    }
+}

@@ -1,0 +1,62 @@
+using System.Xml.Linq;
+using ScriptableNN.Lua;
+
+namespace ScriptableNN.Cli;
+
+/// <summary>`snn test [paths]`: runs spec files, prints each failure with file and line, then "N passed, N failed".</summary>
+internal static class TestCommand
+{
+    public static int Execute(string[] paths, string? junit, Func<LuaHostOptions> options, TextWriter output, TextWriter error)
+    {
+        if (paths.Length == 0) paths = new[] { Directory.Exists("spec") ? "spec" : Path.Combine("scripts", "spec") };
+        List<string> files;
+        try { files = SpecRunner.Discover(paths).ToList(); }
+        catch (FileNotFoundException e)
+        {
+            error.WriteLine($"snn: {e.Message}");
+            return 2;
+        }
+        if (files.Count == 0)
+        {
+            error.WriteLine($"snn: no spec files under {string.Join(", ", paths)}");
+            return 2;
+        }
+        int passed = 0, failed = 0, pending = 0;
+        var suites = new List<XElement>();
+        foreach (var file in files)
+        {
+            var started = DateTime.UtcNow;
+            var results = SpecRunner.RunFile(file, options());
+            double seconds = (DateTime.UtcNow - started).TotalSeconds;
+            output.WriteLine(file);
+            var cases = new List<XElement>();
+            foreach (var r in results)
+            {
+                var tc = new XElement("testcase", new XAttribute("classname", Path.GetFileNameWithoutExtension(file)), new XAttribute("name", r.Name));
+                if (r.Passed) { passed++; output.WriteLine($"  ✓ {r.Name}"); }
+                else if (r.Pending) { pending++; output.WriteLine($"  ○ {r.Name} (pending)"); tc.Add(new XElement("skipped")); }
+                else
+                {
+                    failed++;
+                    output.WriteLine($"  ✗ {r.Name}");
+                    output.WriteLine($"      {r.Message}");
+                    tc.Add(new XElement("failure", new XAttribute("message", r.Message), $"{r.Message}\n(spec defined at {r.At})"));
+                }
+                cases.Add(tc);
+            }
+            suites.Add(new XElement("testsuite",
+                new XAttribute("name", file), new XAttribute("tests", results.Count),
+                new XAttribute("failures", results.Count(r => r.Failed)), new XAttribute("skipped", results.Count(r => r.Pending)),
+                new XAttribute("time", seconds.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)), cases));
+        }
+        output.WriteLine();
+        output.WriteLine(pending > 0 ? $"{passed} passed, {failed} failed, {pending} skipped" : $"{passed} passed, {failed} failed");
+        if (junit != null)
+        {
+            var doc = new XDocument(new XElement("testsuites",
+                new XAttribute("tests", passed + failed + pending), new XAttribute("failures", failed), new XAttribute("skipped", pending), suites));
+            doc.Save(junit);
+        }
+        return failed > 0 ? 1 : 0;
+    }
+}

@@ -1,0 +1,241 @@
+using ScriptableNN.Data;
+using ScriptableNN.IO;
+using ScriptableNN.Losses;
+using ScriptableNN.NN;
+using ScriptableNN.Optim;
+using ScriptableNN.Tensors;
+using ScriptableNN.Training;
+using static ScriptableNN.Lua.Native;
+
+namespace ScriptableNN.Lua;
+
+/// <summary>
+/// data.* (generators, CSV, IDX), train.* (the stepping trainer under train.fit) and the
+/// checkpoint functions. Class labels cross into Lua 1-based, as Torch7 counts.
+/// </summary>
+internal static unsafe class DataBindings
+{
+    public static readonly Binding[] Functions =
+    {
+        new("generate", 2, Generate),
+        new("csv", 1, Csv),
+        new("idx", 1, a => a.Push(Idx.Read(a.Host.ResolvePath(a.String(1))))),
+        new("save", 2, Save),
+        new("load", 1, Load),
+    };
+
+    public static readonly Binding[] TrainerMethods =
+    {
+        new("new", 1, NewTrainer),
+        new("step", 1, a => a.Push((long)a.Trainer(1).Step(a.OptInt(2, 1)))),
+        new("stepFor", 2, a => a.Push((long)a.Trainer(1).StepFor(TimeSpan.FromSeconds(a.Number(2))))),
+        new("done", 1, a => a.Push(a.Trainer(1).Done)),
+        new("epoch", 1, a => a.Push((long)a.Trainer(1).Epoch)),
+        new("steps", 1, a => a.Push(a.Trainer(1).Steps)),
+        new("stepsPerEpoch", 1, a => a.Push((long)a.Trainer(1).StepsPerEpoch)),
+        new("stoppedEarly", 1, a => a.Push(a.Trainer(1).StoppedEarly)),
+        new("stats", 2, Stats),
+        new("evaluate", 3, Evaluate),
+        new("progress", 3, Progress),
+    };
+
+    // data.generate(kind, {n =, classes =, noise =, factor =, seed =}) -> x, y
+    private static int Generate(Args a)
+    {
+        string kind = a.String(1);
+        var rng = new Rng((ulong)a.Field(2, "seed", 0));
+        int n = (int)a.Field(2, "n", 100);
+        float noise = (float)a.Field(2, "noise", kind == "spirals" ? 0.05 : 0.1);
+        var (ds, classes) = kind switch
+        {
+            "xor" => (Generators.Xor(), false),
+            "spirals" => (Generators.Spirals(n, (int)a.Field(2, "classes", 3), noise, rng), true),
+            "moons" => (Generators.Moons(n, noise, rng), true),
+            "circles" => (Generators.Circles(n, noise, (float)a.Field(2, "factor", 0.5), rng), true),
+            "sine" => (Generators.Sine(n, noise, rng), false),
+            _ => throw new ScriptError($"data.{kind}: no such generator (xor, spirals, moons, circles, sine)"),
+        };
+        a.Push(ds.Inputs);
+        a.Push(classes ? ds.Targets + 1f : ds.Targets);
+        return 2;
+    }
+
+    // data.csv(path, {label =, features = {...}, categorical =}) -> x, y, classes
+    private static int Csv(Args a)
+    {
+        var opts = new CsvOptions { Categorical = a.Field(2, "categorical", 0) != 0 };
+        if (a.Type(2) == TTable)
+        {
+            lua_getfield(a.L, 2, "label");
+            opts.Label = Native.ToString(a.L, -1);
+            lua_settop(a.L, -2);
+            if (lua_getfield(a.L, 2, "features") == TTable)
+            {
+                int n = (int)lua_rawlen(a.L, -1);
+                var f = new string[n];
+                for (int i = 0; i < n; i++) { lua_rawgeti(a.L, -1, i + 1); f[i] = Native.ToString(a.L, -1) ?? ""; lua_settop(a.L, -2); }
+                opts.Features = f;
+            }
+            lua_settop(a.L, -2);
+        }
+        var c = CsvLoader.Load(a.Host.ResolvePath(a.String(1)), opts);
+        a.Push(c.Data.Inputs);
+        a.Push(c.Classes != null ? c.Data.Targets + 1f : c.Data.Targets);
+        if (c.Classes == null) { lua_pushnil(a.L); return 3; }
+        lua_createtable(a.L, c.Classes.Length, 0);
+        for (int i = 0; i < c.Classes.Length; i++) { PushString(a.L, c.Classes[i]); lua_rawseti(a.L, -2, i + 1); }
+        return 3;
+    }
+
+    // io.save(path, model[, optimizer])
+    private static int Save(Args a)
+    {
+        var path = a.Host.ResolvePath(a.String(1), forWriting: true);
+        var opt = a.IsNoneOrNil(3) ? null : a.Optimizer(3);
+        Checkpoint.Save(path, a.Module(2), opt);
+        return 0;
+    }
+
+    // io.load(path) -> model, optimizer
+    private static int Load(Args a)
+    {
+        var c = Checkpoint.Load(a.Host.ResolvePath(a.String(1)));
+        a.Push(c.Model);
+        if (c.Optimizer != null) a.Push(c.Optimizer); else lua_pushnil(a.L);
+        return 2;
+    }
+
+    // A dataset argument: a table {x = tensor, y = tensor}. Class labels arrive 1-based.
+    private static Dataset DatasetOf(Args a, int idx, string what, Criterion loss, int classes)
+    {
+        if (a.Type(idx) != TTable) throw new ScriptError($"train: '{what}' must be a data set {{x = inputs, y = targets}}");
+        lua_getfield(a.L, idx, "x");
+        var x = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
+        lua_getfield(a.L, idx, "y");
+        var y = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
+        lua_settop(a.L, -3);
+        if (x == null || y == null) throw new ScriptError($"train: '{what}' must hold tensors x and y");
+        if (x.Rank == 1) x = x.Reshape(x.Length, 1);
+        if (loss is ClassCriterion)
+        {
+            var t = y.Span;
+            for (int i = 0; i < t.Length; i++)
+                if (!(t[i] >= 1 && t[i] <= classes) || t[i] != MathF.Floor(t[i]))
+                    throw new ScriptError($"train: {what} label {t[i]} of example {i + 1} is outside the classes 1..{classes}");
+            y = y.Reshape(y.Length) - 1f;
+        }
+        try { return new Dataset(x, y); }
+        catch (ArgumentException e) { throw new ScriptError($"train: {what}: {e.Message}"); }
+    }
+
+    // train.new{model =, loss =, optimizer =, data =, validation =, epochs =, batchSize =, shuffle =, seed =, accuracy =, earlyStopping = {...}}
+    private static int NewTrainer(Args a)
+    {
+        if (a.Type(1) != TTable) throw a.Bad(1, "table of options");
+        IntPtr L = a.L;
+        T? Get<T>(string key, ObjectKind kind) where T : class
+        {
+            lua_getfield(L, 1, key);
+            try { return a.Host.Objects.Get<T>(L, -1, kind); }
+            finally { lua_settop(L, -2); }
+        }
+        var model = Get<Module>("model", ObjectKind.Module) ?? throw new ScriptError("train: 'model' must be an nn module");
+        var loss = Get<Criterion>("loss", ObjectKind.Criterion) ?? throw new ScriptError("train: 'loss' must be an nn criterion");
+        var optimizer = Get<Optimizer>("optimizer", ObjectKind.Optimizer) ?? new Adam(model.ParameterArray());
+        int classes = 0;
+        lua_getfield(L, 1, "data");
+        int dataIdx = lua_gettop(L);
+        if (loss is ClassCriterion)
+        {
+            lua_getfield(L, dataIdx, "x");
+            var x0 = a.Host.Objects.Get<Tensor>(L, -1, ObjectKind.Tensor) ?? throw new ScriptError("train: 'data' must hold tensors x and y");
+            lua_settop(L, -2);
+            var first = x0.Rank == 1 ? x0.Reshape(1, x0.Length) : x0.Narrow(0, 1);
+            classes = model.Forward(first).Cols;
+        }
+        var data = DatasetOf(a, dataIdx, "data", loss, classes);
+        lua_settop(L, -2);
+        Dataset? validation = null;
+        lua_getfield(L, 1, "validation");
+        if (lua_type(L, -1) == TNumber)
+        {
+            double fraction = lua_tonumberx(L, -1, null);
+            (data, validation) = data.Split(fraction, new Rng((ulong)a.Field(1, "seed", 0) + 1));
+        }
+        else if (lua_type(L, -1) == TTable) validation = DatasetOf(a, lua_gettop(L), "validation", loss, classes);
+        lua_settop(L, -2);
+        EarlyStopping? early = null;
+        if (lua_getfield(L, 1, "earlyStopping") == TTable)
+        {
+            int es = lua_gettop(L);
+            lua_getfield(L, es, "monitor");
+            string monitor = Native.ToString(L, -1) ?? "val_loss";
+            lua_settop(L, -2);
+            early = new EarlyStopping
+            {
+                Monitor = monitor, Patience = (int)a.Field(es, "patience", 5), MinDelta = a.Field(es, "minDelta", 0),
+                RestoreBest = a.Field(es, "restoreBest", 1) != 0,
+            };
+        }
+        lua_settop(L, -2);
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Model = model, Loss = loss, Optimizer = optimizer, Data = data, Validation = validation,
+            Epochs = (int)a.Field(1, "epochs", 10), BatchSize = (int)a.Field(1, "batchSize", a.Field(1, "batch_size", 32)),
+            Shuffle = a.Field(1, "shuffle", 1) != 0, Seed = (ulong)a.Field(1, "seed", 0), Accuracy = a.Field(1, "accuracy", 0) != 0,
+            EarlyStopping = early,
+        });
+        return a.Push(trainer);
+    }
+
+    private static void PushStats(Args a, EpochStats s)
+    {
+        IntPtr L = a.L;
+        lua_createtable(L, 0, 6);
+        lua_pushinteger(L, s.Epoch); lua_setfield(L, -2, "epoch");
+        lua_pushnumber(L, s.Loss); lua_setfield(L, -2, "loss");
+        lua_pushinteger(L, s.Steps); lua_setfield(L, -2, "steps");
+        if (s.Accuracy is { } acc) { lua_pushnumber(L, acc); lua_setfield(L, -2, "accuracy"); }
+        if (s.ValidationLoss is { } vl) { lua_pushnumber(L, vl); lua_setfield(L, -2, "val_loss"); }
+        if (s.ValidationAccuracy is { } va) { lua_pushnumber(L, va); lua_setfield(L, -2, "val_accuracy"); }
+    }
+
+    // trainer:stats(i) -> the stats table of epoch i (1-based), or nil
+    private static int Stats(Args a)
+    {
+        var t = a.Trainer(1);
+        int i = a.Int(2);
+        if (i < 1 || i > t.History.Count) return a.Nil();
+        PushStats(a, t.History[i - 1]);
+        return 1;
+    }
+
+    // train.evaluate(model, loss, {x =, y =}) -> {loss =, accuracy =}
+    private static int Evaluate(Args a)
+    {
+        var model = a.Module(1);
+        var loss = a.Criterion(2);
+        int classes = 0;
+        if (loss is ClassCriterion)
+        {
+            lua_getfield(a.L, 3, "x");
+            var x0 = a.Tensor(-1);
+            lua_settop(a.L, -2);
+            classes = model.Forward(x0.Rank == 1 ? x0.Reshape(1, x0.Length) : x0.Narrow(0, 1)).Cols;
+        }
+        var data = DatasetOf(a, 3, "data", loss, classes);
+        var (l, acc) = Trainer.Evaluate(model, loss, data);
+        PushStats(a, new EpochStats(0, l, acc, null, null, 0));
+        return 1;
+    }
+
+    // train.progress(epoch, epochs, stats): hands an epoch to the host's progress display.
+    private static int Progress(Args a)
+    {
+        var p = a.Host.Progress;
+        if (p == null) return 0;
+        double? Opt(string k) { double v = a.Field(3, k, double.NaN); return double.IsNaN(v) ? null : v; }
+        p(new TrainingProgress(a.Int(1), a.Int(2), a.Field(3, "loss", double.NaN), Opt("accuracy"), Opt("val_loss"), Opt("val_accuracy")));
+        return 0;
+    }
+}
