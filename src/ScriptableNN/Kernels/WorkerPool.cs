@@ -75,6 +75,10 @@ internal static class WorkerPool
         for (int i = _workers.Length; i < count; i++)
         {
             var w = new Worker();
+            // The first real block on a ManualResetEventSlim allocates its lock object; do it
+            // now, so a product never allocates on the caller's thread later.
+            w.Done.Wait(1);
+            w.Start.Wait(1);
             grown[i] = w;
             var t = new Thread(() => Loop(w)) { IsBackground = true, Name = $"ScriptableNN.Worker.{i + 1}" };
             t.Start();
