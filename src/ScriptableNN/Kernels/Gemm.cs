@@ -119,10 +119,13 @@ public static unsafe class Gemm
     {
         long flops = (long)job.M * job.N * job.K;
         int threads = flops >= ParallelThreshold ? _maxThreads : 1;
-        // Split the columns at panel boundaries when there are enough panels to share,
-        // otherwise the rows at strip boundaries: each part then packs only what it reads.
+        // Split the columns at panel boundaries or the rows at strip boundaries, whichever
+        // shares the work more evenly; when both are even, the longer side, so that each part
+        // reads the smaller share of the operand the other split would make it read whole.
         int panels = (job.N + job.NR - 1) / job.NR, strips = (job.M + MR - 1) / MR;
-        job.SplitN = panels >= 2 * threads && panels >= strips;
+        double Imbalance(int units) => units < threads ? double.MaxValue : Math.Ceiling((double)units / threads) * threads / units;
+        double iN = Imbalance(panels), iM = Imbalance(strips);
+        job.SplitN = Math.Abs(iN - iM) < 0.02 ? job.N > job.M : iN < iM;
         int units = job.SplitN ? panels : strips;
         job.Parts = Math.Max(1, Math.Min(threads, units));
         if (job.Parts == 1) { RunPart(in job, 0); return; }
