@@ -33,7 +33,18 @@ internal static class NNBindings
         new("size", 1, a => a.Push((long)(a.Module(1) is Sequential s ? s.Count : 0))),
         new("tostring", 1, a => a.Push(a.Module(1).ToString())),
         new("field", 2, Field),
+        new("compile", 1, a => a.Push(a.IsNoneOrNil(2) ? Inference.CompiledNetwork.Compile(a.Module(1)) : Inference.CompiledNetwork.Compile(a.Module(1), a.Int(2)))),
+        new("run", 3, Run),
     };
+
+    // compiled:run(x, y): one sample from tensor x into tensor y, allocating nothing.
+    private static int Run(Args a)
+    {
+        if (a.Module(1) is not Inference.CompiledNetwork c) throw new ScriptError("run: only a compiled network (net:compile()) has run(x, y)");
+        var y = a.Tensor(3);
+        c.Run(a.Tensor(2).Span, y.Span);
+        return a.Push(y);
+    }
 
     public static readonly Binding[] CriterionMethods =
     {

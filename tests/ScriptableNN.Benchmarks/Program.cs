@@ -7,5 +7,6 @@ switch (args.FirstOrDefault())
     case "gemm": GemmTable.Run(); return;
     case "train": TrainingTable.Run(); return;
     case "lua": LuaTable.Run(); return;
+    case "compare": Compare.Run(args); return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(GemmTable).Assembly).Run(args);

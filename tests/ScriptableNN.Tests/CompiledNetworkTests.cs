@@ -1,0 +1,65 @@
+using NUnit.Framework;
+using ScriptableNN.Inference;
+using ScriptableNN.NN;
+using ScriptableNN.Tensors;
+
+namespace ScriptableNN.Tests;
+
+[TestFixture]
+public class CompiledNetworkTests
+{
+    public static IEnumerable<TestCaseData> Networks()
+    {
+        var rng = new Rng(4);
+        yield return new TestCaseData(new Sequential(new Linear(16, 64, rng: rng), new ReLU(), new Linear(64, 64, rng: rng), new ReLU(), new Linear(64, 4, rng: rng)), 16).SetArgDisplayNames("16-64-64-4 ReLU");
+        yield return new TestCaseData(new Sequential(new Linear(7, 33, rng: rng), new Tanh(), new Dropout(0.5f), new Linear(33, 5, rng: rng), new SoftMax()), 7).SetArgDisplayNames("tanh-softmax");
+        yield return new TestCaseData(new Sequential(new Linear(5, 8, rng: rng), new LeakyReLU(0.1f), new Maxout(8, 4, 3, rng: rng), new Linear(4, 2, bias: false, rng: rng), new Sigmoid()), 5).SetArgDisplayNames("maxout fallback");
+        yield return new TestCaseData(new Sequential(new Linear(784, 256, rng: rng), new ReLU(), new Linear(256, 128, rng: rng), new ReLU(), new Linear(128, 10, rng: rng)), 784).SetArgDisplayNames("784-256-128-10");
+    }
+
+    [TestCaseSource(nameof(Networks))]
+    public void MatchesTheModulesForward(Sequential net, int inputs)
+    {
+        net.Evaluate();
+        var compiled = CompiledNetwork.Compile(net, inputs);
+        var x = Tensor.Uniform(new Rng(1), -1, 1, 6, inputs);
+        var expected = net.Forward(x).Clone();
+        var y = new float[compiled.OutputSize];
+        for (int r = 0; r < 6; r++)
+        {
+            compiled.Run(x.Select(r).Span, y);
+            for (int j = 0; j < y.Length; j++) Assert.That(y[j], Is.EqualTo(expected[r, j]).Within(1e-4), $"row {r} output {j}");
+        }
+        Assert.That(compiled.Forward(x).ToArray(), Is.EqualTo(expected.ToArray()).Within(1e-4));
+    }
+
+    [Test]
+    public void RunAllocatesNothing()
+    {
+        var net = (Sequential)Networks().First().Arguments[0]!;
+        var compiled = CompiledNetwork.Compile(net);
+        var x = new float[16]; var y = new float[4];
+        compiled.Run(x, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++) { x[i % 16] = i * 0.01f; compiled.Run(x, y); }
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+    }
+
+    [Test]
+    public void IsASnapshotUntilRefreshed()
+    {
+        var net = new Sequential(new Linear(2, 3, rng: new Rng(1)), new ReLU(), new Linear(3, 1, rng: new Rng(2)));
+        var compiled = CompiledNetwork.Compile(net);
+        var x = new float[] { 0.5f, -0.25f }; var y = new float[1];
+        compiled.Run(x, y);
+        float before = y[0];
+        ((Linear)net[2]).Bias!.Value[0] += 1f;
+        compiled.Run(x, y);
+        Assert.That(y[0], Is.EqualTo(before));
+        compiled.Refresh();
+        compiled.Run(x, y);
+        Assert.That(y[0], Is.EqualTo(before + 1f).Within(1e-6));
+        Assert.Throws<ArgumentException>(() => compiled.Run(new float[3], y));
+        Assert.Throws<InvalidOperationException>(() => compiled.Backward(Tensor.Zeros(1, 2), Tensor.Zeros(1, 1)));
+    }
+}
