@@ -53,7 +53,37 @@ internal static unsafe class TensorBindings
         new("free", 1, a => { a.Host.Objects.Release(a.L, 1); return 0; }),
         new("requiresGrad", 1, RequiresGrad),
         new("grad", 1, a => a.Tensor(1).Grad is { } g ? a.Push(g) : a.Nil()),
+        new("index", 4, Index),
+        new("random", 3, RandomFill),
     };
+
+    // res:index(src, 1, idx): res[i] = src[idx[i]] for 1-based row indices (Torch7's index into res).
+    private static int Index(Args a)
+    {
+        var res = a.Tensor(1); var src = a.Tensor(2); var idx = a.Tensor(4);
+        if (a.Int(3) != 1) throw new ScriptError("'index': only dimension 1 (rows) is supported");
+        int rows = src.Size(0), width = src.Length / Math.Max(1, rows);
+        if (res.Length != idx.Length * width) throw new ScriptError($"'index': result {res.ShapeText} does not hold {idx.Length} rows of {width}");
+        var s = src.Span; var d = res.Span; var ix = idx.Span;
+        for (int i = 0; i < ix.Length; i++)
+        {
+            int r = (int)ix[i] - 1;
+            if (r < 0 || r >= rows) throw new ScriptError($"'index': row {ix[i]} out of range 1..{rows}");
+            s.Slice(r * width, width).CopyTo(d.Slice(i * width, width));
+        }
+        return a.Push(res);
+    }
+
+    // t:random(lo, hi): whole numbers uniform in [lo, hi] from torch's generator.
+    private static int RandomFill(Args a)
+    {
+        var t = a.Tensor(1);
+        long lo = a.Integer(2), hi = a.Integer(3);
+        if (hi < lo) throw new ScriptError($"'random': empty range [{lo}, {hi}]");
+        var s = t.Span;
+        for (int i = 0; i < s.Length; i++) s[i] = lo + Rng.Global.NextInt((int)(hi - lo + 1));
+        return a.Push(t);
+    }
 
     internal static int[] Shape(Args a, int from, bool allowInfer = false)
     {
