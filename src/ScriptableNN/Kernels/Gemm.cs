@@ -49,6 +49,9 @@ public static unsafe class Gemm
     }
     private static int _maxThreads = Math.Min(Environment.ProcessorCount, 2);
 
+    /// <summary>Read a row-major B in place instead of packing it (an experiment switch for benchmarks).</summary>
+    internal static bool BInPlace = true;
+
     /// <summary>Products below this many multiply-adds run on one thread: a fork costs more than it saves.</summary>
     public static long ParallelThreshold { get; set; } = 1L << 19;
 
@@ -176,6 +179,9 @@ public static unsafe class Gemm
         bool aInPlace = (job.Lda & 1023) != 0;
         nint rsInPlace = job.TransA ? sizeof(float) : (nint)job.Lda * sizeof(float);
         nint ksInPlace = job.TransA ? (nint)job.Lda * sizeof(float) : sizeof(float);
+        // Packing B pays off when many strips of A reuse each panel; with few rows (a minibatch
+        // of 128) the copy costs more than the strided reads it saves.
+        bool bDirect = !job.TransB && job.Kernel == GemmKernel.Avx512 && job.NR == 32 && BInPlace && m1 - m0 <= 16 * MR;
 
         for (int jc = n0; jc < n1; jc += ncMax)
         {
@@ -183,7 +189,8 @@ public static unsafe class Gemm
             for (int pc = 0; pc < job.K; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, job.K - pc);
-                PackB(in job, pc, kc, jc, nc, bPack);
+                if (!bDirect) PackB(in job, pc, kc, jc, nc, bPack);
+                else if (nc % nr != 0) PackB(in job, pc, kc, jc + nc / nr * nr, nc % nr, bPack + (nint)(nc / nr * nr) * kc);
                 for (int ic = m0; ic < m1; ic += MR)
                 {
                     int mr = Math.Min(MR, m1 - ic);
@@ -198,17 +205,21 @@ public static unsafe class Gemm
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int nrValid = Math.Min(nr, nc - jr);
-                        float* bPanel = bPack + (nint)jr * kc;
+                        // Full 32-wide panels of a row-major B are read in place, a row per k;
+                        // only a partial last panel (and any transposed B) is packed.
+                        bool bInPlace = bDirect && nrValid == nr;
+                        float* bPanel = bInPlace ? job.B + (nint)pc * job.Ldb + jc + jr : bPack + (nint)jr * kc;
+                        nint bStep = bInPlace ? job.Ldb : nr;
                         float* cTile = job.C + (nint)ic * job.Ldc + jc + jr;
                         if (mr == MR && nrValid == nr)
                         {
-                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, cTile, job.Ldc);
+                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, cTile, job.Ldc);
                         }
                         else
                         {
                             // Edge tile: compute into a zeroed scratch tile, then add the valid part.
                             new Span<float>(tile, MR * nr).Clear();
-                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, tile, nr);
+                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, tile, nr);
                             for (int r = 0; r < mr; r++)
                             {
                                 float* dst = cTile + (nint)r * job.Ldc;
@@ -223,12 +234,12 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunKernel(in Job job, int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc)
+    private static void RunKernel(in Job job, int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc)
     {
         switch (job.Kernel)
         {
             case GemmKernel.Avx512:
-                if (job.NR == 32) MicroKernels.Avx512_12x32(kc, a, rs, ks, b, c, ldc, job.Alpha);
+                if (job.NR == 32) MicroKernels.Avx512_12x32(kc, a, rs, ks, b, bStep, c, ldc, job.Alpha);
                 else MicroKernels.Avx512_12x16(kc, a, rs, ks, b, c, ldc, job.Alpha);
                 break;
             case GemmKernel.Avx2:

@@ -19,7 +19,7 @@ internal static unsafe class MicroKernels
 
     // 12 x 32: 24 zmm accumulators + 2 for B + 1 broadcast fit the 32 AVX-512 registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512_12x32(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha)
+    public static void Avx512_12x32(int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, float alpha)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -44,7 +44,7 @@ internal static unsafe class MicroKernels
             x = Vector512.Create(*(float*)(a9 + rs)); cA0 = Avx512F.FusedMultiplyAdd(x, b0, cA0); cA1 = Avx512F.FusedMultiplyAdd(x, b1, cA1);
             x = Vector512.Create(*(float*)(a9 + 2 * rs)); cB0 = Avx512F.FusedMultiplyAdd(x, b0, cB0); cB1 = Avx512F.FusedMultiplyAdd(x, b1, cB1);
             a0 += ks; a3 += ks; a6 += ks; a9 += ks;
-            b += 32;
+            b += bStep;
         }
         var al = Vector512.Create(alpha);
         Store2(c, al, c00, c01); c += ldc; Store2(c, al, c10, c11); c += ldc;
