@@ -532,6 +532,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         _lua.GarbageCollector(LuaGC.Collect, 0);
     }
 
+    /// <summary>Closes the Lua state (its objects are released); call it on the owning thread.</summary>
     public void Dispose()
     {
         if (_disposed) return;

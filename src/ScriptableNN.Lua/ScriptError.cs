@@ -7,12 +7,14 @@ namespace ScriptableNN.Lua;
 /// </summary>
 public sealed class ScriptError : Exception
 {
+    /// <summary>An error with the message the script will see.</summary>
     public ScriptError(string message) : base(message) { }
 }
 
 /// <summary>A script failed: the Lua message, where it happened, and the Lua traceback.</summary>
 public class LuaScriptException : Exception
 {
+    /// <summary>A script failure: message, chunk and line (0 when unknown), traceback.</summary>
     public LuaScriptException(string message, string? chunk, int line, string? traceback, Exception? inner = null)
         : base(message, inner)
     {
@@ -30,11 +32,13 @@ public class LuaScriptException : Exception
     /// <summary>Lua's stack traceback at the point of the error.</summary>
     public string? LuaTraceback { get; }
 
+    /// <inheritdoc/>
     public override string ToString() => LuaTraceback == null ? base.ToString() : Message + "\n" + LuaTraceback;
 }
 
 /// <summary>A script ran past its instruction budget or wall-clock timeout and was stopped.</summary>
 public sealed class LuaBudgetException : LuaScriptException
 {
+    /// <summary>A script stopped by its budget, where it was.</summary>
     public LuaBudgetException(string message, string? chunk, int line) : base(message, chunk, line, null) { }
 }

@@ -5,8 +5,11 @@ namespace ScriptableNN.Lua;
 /// <summary>The outcome of one spec (an <c>it</c> block).</summary>
 public sealed record SpecResult(string Status, string Name, string Message, string At)
 {
+    /// <summary>The spec passed.</summary>
     public bool Passed => Status == "passed";
+    /// <summary>The spec failed; <see cref="Message"/> says why, with file and line.</summary>
     public bool Failed => Status == "failed";
+    /// <summary>The spec is pending (declared, not written).</summary>
     public bool Pending => Status == "pending";
 }
 

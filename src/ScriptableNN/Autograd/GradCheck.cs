@@ -7,6 +7,7 @@ namespace ScriptableNN.Autograd;
 /// <summary>The worst agreement found between back-propagated and numerical gradients.</summary>
 public readonly record struct GradCheckResult(double MaxRelativeError, string Worst)
 {
+    /// <inheritdoc/>
     public override string ToString() => $"max relative error {MaxRelativeError:E2} ({Worst})";
 }
 

@@ -89,20 +89,34 @@ public static class Ops
             throw new ArgumentException($"{op}: shapes {a.ShapeText} and {b.ShapeText} differ (autograd broadcasts only a single element).");
     }
 
+    /// <summary>a + b (b may be a single element), recorded for autograd.</summary>
     public static Tensor Add(Tensor a, Tensor b) { SameOrScalar("add", a, b); return Record(Kind.Add, a + b, a, b); }
+    /// <summary>a - b (b may be a single element), recorded for autograd.</summary>
     public static Tensor Sub(Tensor a, Tensor b) { SameOrScalar("sub", a, b); return Record(Kind.Sub, a - b, a, b); }
+    /// <summary>Element-wise a * b (b may be a single element), recorded for autograd.</summary>
     public static Tensor Mul(Tensor a, Tensor b) { SameOrScalar("mul", a, b); return Record(Kind.Mul, a * b, a, b); }
+    /// <summary>Element-wise a / b (b may be a single element), recorded for autograd.</summary>
     public static Tensor Div(Tensor a, Tensor b) { SameOrScalar("div", a, b); return Record(Kind.Div, a / b, a, b); }
+    /// <summary>a * s for a constant s, recorded for autograd.</summary>
     public static Tensor Scale(Tensor a, float s) => Record(Kind.Scale, a * s, a, null, s);
+    /// <summary>The matrix product a b, recorded for autograd.</summary>
     public static Tensor MatMul(Tensor a, Tensor b) => Record(Kind.MatMul, Tensor.MatMul(a, b), a, b);
+    /// <summary>The sum of all elements as a [1] tensor, recorded for autograd.</summary>
     public static Tensor Sum(Tensor a) => Record(Kind.Sum, Tensor.Full(a.Sum(), 1), a);
+    /// <summary>The mean of all elements as a [1] tensor, recorded for autograd.</summary>
     public static Tensor Mean(Tensor a) => Record(Kind.Mean, Tensor.Full(a.Mean(), 1), a);
+    /// <summary>e^a element-wise, recorded for autograd.</summary>
     public static Tensor Exp(Tensor a) => Record(Kind.Exp, a.Exp(), a);
+    /// <summary>ln a element-wise, recorded for autograd.</summary>
     public static Tensor Log(Tensor a) => Record(Kind.Log, a.Log(), a);
+    /// <summary>a^p element-wise, recorded for autograd.</summary>
     public static Tensor Pow(Tensor a, float p) => Record(Kind.Pow, a.Pow(p), a, null, p);
+    /// <summary>|a| element-wise, recorded for autograd.</summary>
     public static Tensor Abs(Tensor a) => Record(Kind.Abs, a.Abs(), a);
+    /// <summary>-a, recorded for autograd.</summary>
     public static Tensor Neg(Tensor a) => Record(Kind.Neg, -a, a);
 
+    /// <summary>tanh(a) element-wise, recorded for autograd.</summary>
     public static Tensor Tanh(Tensor a)
     {
         var y = Tensor.Zeros(a.Shape.ToArray());
@@ -110,6 +124,7 @@ public static class Ops
         return Record(Kind.Tanh, y, a);
     }
 
+    /// <summary>The logistic sigmoid element-wise, recorded for autograd.</summary>
     public static Tensor Sigmoid(Tensor a)
     {
         var y = Tensor.Zeros(a.Shape.ToArray());
@@ -117,6 +132,7 @@ public static class Ops
         return Record(Kind.Sigmoid, y, a);
     }
 
+    /// <summary>max(0, a) element-wise, recorded for autograd.</summary>
     public static Tensor Relu(Tensor a)
     {
         var y = Tensor.Zeros(a.Shape.ToArray());

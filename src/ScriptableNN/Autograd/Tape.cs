@@ -82,5 +82,6 @@ public sealed class Tape : IDisposable
         _previous = null;
     }
 
+    /// <summary>Stops recording.</summary>
     public void Dispose() => Stop();
 }

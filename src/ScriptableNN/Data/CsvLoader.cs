@@ -26,6 +26,7 @@ public sealed record CsvData(Dataset Data, string[] FeatureNames, string LabelNa
 /// <summary>Reads CSV files with a header row into a <see cref="Dataset"/> (Sylvan.Data.Csv does the parsing).</summary>
 public static class CsvLoader
 {
+    /// <summary>Reads <paramref name="path"/>; a malformed row names its line.</summary>
     public static CsvData Load(string path, CsvOptions? options = null)
     {
         options ??= new CsvOptions();

@@ -8,9 +8,12 @@ namespace ScriptableNN.Data;
 /// </summary>
 public sealed class Dataset
 {
+    /// <summary>The inputs, [examples, features].</summary>
     public Tensor Inputs { get; }
+    /// <summary>The targets, [examples, outputs] or [examples] class indices.</summary>
     public Tensor Targets { get; }
 
+    /// <summary>Pairs inputs and targets row by row.</summary>
     public Dataset(Tensor inputs, Tensor targets)
     {
         if (inputs.Rank != 2) throw new ArgumentException($"Dataset: inputs must be [examples, features], got {inputs.ShapeText}.");

@@ -23,6 +23,7 @@ public static class Idx
         finally { if (s != file) s.Dispose(); }
     }
 
+    /// <summary>Reads an IDX stream; <paramref name="name"/> names it in errors.</summary>
     public static Tensor Read(Stream s, string name)
     {
         Span<byte> head = stackalloc byte[4];

@@ -9,9 +9,12 @@ namespace ScriptableNN.Data;
 /// </summary>
 public sealed class Standardizer
 {
+    /// <summary>The fitted mean of each feature.</summary>
     public float[] Mean { get; }
+    /// <summary>The fitted standard deviation of each feature (1 for a constant one).</summary>
     public float[] Std { get; }
 
+    /// <summary>A standardizer with given statistics (from a fit saved earlier).</summary>
     public Standardizer(float[] mean, float[] std)
     {
         if (mean.Length != std.Length) throw new ArgumentException("Standardizer: mean and std differ in length.");
@@ -56,11 +59,15 @@ public sealed class Standardizer
 /// <summary>Per-feature min-max scaling to [0, 1], keeping the fitted minimum and range.</summary>
 public sealed class MinMaxScaler
 {
+    /// <summary>The fitted minimum of each feature.</summary>
     public float[] Min { get; }
+    /// <summary>The fitted range of each feature (1 for a constant one).</summary>
     public float[] Range { get; }
 
+    /// <summary>A scaler with given statistics.</summary>
     public MinMaxScaler(float[] min, float[] range) { Min = min; Range = range; }
 
+    /// <summary>Fits minimum and range per column of <paramref name="x"/>.</summary>
     public static MinMaxScaler Fit(Tensor x)
     {
         int f = x.Cols;
@@ -74,6 +81,7 @@ public sealed class MinMaxScaler
         return new MinMaxScaler(min, range);
     }
 
+    /// <summary>(x - min) / range per column.</summary>
     public Tensor Transform(Tensor x, Tensor? into = null)
     {
         if (x.Cols != Min.Length) throw new ArgumentException($"MinMaxScaler: input {x.ShapeText} has {x.Cols} features, fitted on {Min.Length}.");

@@ -29,6 +29,7 @@ public static class Checkpoint
     /// <summary>For tests: wraps the stream a save writes to (to interrupt a write).</summary>
     internal static Func<Stream, Stream>? WrapWriteStream;
 
+    /// <summary>Saves the model (and optionally the optimizer) atomically to <paramref name="path"/>.</summary>
     public static void Save(string path, Module model, Optimizer? optimizer = null, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var header = new JsonObject
@@ -92,6 +93,7 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>Loads a checkpoint; a newer, truncated or corrupt file throws <see cref="InvalidDataException"/>.</summary>
     public static CheckpointData Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint not found: {path}", path);

@@ -196,9 +196,11 @@ public sealed class CompiledNetwork : Module
         return Output;
     }
 
+    /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput) =>
         throw new InvalidOperationException("a compiled network is for inference; train the network it was compiled from, then Refresh().");
 
+    /// <inheritdoc/>
     public override string ToString() => $"nn.Compiled({InputSize} -> {OutputSize}, {_layers.Count} layers)";
 
     /// <summary>

@@ -6,10 +6,24 @@ using System.Runtime.Intrinsics.X86;
 namespace ScriptableNN.Kernels;
 
 /// <summary>Whether an operand of <see cref="Gemm"/> is used as stored or transposed.</summary>
-public enum Transpose { No, Yes }
+public enum Transpose
+{
+    /// <summary>The operand as stored.</summary>
+    No,
+    /// <summary>The operand transposed (read in place, never copied).</summary>
+    Yes,
+}
 
 /// <summary>The inner kernel family the GEMM uses; chosen once at start-up from the CPU.</summary>
-public enum GemmKernel { Scalar, Avx2, Avx512 }
+public enum GemmKernel
+{
+    /// <summary>Portable scalar code.</summary>
+    Scalar,
+    /// <summary>AVX2 and FMA, a 12x8 register tile.</summary>
+    Avx2,
+    /// <summary>AVX-512, a 12x32 register tile (12x16 for narrow outputs).</summary>
+    Avx512,
+}
 
 /// <summary>
 /// Single-precision matrix product C = alpha * op(A) * op(B) + beta * C on row-major storage,

@@ -10,9 +10,12 @@ namespace ScriptableNN.Losses;
 /// </summary>
 public sealed class BCECriterion : Criterion
 {
+    /// <summary>With the given reduction (mean by default).</summary>
     public BCECriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
+    /// <inheritdoc/>
     protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
 
+    /// <inheritdoc/>
     protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
     {
         var p = input.Span; var y = target.Span;
@@ -20,6 +23,7 @@ public sealed class BCECriterion : Criterion
             items[i] = -(y[i] * MathF.Max(MathF.Log(p[i]), -100f) + (1f - y[i]) * MathF.Max(MathF.Log(1f - p[i]), -100f));
     }
 
+    /// <inheritdoc/>
     protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
     {
         var p = input.Span; var y = target.Span;
@@ -39,9 +43,12 @@ public sealed class BCECriterion : Criterion
 /// </summary>
 public sealed class BCEWithLogitsCriterion : Criterion
 {
+    /// <summary>With the given reduction (mean by default).</summary>
     public BCEWithLogitsCriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
+    /// <inheritdoc/>
     protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
 
+    /// <inheritdoc/>
     protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
     {
         var z = input.Span; var y = target.Span;
@@ -49,6 +56,7 @@ public sealed class BCEWithLogitsCriterion : Criterion
             items[i] = MathF.Max(z[i], 0f) - y[i] * z[i] + MathF.Log(1f + MathF.Exp(-MathF.Abs(z[i])));
     }
 
+    /// <inheritdoc/>
     protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
     {
         TP.Sigmoid(input.Span, grad);

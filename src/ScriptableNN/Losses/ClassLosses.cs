@@ -12,12 +12,16 @@ public abstract class ClassCriterion : Criterion
 {
     private readonly float[]? _weights;
 
+    /// <summary>With a reduction and optional per-class weights.</summary>
     protected ClassCriterion(Reduction reduction, float[]? classWeights) : base(reduction) => _weights = classWeights;
 
+    /// <inheritdoc/>
     protected override int ItemCount(Tensor input) => input.Rows;
 
+    /// <summary>The weight of class <paramref name="cls"/> (1 without weights).</summary>
     protected float Weight(int cls) => _weights == null ? 1f : _weights[cls];
 
+    /// <inheritdoc/>
     protected override float MeanDenominator(Tensor input, Tensor target)
     {
         if (_weights == null) return input.Rows;
@@ -26,6 +30,7 @@ public abstract class ClassCriterion : Criterion
         return s;
     }
 
+    /// <inheritdoc/>
     protected override void CheckTarget(Tensor input, Tensor target)
     {
         if (input.Rank > 2) throw new ArgumentException($"{this}: input {input.ShapeText}, expected [batch, classes] or [classes].");
@@ -47,14 +52,17 @@ public abstract class ClassCriterion : Criterion
 /// <summary>Negative log-likelihood on log-probabilities (after LogSoftMax): -w[y] * x[y].</summary>
 public sealed class ClassNLLCriterion : ClassCriterion
 {
+    /// <summary>With a reduction and optional per-class weights.</summary>
     public ClassNLLCriterion(Reduction reduction = Reduction.Mean, float[]? classWeights = null) : base(reduction, classWeights) { }
 
+    /// <inheritdoc/>
     protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
     {
         int cols = input.Cols; var x = input.Span; var t = target.Span;
         for (int i = 0; i < items.Length; i++) { int c = (int)t[i]; items[i] = -Weight(c) * x[i * cols + c]; }
     }
 
+    /// <inheritdoc/>
     protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
     {
         grad.Clear();
@@ -75,8 +83,10 @@ public sealed class CrossEntropyCriterion : ClassCriterion
 {
     private Tensor? _logp;
 
+    /// <summary>With a reduction and optional per-class weights.</summary>
     public CrossEntropyCriterion(Reduction reduction = Reduction.Mean, float[]? classWeights = null) : base(reduction, classWeights) { }
 
+    /// <inheritdoc/>
     protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
     {
         var lp = input.LogSoftmax(Tensor.Reuse(ref _logp, input));
@@ -84,6 +94,7 @@ public sealed class CrossEntropyCriterion : ClassCriterion
         for (int i = 0; i < items.Length; i++) { int c = (int)t[i]; items[i] = -Weight(c) * l[i * cols + c]; }
     }
 
+    /// <inheritdoc/>
     protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
     {
         int cols = input.Cols; var t = target.Span; var z = input.Span;

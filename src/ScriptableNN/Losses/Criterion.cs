@@ -6,11 +6,20 @@ using TP = System.Numerics.Tensors.TensorPrimitives;
 namespace ScriptableNN.Losses;
 
 /// <summary>How per-item losses become the cost: their mean, their sum, or each kept.</summary>
-public enum Reduction { Mean, Sum, None }
+public enum Reduction
+{
+    /// <summary>The mean of the items (weighted classes: divided by the summed weights).</summary>
+    Mean,
+    /// <summary>The sum of the items.</summary>
+    Sum,
+    /// <summary>Every item kept (<see cref="Criterion.Output"/>); Forward returns their sum.</summary>
+    None,
+}
 
 /// <summary>A loss that became NaN or infinite; nothing was updated.</summary>
 public sealed class NonFiniteLossException : ArithmeticException
 {
+    /// <summary>With a message naming the loss and where.</summary>
     public NonFiniteLossException(string message) : base(message) { }
 }
 
@@ -24,12 +33,14 @@ public abstract class Criterion
     private Tensor? _items, _gradIn, _scalar;
     private readonly CriterionNode _node;
 
+    /// <summary>With the given reduction.</summary>
     protected Criterion(Reduction reduction)
     {
         Reduction = reduction;
         _node = new CriterionNode(this);
     }
 
+    /// <summary>How the item losses are reduced.</summary>
     public Reduction Reduction { get; }
 
     /// <summary>The per-item losses of the last forward.</summary>
@@ -120,12 +131,14 @@ public abstract class Criterion
         return new NonFiniteLossException($"{this}: the loss is {(bad < items.Length ? items[bad] : float.NaN)} at item {bad}{where}.");
     }
 
+    /// <summary>Throws naming the criterion and both shapes unless target and input hold the same elements.</summary>
     protected void CheckSameShape(Tensor input, Tensor target)
     {
         if (input.Length != target.Length || (target.Rank > 1 && !input.SameShape(target)))
             throw new ArgumentException($"{this}: target {target.ShapeText} does not match input {input.ShapeText}.");
     }
 
+    /// <inheritdoc/>
     public override string ToString() => "nn." + GetType().Name;
 
     private sealed class CriterionNode : INode

@@ -7,15 +7,19 @@ namespace ScriptableNN.Losses;
 /// <summary>Squared error (x - y)^2: maximum likelihood under Gaussian noise; its minimiser is the conditional mean.</summary>
 public sealed class MSECriterion : Criterion
 {
+    /// <summary>With the given reduction (mean by default).</summary>
     public MSECriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
+    /// <inheritdoc/>
     protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
 
+    /// <inheritdoc/>
     protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
     {
         TP.Subtract(input.Span, target.Span, items);
         TP.Multiply(items, items, items);
     }
 
+    /// <inheritdoc/>
     protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
     {
         TP.Subtract(input.Span, target.Span, grad);
@@ -27,15 +31,19 @@ public sealed class MSECriterion : Criterion
 /// <summary>Absolute error |x - y| (Torch7's AbsCriterion): Laplace likelihood; its minimiser is the conditional median.</summary>
 public sealed class AbsCriterion : Criterion
 {
+    /// <summary>With the given reduction (mean by default).</summary>
     public AbsCriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
+    /// <inheritdoc/>
     protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
 
+    /// <inheritdoc/>
     protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
     {
         TP.Subtract(input.Span, target.Span, items);
         TP.Abs(items, items);
     }
 
+    /// <inheritdoc/>
     protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
     {
         var x = input.Span; var y = target.Span;
@@ -75,6 +83,7 @@ public sealed class GaussianNLLCriterion : Criterion
         _full = full;
     }
 
+    /// <inheritdoc/>
     protected override void CheckTarget(Tensor input, Tensor target)
     {
         CheckSameShape(input, target);
@@ -84,6 +93,7 @@ public sealed class GaussianNLLCriterion : Criterion
 
     private float LogSigmaAt(int i, int cols) => LogSigma != null ? LogSigma.Value.Span[i % cols] : MathF.Log(_fixedSigma);
 
+    /// <inheritdoc/>
     protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
     {
         var x = input.Span; var y = target.Span; int cols = input.Cols;
@@ -95,6 +105,7 @@ public sealed class GaussianNLLCriterion : Criterion
         }
     }
 
+    /// <inheritdoc/>
     protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
     {
         var x = input.Span; var y = target.Span; int cols = input.Cols;
@@ -108,5 +119,6 @@ public sealed class GaussianNLLCriterion : Criterion
         }
     }
 
+    /// <inheritdoc/>
     public override IEnumerable<Parameter> Parameters() => LogSigma == null ? Array.Empty<Parameter>() : new[] { LogSigma };
 }

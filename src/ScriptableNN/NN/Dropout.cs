@@ -10,10 +10,12 @@ namespace ScriptableNN.NN;
 /// </summary>
 public sealed class Dropout : Module
 {
+    /// <summary>The probability of zeroing a unit.</summary>
     public float P { get; }
     private readonly Rng _rng;
     private Tensor? _out, _mask, _gradIn;
 
+    /// <summary>Drops with probability <paramref name="p"/>; masks come from a generator seeded from <paramref name="rng"/>.</summary>
     public Dropout(float p = 0.5f, Rng? rng = null)
     {
         if (!(p >= 0f && p < 1f)) throw new ArgumentException($"nn.Dropout: p must be in [0, 1), got {p}.");
@@ -21,6 +23,7 @@ public sealed class Dropout : Module
         _rng = new Rng((rng ?? Rng.Global).NextUInt64());
     }
 
+    /// <inheritdoc/>
     protected override Tensor UpdateOutput(Tensor input)
     {
         var y = Tensor.Reuse(ref _out, input);
@@ -33,6 +36,7 @@ public sealed class Dropout : Module
         return y;
     }
 
+    /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
     {
         var gi = Tensor.Reuse(ref _gradIn, input);
@@ -42,5 +46,6 @@ public sealed class Dropout : Module
         return gi;
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"nn.Dropout({P})";
 }

@@ -10,9 +10,13 @@ namespace ScriptableNN.NN;
 /// </summary>
 public sealed class Linear : Module
 {
+    /// <summary>Input features.</summary>
     public int In { get; }
+    /// <summary>Output features.</summary>
     public int Out { get; }
+    /// <summary>W, [out, in].</summary>
     public Parameter Weight { get; }
+    /// <summary>b, [out]; null without a bias.</summary>
     public Parameter? Bias { get; }
 
     /// <summary>A layer from <paramref name="inFeatures"/> to <paramref name="outFeatures"/>, initialised from <paramref name="rng"/> (default: the thread's global generator).</summary>
@@ -36,6 +40,7 @@ public sealed class Linear : Module
 
     private Tensor? _out, _gradIn, _out1, _gradIn1;
 
+    /// <inheritdoc/>
     protected override Tensor UpdateOutput(Tensor input)
     {
         CheckWidth(input, In);
@@ -53,6 +58,7 @@ public sealed class Linear : Module
         return y;
     }
 
+    /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
     {
         CheckGrad(input, gradOutput);
@@ -64,6 +70,7 @@ public sealed class Linear : Module
         return gi;
     }
 
+    /// <inheritdoc/>
     public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f)
     {
         CheckGrad(input, gradOutput);
@@ -85,11 +92,13 @@ public sealed class Linear : Module
             throw new ArgumentException($"{this}: gradOutput {gradOutput.ShapeText} does not match output [{input.Rows}, {Out}].");
     }
 
+    /// <inheritdoc/>
     public override IEnumerable<Parameter> Parameters()
     {
         yield return Weight;
         if (Bias != null) yield return Bias;
     }
 
+    /// <inheritdoc/>
     public override string ToString() => $"nn.Linear({In} -> {Out}{(Bias == null ? ", without bias" : "")})";
 }

@@ -12,10 +12,14 @@ public sealed class Maxout : Module
     private Tensor? _out, _gradZ;
     private int[] _argmax = Array.Empty<int>();
 
+    /// <summary>Input features.</summary>
     public int In => _linear.In;
+    /// <summary>Units.</summary>
     public int Out { get; }
+    /// <summary>Affine pieces per unit.</summary>
     public int Pieces { get; }
 
+    /// <summary>Maxout units with their pieces initialised from <paramref name="rng"/>.</summary>
     public Maxout(int inFeatures, int outFeatures, int pieces, Init init = Init.Default, Rng? rng = null)
     {
         if (pieces < 1) throw new ArgumentException($"nn.Maxout: pieces must be at least 1, got {pieces}.");
@@ -27,6 +31,7 @@ public sealed class Maxout : Module
     /// <summary>The affine map producing the pieces, unit i's pieces at columns i*pieces .. i*pieces+pieces-1.</summary>
     public Linear Affine => _linear;
 
+    /// <inheritdoc/>
     protected override Tensor UpdateOutput(Tensor input)
     {
         CheckWidth(input, In);
@@ -56,6 +61,7 @@ public sealed class Maxout : Module
         return gz;
     }
 
+    /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
     {
         var x = input.Rank == 1 ? input.Reshape(1, In) : input;
@@ -64,13 +70,16 @@ public sealed class Maxout : Module
         return GradInput;
     }
 
+    /// <inheritdoc/>
     public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f)
     {
         var x = input.Rank == 1 ? input.Reshape(1, In) : input;
         _linear.AccGradParameters(x, GradZ(gradOutput, x.Rows), scale);
     }
 
+    /// <inheritdoc/>
     public override IEnumerable<Parameter> Parameters() => _linear.Parameters();
 
+    /// <inheritdoc/>
     public override string ToString() => $"nn.Maxout({In} -> {Out}, {Pieces} pieces)";
 }

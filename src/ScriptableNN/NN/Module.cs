@@ -14,6 +14,7 @@ public abstract class Module
 {
     private readonly ModuleNode _node;
 
+    /// <summary>Creates the module and its tape record.</summary>
     protected Module() => _node = new ModuleNode(this);
 
     /// <summary>The last output (owned by the module, overwritten by the next forward).</summary>

@@ -8,6 +8,7 @@ namespace ScriptableNN.NN;
 /// </summary>
 public sealed class PReLU : Module
 {
+    /// <summary>The learned slope(s) a.</summary>
     public Parameter Slope { get; }
     private Tensor? _out, _gradIn;
 
@@ -25,6 +26,7 @@ public sealed class PReLU : Module
         if (!Shared) CheckWidth(input, Slope.Length);
     }
 
+    /// <inheritdoc/>
     protected override Tensor UpdateOutput(Tensor input)
     {
         Check(input);
@@ -40,6 +42,7 @@ public sealed class PReLU : Module
         return y;
     }
 
+    /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
     {
         Check(input);
@@ -55,6 +58,7 @@ public sealed class PReLU : Module
         return gi;
     }
 
+    /// <inheritdoc/>
     public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f)
     {
         Check(input);
@@ -72,7 +76,9 @@ public sealed class PReLU : Module
         }
     }
 
+    /// <inheritdoc/>
     public override IEnumerable<Parameter> Parameters() { yield return Slope; }
 
+    /// <inheritdoc/>
     public override string ToString() => Shared ? "nn.PReLU" : $"nn.PReLU({Slope.Length})";
 }

@@ -43,5 +43,6 @@ public sealed class Parameter
     /// <summary>Number of scalars.</summary>
     public int Length => Value.Length;
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Name} {Value.ShapeText}";
 }

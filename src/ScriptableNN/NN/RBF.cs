@@ -9,13 +9,18 @@ namespace ScriptableNN.NN;
 /// </summary>
 public sealed class RBF : Module
 {
+    /// <summary>Input features.</summary>
     public int In { get; }
+    /// <summary>Units (centres).</summary>
     public int Units { get; }
+    /// <summary>The width factor eps.</summary>
     public float Eps { get; }
+    /// <summary>The learned centres, [units, in].</summary>
     public Parameter Centres { get; }
     private Tensor? _out, _gradIn, _g, _xNorm;
     private Tensor _cNorm;
 
+    /// <summary>Units with centres drawn from U(-1, 1).</summary>
     public RBF(int inFeatures, int units, float eps = 1f, Rng? rng = null)
     {
         if (inFeatures <= 0 || units <= 0) throw new ArgumentException($"nn.RBF: sizes must be positive, got {inFeatures} -> {units}.");
@@ -24,6 +29,7 @@ public sealed class RBF : Module
         _cNorm = Tensor.Zeros(units);
     }
 
+    /// <inheritdoc/>
     protected override Tensor UpdateOutput(Tensor input)
     {
         CheckWidth(input, In);
@@ -58,6 +64,7 @@ public sealed class RBF : Module
         return g;
     }
 
+    /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
     {
         var x = input.Rank == 1 ? input.Reshape(1, In) : input;
@@ -76,6 +83,7 @@ public sealed class RBF : Module
         return GradInput;
     }
 
+    /// <inheritdoc/>
     public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f)
     {
         var x = input.Rank == 1 ? input.Reshape(1, In) : input;
@@ -93,7 +101,9 @@ public sealed class RBF : Module
         }
     }
 
+    /// <inheritdoc/>
     public override IEnumerable<Parameter> Parameters() { yield return Centres; }
 
+    /// <inheritdoc/>
     public override string ToString() => $"nn.RBF({In} -> {Units}, eps={Eps})";
 }

@@ -8,6 +8,7 @@ public sealed class Sequential : Module
 {
     private readonly List<Module> _modules = new();
 
+    /// <summary>A chain of the given modules, in order.</summary>
     public Sequential(params Module[] modules) => _modules.AddRange(modules);
 
     /// <summary>Appends a module and returns the container, so calls chain.</summary>
@@ -18,6 +19,7 @@ public sealed class Sequential : Module
         return this;
     }
 
+    /// <inheritdoc/>
     public override IReadOnlyList<Module> Children => _modules;
 
     /// <summary>The module at 0-based position <paramref name="index"/>.</summary>
@@ -27,6 +29,7 @@ public sealed class Sequential : Module
     public int Count => _modules.Count;
 
     // The children record themselves on the tape; the container adds nothing of its own.
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
         var x = input;
@@ -39,10 +42,13 @@ public sealed class Sequential : Module
         return x;
     }
 
+    /// <inheritdoc/>
     protected override Tensor UpdateOutput(Tensor input) => Forward(input);
 
+    /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput) => Backward(input, gradOutput, 0f, accumulate: false);
 
+    /// <inheritdoc/>
     public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f)
     {
         // Torch7 semantics: walk back using the gradInputs of the last backward.
@@ -55,6 +61,7 @@ public sealed class Sequential : Module
         }
     }
 
+    /// <inheritdoc/>
     public override Tensor Backward(Tensor input, Tensor gradOutput, float scale = 1f) => Backward(input, gradOutput, scale, accumulate: true);
 
     private Tensor Backward(Tensor input, Tensor gradOutput, float scale, bool accumulate)
@@ -79,12 +86,14 @@ public sealed class Sequential : Module
     private ArgumentException LayerError(int i, ArgumentException e) =>
         new($"layer {i + 1} ({(_modules[i] is Sequential ? "nn.Sequential" : _modules[i].ToString())}): {e.Message}", e);
 
+    /// <inheritdoc/>
     public override IEnumerable<Parameter> Parameters()
     {
         foreach (var m in _modules)
             foreach (var p in m.Parameters()) yield return p;
     }
 
+    /// <inheritdoc/>
     public override string ToString()
     {
         var sb = new StringBuilder("nn.Sequential {\n  [input");

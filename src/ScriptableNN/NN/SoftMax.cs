@@ -8,6 +8,7 @@ public sealed class SoftMax : Module
 {
     private Tensor? _out, _gradIn;
 
+    /// <inheritdoc/>
     protected override Tensor UpdateOutput(Tensor input)
     {
         Output = input.Softmax(Tensor.Reuse(ref _out, input));
@@ -15,6 +16,7 @@ public sealed class SoftMax : Module
     }
 
     // dx = y * (dy - sum(dy * y)) per row
+    /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
     {
         var gi = Tensor.Reuse(ref _gradIn, input);
@@ -36,6 +38,7 @@ public sealed class LogSoftMax : Module
 {
     private Tensor? _out, _gradIn;
 
+    /// <inheritdoc/>
     protected override Tensor UpdateOutput(Tensor input)
     {
         Output = input.LogSoftmax(Tensor.Reuse(ref _out, input));
@@ -43,6 +46,7 @@ public sealed class LogSoftMax : Module
     }
 
     // dx = dy - exp(y) * sum(dy) per row
+    /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
     {
         var gi = Tensor.Reuse(ref _gradIn, input);

@@ -7,9 +7,13 @@ namespace ScriptableNN.Optim;
 /// <summary>Settings of <see cref="Adam"/>.</summary>
 public sealed record AdamConfig
 {
+    /// <summary>The step size.</summary>
     public float LearningRate { get; init; } = 1e-3f;
+    /// <summary>Decay of the running mean of gradients.</summary>
     public float Beta1 { get; init; } = 0.9f;
+    /// <summary>Decay of the running mean of squared gradients.</summary>
     public float Beta2 { get; init; } = 0.999f;
+    /// <summary>Added to the denominator for stability.</summary>
     public float Epsilon { get; init; } = 1e-8f;
     /// <summary>Weight decay: L2 added to the gradient (Adam), or decoupled shrinking (AdamW).</summary>
     public float WeightDecay { get; init; }
@@ -26,8 +30,10 @@ public sealed record AdamConfig
 /// </summary>
 public sealed class Adam : Optimizer
 {
+    /// <summary>The settings.</summary>
     public AdamConfig Config { get; }
 
+    /// <summary>Updates <paramref name="parameters"/> with <paramref name="config"/> (defaults if null).</summary>
     public Adam(IEnumerable<Parameter> parameters, AdamConfig? config = null) : base(parameters, (config ?? new()).LearningRate)
         => Config = config ?? new AdamConfig();
 
@@ -40,6 +46,7 @@ public sealed class Adam : Optimizer
 
     private readonly AdamWork _work = new();
 
+    /// <inheritdoc/>
     protected override unsafe void Update(int index, Parameter p)
     {
         float wd = p.Decay || Config.DecayAll ? Config.WeightDecay : 0f;

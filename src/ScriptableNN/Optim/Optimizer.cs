@@ -10,8 +10,10 @@ namespace ScriptableNN.Optim;
 /// </summary>
 public abstract class Optimizer
 {
+    /// <summary>The parameters, in a fixed order.</summary>
     protected readonly Parameter[] Params;
 
+    /// <summary>Over <paramref name="parameters"/>, starting at <paramref name="learningRate"/>.</summary>
     protected Optimizer(IEnumerable<Parameter> parameters, float learningRate)
     {
         Params = parameters.ToArray();

@@ -20,9 +20,12 @@ public sealed class Penalty
 {
     private readonly Parameter[] _params;
 
+    /// <summary>The norm.</summary>
     public PenaltyKind Kind { get; }
+    /// <summary>The weight lambda of the penalty.</summary>
     public float Lambda { get; }
 
+    /// <summary>lambda * Omega over <paramref name="group"/> (only parameters that take decay unless <paramref name="includeAll"/>).</summary>
     public Penalty(PenaltyKind kind, float lambda, IEnumerable<Parameter> group, bool includeAll = false)
     {
         Kind = kind;

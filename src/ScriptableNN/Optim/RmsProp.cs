@@ -6,22 +6,31 @@ namespace ScriptableNN.Optim;
 /// <summary>Settings of <see cref="RmsProp"/>.</summary>
 public sealed record RmsPropConfig
 {
+    /// <summary>The step size.</summary>
     public float LearningRate { get; init; } = 0.01f;
+    /// <summary>Decay of the running mean of squared gradients.</summary>
     public float Alpha { get; init; } = 0.99f;
+    /// <summary>Added to the denominator for stability.</summary>
     public float Epsilon { get; init; } = 1e-8f;
+    /// <summary>Momentum on the scaled step (0 for none).</summary>
     public float Momentum { get; init; }
+    /// <summary>L2 weight decay added to the gradient.</summary>
     public float WeightDecay { get; init; }
+    /// <summary>Decay biases and PReLU slopes too.</summary>
     public bool DecayAll { get; init; }
 }
 
 /// <summary>RMSProp: divide the step by a running root-mean-square of the gradient.</summary>
 public sealed class RmsProp : Optimizer
 {
+    /// <summary>The settings.</summary>
     public RmsPropConfig Config { get; }
 
+    /// <summary>Updates <paramref name="parameters"/> with <paramref name="config"/> (defaults if null).</summary>
     public RmsProp(IEnumerable<Parameter> parameters, RmsPropConfig? config = null) : base(parameters, (config ?? new()).LearningRate)
         => Config = config ?? new RmsPropConfig();
 
+    /// <inheritdoc/>
     protected override void Update(int index, Parameter p)
     {
         var w = p.Value.Span; var g = p.Grad.Span;

@@ -6,9 +6,13 @@ namespace ScriptableNN.Optim;
 /// <summary>Settings of <see cref="Sgd"/>.</summary>
 public sealed record SgdConfig
 {
+    /// <summary>The step size.</summary>
     public float LearningRate { get; init; } = 0.01f;
+    /// <summary>Momentum mu (0 for plain gradient descent).</summary>
     public float Momentum { get; init; }
+    /// <summary>Dampening of the gradient added to the momentum.</summary>
     public float Dampening { get; init; }
+    /// <summary>Nesterov's look-ahead momentum.</summary>
     public bool Nesterov { get; init; }
     /// <summary>L2 weight decay added to the gradient of parameters that take decay.</summary>
     public float WeightDecay { get; init; }
@@ -22,8 +26,10 @@ public sealed record SgdConfig
 /// </summary>
 public sealed class Sgd : Optimizer
 {
+    /// <summary>The settings.</summary>
     public SgdConfig Config { get; }
 
+    /// <summary>Updates <paramref name="parameters"/> with <paramref name="config"/> (defaults if null).</summary>
     public Sgd(IEnumerable<Parameter> parameters, SgdConfig? config = null) : base(parameters, (config ?? new()).LearningRate)
     {
         Config = config ?? new SgdConfig();
@@ -31,6 +37,7 @@ public sealed class Sgd : Optimizer
             throw new ArgumentException("optim.sgd: Nesterov momentum needs momentum > 0 and dampening 0.");
     }
 
+    /// <inheritdoc/>
     protected override void Update(int index, Parameter p)
     {
         var w = p.Value.Span;

@@ -8,72 +8,143 @@ namespace ScriptableNN.Tensors;
 /// </summary>
 public interface IBinaryOp
 {
+    /// <summary>The name used in error messages.</summary>
     static abstract string Name { get; }
+    /// <summary>d = op(x, y) element-wise.</summary>
     static abstract void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d);
+    /// <summary>d = op(x, y) with a scalar y.</summary>
     static abstract void Apply(ReadOnlySpan<float> x, float y, Span<float> d);
+    /// <summary>d = op(x, y) with a scalar x.</summary>
     static abstract void Apply(float x, ReadOnlySpan<float> y, Span<float> d);
 }
 
 /// <summary>A unary element-wise operation over spans.</summary>
 public interface IUnaryOp
 {
+    /// <summary>The name used in error messages.</summary>
     static abstract string Name { get; }
+    /// <summary>d = op(x) element-wise.</summary>
     static abstract void Apply(ReadOnlySpan<float> x, Span<float> d);
 }
 
+/// <summary>Addition.</summary>
 public readonly struct AddOp : IBinaryOp
 {
+    /// <inheritdoc/>
     public static string Name => "add";
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TP.Add(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TP.Add(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TP.Add(y, x, d);
 }
 
+/// <summary>Subtraction.</summary>
 public readonly struct SubOp : IBinaryOp
 {
+    /// <inheritdoc/>
     public static string Name => "sub";
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TP.Subtract(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TP.Subtract(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TP.Subtract(x, y, d);
 }
 
+/// <summary>Element-wise multiplication.</summary>
 public readonly struct MulOp : IBinaryOp
 {
+    /// <inheritdoc/>
     public static string Name => "mul";
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TP.Multiply(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TP.Multiply(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TP.Multiply(y, x, d);
 }
 
+/// <summary>Element-wise division.</summary>
 public readonly struct DivOp : IBinaryOp
 {
+    /// <inheritdoc/>
     public static string Name => "div";
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TP.Divide(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TP.Divide(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TP.Divide(x, y, d);
 }
 
+/// <summary>Element-wise maximum.</summary>
 public readonly struct MaximumOp : IBinaryOp
 {
+    /// <inheritdoc/>
     public static string Name => "max";
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TP.Max(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TP.Max(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TP.Max(y, x, d);
 }
 
+/// <summary>Element-wise minimum.</summary>
 public readonly struct MinimumOp : IBinaryOp
 {
+    /// <inheritdoc/>
     public static string Name => "min";
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> y, Span<float> d) => TP.Min(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(ReadOnlySpan<float> x, float y, Span<float> d) => TP.Min(x, y, d);
+    /// <inheritdoc/>
     public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TP.Min(y, x, d);
 }
 
-public readonly struct ExpOp : IUnaryOp { public static string Name => "exp"; public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Exp(x, d); }
-public readonly struct LogOp : IUnaryOp { public static string Name => "log"; public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Log(x, d); }
-public readonly struct SqrtOp : IUnaryOp { public static string Name => "sqrt"; public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Sqrt(x, d); }
-public readonly struct AbsOp : IUnaryOp { public static string Name => "abs"; public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Abs(x, d); }
-public readonly struct NegOp : IUnaryOp { public static string Name => "neg"; public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Negate(x, d); }
+/// <summary>The exp function.</summary>
+public readonly struct ExpOp : IUnaryOp
+{
+    /// <inheritdoc/>
+    public static string Name => "exp";
+    /// <inheritdoc/>
+    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Exp(x, d);
+}
+/// <summary>The log function.</summary>
+public readonly struct LogOp : IUnaryOp
+{
+    /// <inheritdoc/>
+    public static string Name => "log";
+    /// <inheritdoc/>
+    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Log(x, d);
+}
+/// <summary>The sqrt function.</summary>
+public readonly struct SqrtOp : IUnaryOp
+{
+    /// <inheritdoc/>
+    public static string Name => "sqrt";
+    /// <inheritdoc/>
+    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Sqrt(x, d);
+}
+/// <summary>The abs function.</summary>
+public readonly struct AbsOp : IUnaryOp
+{
+    /// <inheritdoc/>
+    public static string Name => "abs";
+    /// <inheritdoc/>
+    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Abs(x, d);
+}
+/// <summary>The neg function.</summary>
+public readonly struct NegOp : IUnaryOp
+{
+    /// <inheritdoc/>
+    public static string Name => "neg";
+    /// <inheritdoc/>
+    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Negate(x, d);
+}
 
 public sealed partial class Tensor
 {
@@ -137,30 +208,53 @@ public sealed partial class Tensor
         return d;
     }
 
+    /// <summary>a + b, broadcasting as <see cref="Binary{TOp}(Tensor, Tensor, Tensor?)"/> does.</summary>
     public static Tensor Add(Tensor a, Tensor b, Tensor? into = null) => Binary<AddOp>(a, b, into);
+    /// <summary>a - b, broadcasting.</summary>
     public static Tensor Sub(Tensor a, Tensor b, Tensor? into = null) => Binary<SubOp>(a, b, into);
+    /// <summary>a * b element-wise, broadcasting.</summary>
     public static Tensor Mul(Tensor a, Tensor b, Tensor? into = null) => Binary<MulOp>(a, b, into);
+    /// <summary>a / b element-wise, broadcasting.</summary>
     public static Tensor Div(Tensor a, Tensor b, Tensor? into = null) => Binary<DivOp>(a, b, into);
+    /// <summary>Element-wise maximum, broadcasting.</summary>
     public static Tensor Maximum(Tensor a, Tensor b, Tensor? into = null) => Binary<MaximumOp>(a, b, into);
+    /// <summary>Element-wise minimum, broadcasting.</summary>
     public static Tensor Minimum(Tensor a, Tensor b, Tensor? into = null) => Binary<MinimumOp>(a, b, into);
 
+    /// <summary>a + b, broadcasting; a new tensor.</summary>
     public static Tensor operator +(Tensor a, Tensor b) => Binary<AddOp>(a, b);
+    /// <summary>a - b, broadcasting; a new tensor.</summary>
     public static Tensor operator -(Tensor a, Tensor b) => Binary<SubOp>(a, b);
+    /// <summary>a * b element-wise, broadcasting; a new tensor (matrix products: <see cref="MatMul"/>).</summary>
     public static Tensor operator *(Tensor a, Tensor b) => Binary<MulOp>(a, b);
+    /// <summary>a / b element-wise, broadcasting; a new tensor.</summary>
     public static Tensor operator /(Tensor a, Tensor b) => Binary<DivOp>(a, b);
+    /// <summary>a + b for every element.</summary>
     public static Tensor operator +(Tensor a, float b) => Binary<AddOp>(a, b);
+    /// <summary>a - b for every element.</summary>
     public static Tensor operator -(Tensor a, float b) => Binary<SubOp>(a, b);
+    /// <summary>a * b for every element.</summary>
     public static Tensor operator *(Tensor a, float b) => Binary<MulOp>(a, b);
+    /// <summary>a / b for every element.</summary>
     public static Tensor operator /(Tensor a, float b) => Binary<DivOp>(a, b);
+    /// <summary>a + b for every element.</summary>
     public static Tensor operator +(float a, Tensor b) => Binary<AddOp>(a, b);
+    /// <summary>a - b for every element.</summary>
     public static Tensor operator -(float a, Tensor b) => Binary<SubOp>(a, b);
+    /// <summary>a * b for every element.</summary>
     public static Tensor operator *(float a, Tensor b) => Binary<MulOp>(a, b);
+    /// <summary>a / b for every element.</summary>
     public static Tensor operator /(float a, Tensor b) => Binary<DivOp>(a, b);
+    /// <summary>-a.</summary>
     public static Tensor operator -(Tensor a) => Unary<NegOp>(a);
 
+    /// <summary>e^x element-wise.</summary>
     public Tensor Exp(Tensor? into = null) => Unary<ExpOp>(this, into);
+    /// <summary>ln x element-wise.</summary>
     public Tensor Log(Tensor? into = null) => Unary<LogOp>(this, into);
+    /// <summary>The square root element-wise.</summary>
     public Tensor Sqrt(Tensor? into = null) => Unary<SqrtOp>(this, into);
+    /// <summary>|x| element-wise.</summary>
     public Tensor Abs(Tensor? into = null) => Unary<AbsOp>(this, into);
 
     /// <summary>Each element raised to <paramref name="exponent"/>.</summary>

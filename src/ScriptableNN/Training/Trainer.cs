@@ -10,20 +10,29 @@ namespace ScriptableNN.Training;
 /// <summary>What a <see cref="Trainer"/> trains, on what, and how long.</summary>
 public sealed class TrainerOptions
 {
+    /// <summary>The network trained.</summary>
     public required Module Model { get; init; }
+    /// <summary>The cost.</summary>
     public required Criterion Loss { get; init; }
+    /// <summary>The update rule.</summary>
     public required Optimizer Optimizer { get; init; }
+    /// <summary>The training examples.</summary>
     public required Dataset Data { get; init; }
     /// <summary>Held-out examples evaluated after every epoch.</summary>
     public Dataset? Validation { get; init; }
+    /// <summary>Passes over the data.</summary>
     public int Epochs { get; init; } = 10;
+    /// <summary>Examples per minibatch (the last one of an epoch may be smaller).</summary>
     public int BatchSize { get; init; } = 32;
+    /// <summary>Shuffle the examples every epoch.</summary>
     public bool Shuffle { get; init; } = true;
     /// <summary>Seed of the shuffling; the same seed gives the same batches.</summary>
     public ulong Seed { get; init; }
     /// <summary>Also measure classification accuracy.</summary>
     public bool Accuracy { get; init; }
+    /// <summary>Stop when the monitored loss stops improving.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
+    /// <summary>Sets the learning rate at the start of each epoch.</summary>
     public LearningRateSchedule? Schedule { get; init; }
 }
 
@@ -32,7 +41,9 @@ public sealed class EarlyStopping
 {
     /// <summary>"val_loss" (default; falls back to "loss" without validation data) or "loss".</summary>
     public string Monitor { get; init; } = "val_loss";
+    /// <summary>Epochs without improvement before stopping.</summary>
     public int Patience { get; init; } = 5;
+    /// <summary>The least decrease that counts as an improvement.</summary>
     public double MinDelta { get; init; }
     /// <summary>Put back the parameters of the best epoch when stopping.</summary>
     public bool RestoreBest { get; init; } = true;
@@ -44,6 +55,7 @@ public sealed record EpochStats(int Epoch, double Loss, double? Accuracy, double
 /// <summary>Training stopped on bad numbers; names the epoch and step, and no update was applied.</summary>
 public sealed class TrainingException : Exception
 {
+    /// <summary>With a message naming epoch and step.</summary>
     public TrainingException(string message, Exception inner) : base(message, inner) { }
 }
 
@@ -66,6 +78,7 @@ public sealed class Trainer
     private int _wait;
     private float[][]? _bestParams;
 
+    /// <summary>A trainer at epoch 0; nothing runs until a step.</summary>
     public Trainer(TrainerOptions options)
     {
         if (options.BatchSize < 1) throw new ArgumentException($"Trainer: batch size must be at least 1, got {options.BatchSize}.");
