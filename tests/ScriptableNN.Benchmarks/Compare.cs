@@ -148,31 +148,7 @@ public static class Compare
     private static double LuaTrain(int batch)
     {
         using var host = new LuaHost();
-        var r = host.Run(@"
-            local batch = ...
-            torch.manualSeed(1)
-            local net = nn.Sequential():add(nn.Linear(784, 256)):add(nn.ReLU()):add(nn.Linear(256, 128)):add(nn.ReLU()):add(nn.Linear(128, 10))
-            local x = torch.rand(batch, 784)
-            local y = torch.Tensor(batch)
-            for i = 1, batch do y[i] = (i - 1) % 10 + 1 end
-            local ce = nn.CrossEntropyCriterion()
-            local opt = optim.Adam(net, {lr = 1e-3})
-            local function step()
-              opt:zeroGrad()
-              local o = net:forward(x)
-              ce:forward(o, y)
-              net:backward(x, ce:backward(o, y))
-              opt:step()
-            end
-            for i = 1, 30 do step() end
-            local best = math.huge
-            for run = 1, 7 do
-              local timer = torch.Timer()
-              for i = 1, 40 do step() end
-              best = math.min(best, timer:time().real / 40)
-            end
-            return batch / best", "lua-train", batch);
-        return (double)r[0]!;
+        return batch / LuaTable.LuaLoop(host, 300, batch);
     }
 
     private sealed record TorchResults(JsonObject Best, string Version, string Settings)

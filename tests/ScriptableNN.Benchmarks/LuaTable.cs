@@ -75,15 +75,16 @@ public static class LuaTable
         return sw.Elapsed.TotalSeconds / steps;
     }
 
-    private static double LuaLoop(LuaHost host, int steps)
+    /// <summary>Seconds per step of the Torch7-style loop run from a Lua script.</summary>
+    public static double LuaLoop(LuaHost host, int steps, int batch = 128)
     {
         var r = host.Run(@"
-            local steps = ...
+            local steps, batch = ...
             torch.manualSeed(1)
             local net = nn.Sequential():add(nn.Linear(784, 256)):add(nn.ReLU()):add(nn.Linear(256, 128)):add(nn.ReLU()):add(nn.Linear(128, 10))
-            local x = torch.rand(128, 784)
-            local y = torch.Tensor(128)
-            for i = 1, 128 do y[i] = (i - 1) % 10 + 1 end
+            local x = torch.rand(batch, 784)
+            local y = torch.Tensor(batch)
+            for i = 1, batch do y[i] = (i - 1) % 10 + 1 end
             local ce = nn.CrossEntropyCriterion()
             local opt = optim.Adam(net, {lr = 1e-3})
             local function step()
@@ -96,7 +97,7 @@ public static class LuaTable
             for i = 1, 50 do step() end
             local timer = torch.Timer()          -- wall clock: os.clock counts both GEMM threads
             for i = 1, steps do step() end
-            return timer:time().real / steps", "train", steps);
+            return timer:time().real / steps", "train", steps, batch);
         return (double)r[0]!;
     }
 }

@@ -41,16 +41,22 @@ public sealed class Standardizer
     }
 
     /// <summary>(x - mean) / std per column, into a new tensor or <paramref name="into"/>.</summary>
-    public Tensor Transform(Tensor x, Tensor? into = null)
+    public Tensor Transform(Tensor x, Tensor? into = null) => ColumnScaling.Apply("Standardizer", x, Mean, Std, into);
+}
+
+internal static class ColumnScaling
+{
+    /// <summary>(x - shift) / scale per column: what every scaler applies once fitted.</summary>
+    public static Tensor Apply(string who, Tensor x, float[] shift, float[] scale, Tensor? into)
     {
-        if (x.Cols != Mean.Length) throw new ArgumentException($"Standardizer: input {x.ShapeText} has {x.Cols} features, fitted on {Mean.Length}.");
+        if (x.Cols != shift.Length) throw new ArgumentException($"{who}: input {x.ShapeText} has {x.Cols} features, fitted on {shift.Length}.");
         var d = into ?? Tensor.Zeros(x.Shape.ToArray());
         int f = x.Cols;
         for (int i = 0; i < x.Rows; i++)
         {
             var row = d.Span.Slice(i * f, f);
-            TP.Subtract(x.Span.Slice(i * f, f), Mean, row);
-            TP.Divide(row, Std, row);
+            TP.Subtract(x.Span.Slice(i * f, f), shift, row);
+            TP.Divide(row, scale, row);
         }
         return d;
     }
@@ -82,19 +88,7 @@ public sealed class MinMaxScaler
     }
 
     /// <summary>(x - min) / range per column.</summary>
-    public Tensor Transform(Tensor x, Tensor? into = null)
-    {
-        if (x.Cols != Min.Length) throw new ArgumentException($"MinMaxScaler: input {x.ShapeText} has {x.Cols} features, fitted on {Min.Length}.");
-        var d = into ?? Tensor.Zeros(x.Shape.ToArray());
-        int f = x.Cols;
-        for (int i = 0; i < x.Rows; i++)
-        {
-            var row = d.Span.Slice(i * f, f);
-            TP.Subtract(x.Span.Slice(i * f, f), Min, row);
-            TP.Divide(row, Range, row);
-        }
-        return d;
-    }
+    public Tensor Transform(Tensor x, Tensor? into = null) => ColumnScaling.Apply("MinMaxScaler", x, Min, Range, into);
 }
 
 /// <summary>One-hot encoding of class indices.</summary>

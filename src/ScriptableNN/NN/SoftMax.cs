@@ -3,62 +3,67 @@ using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace ScriptableNN.NN;
 
-/// <summary>Row-wise softmax output unit, stable for any logits: a distribution over classes.</summary>
-public sealed class SoftMax : Module
+/// <summary>A function applied to each row on its own (the softmax family); buffers kept between steps.</summary>
+public abstract class RowFunction : Module
 {
     private Tensor? _out, _gradIn;
+
+    /// <summary>y = f(z) for one row.</summary>
+    protected abstract void Row(ReadOnlySpan<float> z, Span<float> y);
+
+    /// <summary>dz for one row, given y = f(z) and dy.</summary>
+    protected abstract void RowGrad(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz);
 
     /// <inheritdoc/>
     protected override Tensor UpdateOutput(Tensor input)
     {
-        Output = input.Softmax(Tensor.Reuse(ref _out, input));
-        return Output;
+        var y = Tensor.Reuse(ref _out, input);
+        int cols = input.Cols;
+        for (int i = 0; i < input.Rows; i++) Row(input.Span.Slice(i * cols, cols), y.Span.Slice(i * cols, cols));
+        Output = y;
+        return y;
     }
 
-    // dx = y * (dy - sum(dy * y)) per row
     /// <inheritdoc/>
     public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
     {
+        if (!gradOutput.SameShape(input)) throw new ArgumentException($"{this}: gradOutput {gradOutput.ShapeText} does not match input {input.ShapeText}.");
         var gi = Tensor.Reuse(ref _gradIn, input);
         int cols = input.Cols;
         for (int i = 0; i < input.Rows; i++)
-        {
-            var y = Output!.Span.Slice(i * cols, cols); var dy = gradOutput.Span.Slice(i * cols, cols); var dx = gi.Span.Slice(i * cols, cols);
-            float dot = TP.Dot(dy, y);
-            TP.Subtract(dy, dot, dx);
-            TP.Multiply(dx, y, dx);
-        }
+            RowGrad(Output!.Span.Slice(i * cols, cols), gradOutput.Span.Slice(i * cols, cols), gi.Span.Slice(i * cols, cols));
         GradInput = gi;
         return gi;
     }
 }
 
-/// <summary>Row-wise log-softmax by log-sum-exp: log-probabilities that stay finite.</summary>
-public sealed class LogSoftMax : Module
+/// <summary>Row-wise softmax output unit, stable for any logits: a distribution over classes.</summary>
+public sealed class SoftMax : RowFunction
 {
-    private Tensor? _out, _gradIn;
-
     /// <inheritdoc/>
-    protected override Tensor UpdateOutput(Tensor input)
+    protected override void Row(ReadOnlySpan<float> z, Span<float> y) => Tensor.SoftmaxRow(z, y);
+
+    // dz = y * (dy - sum(dy * y))
+    /// <inheritdoc/>
+    protected override void RowGrad(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
     {
-        Output = input.LogSoftmax(Tensor.Reuse(ref _out, input));
-        return Output;
+        TP.Subtract(dy, TP.Dot(dy, y), dz);
+        TP.Multiply(dz, y, dz);
     }
+}
 
-    // dx = dy - exp(y) * sum(dy) per row
+/// <summary>Row-wise log-softmax by log-sum-exp: log-probabilities that stay finite.</summary>
+public sealed class LogSoftMax : RowFunction
+{
     /// <inheritdoc/>
-    public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput)
+    protected override void Row(ReadOnlySpan<float> z, Span<float> y) => Tensor.LogSoftmaxRow(z, y);
+
+    // dz = dy - exp(y) * sum(dy)
+    /// <inheritdoc/>
+    protected override void RowGrad(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
     {
-        var gi = Tensor.Reuse(ref _gradIn, input);
-        int cols = input.Cols;
-        for (int i = 0; i < input.Rows; i++)
-        {
-            var y = Output!.Span.Slice(i * cols, cols); var dy = gradOutput.Span.Slice(i * cols, cols); var dx = gi.Span.Slice(i * cols, cols);
-            float s = TP.Sum(dy);
-            TP.Exp(y, dx);
-            TP.MultiplyAdd(dx, -s, dy, dx);
-        }
-        GradInput = gi;
-        return gi;
+        float s = TP.Sum(dy);
+        TP.Exp(y, dz);
+        TP.MultiplyAdd(dz, -s, dy, dz);
     }
 }
