@@ -124,8 +124,19 @@ internal sealed unsafe class ObjectTable
     /// <summary>Handles currently held by Lua userdata.</summary>
     public long LiveHandles => Interlocked.Read(ref _liveHandles);
 
+    /// <summary>Tensor bytes handed to Lua between two full collections of its heap.</summary>
+    internal static long CollectEveryBytes = 64L << 20;
+    private long _tensorBytes;
+
     public void Push(IntPtr L, object o, ObjectKind kind)
     {
+        // Lua sees a tensor as a few bytes of userdata, so on its own it would rarely collect
+        // the tensors a loop drops: collect after every 64 MB of tensor storage handed out.
+        if (_tensorBytes > CollectEveryBytes)
+        {
+            _tensorBytes = 0;
+            lua_gc(L, GcCollect, 0, 0, 0);
+        }
         long id = _ids.GetValue(o, _ => new StrongBox<long>(Interlocked.Increment(ref _nextId))).Value;
         lua_getfield(L, RegistryIndex, "snn.cache");
         if (lua_rawgeti(L, -1, id) == TUserData && *(IntPtr*)lua_touserdata(L, -1) != IntPtr.Zero)
@@ -134,6 +145,7 @@ internal sealed unsafe class ObjectTable
             return;
         }
         lua_settop(L, -2);                                  // pop the nil (or freed userdata)
+        if (o is Tensor t) _tensorBytes += 4L * t.Length;
         var p = (IntPtr*)lua_newuserdatauv(L, (nuint)sizeof(IntPtr), 0);
         *p = GCHandle.ToIntPtr(GCHandle.Alloc(o));
         Interlocked.Increment(ref _liveHandles);

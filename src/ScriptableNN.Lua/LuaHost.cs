@@ -46,7 +46,6 @@ public sealed unsafe partial class LuaHost : IDisposable
 
     internal readonly ObjectTable Objects = new();
     internal readonly Tape Tape = new() { RecordsModules = false };
-    internal long TensorBytesSinceGc;
 
     /// <summary>The options the host was created with.</summary>
     public LuaHostOptions Options { get; }

@@ -34,6 +34,16 @@ public class FaultTests
     }
 
     [Test]
+    public void DroppedBigTensorsAreCollectedWithoutWaitingForLuasOwnPace()
+    {
+        using var host = new LuaHost();
+        long before = host.LiveHandles;
+        // 400 tensors of 4 MB: Lua alone sees 400 small userdata and would keep them all.
+        host.Run("for i = 1, 400 do local t = torch.zeros(1000, 1000) end", "big");
+        Assert.That(host.LiveHandles - before, Is.LessThan(40));
+    }
+
+    [Test]
     public void ShapeMismatchInForwardNamesScriptLineLayerAndShapes()
     {
         using var host = new LuaHost();
