@@ -16,11 +16,14 @@ internal static class RunCommand
         options.SearchPaths.Add(Path.GetDirectoryName(Path.GetFullPath(script))!);
         try
         {
-            using var host = new LuaHost(options);
             bool fancy = !plain && output == Console.Out && !Console.IsOutputRedirected
                 && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
+            // A print after a progress line that was redrawn in place starts on a line of its own.
+            if (fancy) options.Output = new AfterProgressWriter(options.Output);
+            using var host = new LuaHost(options);
             host.Progress = fancy ? p => FancyProgress(p) : p => output.WriteLine(PlainProgress(p));
             host.RunFile(script, args.Cast<object?>().ToArray());
+            if (AfterProgressWriter.LineOpen) { output.WriteLine(); AfterProgressWriter.LineOpen = false; }
             return 0;
         }
         catch (LuaScriptException e)
@@ -52,6 +55,24 @@ internal static class RunCommand
         bool last = p.Epoch >= p.Epochs;
         // Redraw one line while training; keep every tenth epoch and the last in the scrollback.
         AnsiConsole.Markup("\r" + line.Replace("%", "%%") + "   ");
-        if (last || p.Epoch % Math.Max(1, p.Epochs / 10) == 0) AnsiConsole.WriteLine();
+        AfterProgressWriter.LineOpen = true;
+        if (last || p.Epoch % Math.Max(1, p.Epochs / 10) == 0) { AnsiConsole.WriteLine(); AfterProgressWriter.LineOpen = false; }
+    }
+
+    /// <summary>Ends an open progress line before the script prints (early stopping leaves one open).</summary>
+    private sealed class AfterProgressWriter(TextWriter inner) : TextWriter
+    {
+        public static bool LineOpen;
+        public override System.Text.Encoding Encoding => inner.Encoding;
+        public override void Write(char value) { Close(); inner.Write(value); }
+        public override void Write(string? value) { Close(); inner.Write(value); }
+        public override void WriteLine(string? value) { Close(); inner.WriteLine(value); }
+        public override void Flush() => inner.Flush();
+        private void Close()
+        {
+            if (!LineOpen) return;
+            LineOpen = false;
+            inner.WriteLine();
+        }
     }
 }
