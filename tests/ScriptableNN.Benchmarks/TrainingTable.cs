@@ -29,13 +29,12 @@ public static class TrainingTable
             Opt = new Adam(Net.Parameters());
         }
 
-        /// <summary>zero grads, forward, loss, backward over the tape, Adam update.</summary>
+        /// <summary>Forward, loss, backward over the tape writing the gradients (no zeroing pass), Adam update: the Trainer's step.</summary>
         public float Step()
         {
-            Opt.ZeroGrad();
             Tape.Resume();
             var loss = Loss.Loss(Net.Forward(X), Y);
-            Tape.Backward(loss);
+            Tape.Backward(loss, 1f, overwriteParameterGradients: true);
             Opt.Step();
             return loss[0];
         }

@@ -65,13 +65,31 @@ public sealed class Tape : IDisposable
     /// broadcast to every element). Gradients of intermediate results are reset first; leaf
     /// gradients (parameters, inputs that require grad) accumulate.
     /// </summary>
-    public void Backward(Tensor root, float seed = 1f)
+    public void Backward(Tensor root, float seed = 1f) => Backward(root, seed, overwriteParameterGradients: false);
+
+    /// <summary>
+    /// As <see cref="Backward(Tensor, float)"/>; with <paramref name="overwriteParameterGradients"/>,
+    /// each module writes its parameter gradients instead of adding to them (the first time it
+    /// is reached in this pass), which saves zeroing them first. Every parameter of a chain of
+    /// modules is reached, so a trainer over a Sequential can skip ZeroGrad.
+    /// </summary>
+    public void Backward(Tensor root, float seed, bool overwriteParameterGradients)
     {
         Stop();
         foreach (var node in _nodes) node.Output.Grad?.Zero();
         root.EnsureGrad().Fill(seed);
-        for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
+        Pass = overwriteParameterGradients ? ++_passCounter : 0;
+        try
+        {
+            for (int i = _nodes.Count - 1; i >= 0; i--) _nodes[i].Backward();
+        }
+        finally { Pass = 0; }
     }
+
+    private static long _passCounter;
+
+    /// <summary>The backward pass under way on this thread that overwrites parameter gradients, or 0.</summary>
+    [ThreadStatic] internal static long Pass;
 
     /// <summary>Stops recording (the records stay for <see cref="Backward"/>).</summary>
     public void Stop()

@@ -71,16 +71,22 @@ public sealed class Linear : Module
     }
 
     /// <inheritdoc/>
-    public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f)
+    public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f) => GradParameters(input, gradOutput, scale, 1f);
+
+    // Writing with beta = 0 saves both the zeroing pass and reading the old gradient.
+    internal override void WriteGradParameters(Tensor input, Tensor gradOutput) => GradParameters(input, gradOutput, 1f, 0f);
+
+    private void GradParameters(Tensor input, Tensor gradOutput, float scale, float beta)
     {
         CheckGrad(input, gradOutput);
         var x2 = input.Rank == 1 ? input.Reshape(1, In) : input;
         var g2 = gradOutput.Rank == 1 ? gradOutput.Reshape(1, Out) : gradOutput;
-        Tensor.MatMul(g2, x2, Weight.Grad, transposeA: true, alpha: scale, beta: 1f); // dW += dY^T X
+        Tensor.MatMul(g2, x2, Weight.Grad, transposeA: true, alpha: scale, beta: beta); // dW = beta dW + dY^T X
         if (Bias != null)
         {
             var db = Bias.Grad.Span;
             var gs = g2.Span;
+            if (beta == 0f) db.Clear();
             for (int i = 0; i < g2.Rows; i++) TP.MultiplyAdd(gs.Slice(i * Out, Out), scale, db, db);
         }
     }

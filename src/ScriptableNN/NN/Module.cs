@@ -51,6 +51,18 @@ public abstract class Module
     /// <summary>Adds scale * dJ/dtheta into each parameter's gradient.</summary>
     public virtual void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f) { }
 
+    private long _overwrittenInPass;
+
+    /// <summary>
+    /// Sets each parameter's gradient to dJ/dtheta (instead of adding to it). Modules whose
+    /// products can write directly override it; the default zeroes, then accumulates.
+    /// </summary>
+    internal virtual void WriteGradParameters(Tensor input, Tensor gradOutput)
+    {
+        foreach (var p in ParameterArray()) p.Grad.Zero();
+        AccGradParameters(input, gradOutput);
+    }
+
     /// <summary>Both halves of back-propagation through this module (Torch7's backward).</summary>
     public virtual Tensor Backward(Tensor input, Tensor gradOutput, float scale = 1f)
     {
@@ -171,7 +183,13 @@ public abstract class Module
         {
             var g = _m.Output!.Grad;
             if (g == null || Input == null) return;
-            _m.AccGradParameters(Input, g);
+            long pass = Tape.Pass;
+            if (pass != 0 && _m._overwrittenInPass != pass)
+            {
+                _m._overwrittenInPass = pass;            // a module met twice adds the second time
+                _m.WriteGradParameters(Input, g);
+            }
+            else _m.AccGradParameters(Input, g);
             // The data never needs dJ/dx: skipping it saves the first layer's largest product.
             if (!Input.RequiresGrad) return;
             var gi = _m.UpdateGradInput(Input, g);

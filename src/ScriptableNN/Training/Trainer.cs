@@ -69,6 +69,8 @@ public sealed class Trainer
     private readonly TrainerOptions _o;
     private readonly Rng _rng;
     private readonly Tape _tape = new();
+    private readonly bool _chain;
+    private readonly Parameter[] _extra;
     private int[] _order;
     private int _cursor;
     private Tensor? _x, _y, _xTail, _yTail;
@@ -86,6 +88,9 @@ public sealed class Trainer
         if (options.Data.Count == 0) throw new ArgumentException("Trainer: the data set is empty.");
         _o = options;
         _rng = new Rng(options.Seed);
+        var own = new HashSet<Parameter>(options.Model.ParameterArray());
+        _chain = options.Model is Sequential s && s.Children.All(c => c is not Sequential);
+        _extra = options.Optimizer.Parameters.Where(p => !own.Contains(p)).ToArray();
         _order = new int[options.Data.Count];
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
         StartEpoch();
@@ -160,7 +165,10 @@ public sealed class Trainer
         int n = Math.Min(_o.BatchSize, data.Count - _cursor);
         var (x, y) = Buffers(n);
         data.Gather(_order.AsSpan(_cursor, n), x, y);
-        _o.Optimizer.ZeroGrad();
+        // A chain reaches every one of its parameters, so backward writes their gradients and
+        // nothing needs zeroing first; anything else the optimizer holds is zeroed.
+        if (_chain) foreach (var p in _extra) p.Grad.Zero();
+        else _o.Optimizer.ZeroGrad();
         Tensor loss;
         try
         {
@@ -172,7 +180,7 @@ public sealed class Trainer
             _tape.Stop();
             throw new TrainingException($"epoch {Epoch + 1}, step {_cursor / _o.BatchSize + 1}: {e.Message} Training stopped; no update was applied.", e);
         }
-        _tape.Backward(loss);
+        _tape.Backward(loss, 1f, overwriteParameterGradients: _chain);
         _o.Optimizer.Step();
         Steps++;
         _lossSum += (double)loss[0] * n;
