@@ -77,7 +77,7 @@ public static class TrainingTable
             Tensor.FromArray(Enumerable.Range(0, examples).Select(i => (float)(i % 10)).ToArray()));
         double bare = double.MaxValue, hand = double.MaxValue, fit = double.MaxValue;
         int steps = epochs * examples / batch;
-        for (int rep = 0; rep < 5; rep++)
+        for (int rep = 0; rep < 11; rep++)
         {
             var m = new Mlp(batch);
             for (int i = 0; i < 20; i++) m.Step();
