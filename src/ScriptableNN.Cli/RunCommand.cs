@@ -64,11 +64,11 @@ internal static class RunCommand
     {
         public static bool LineOpen;
         public override System.Text.Encoding Encoding => inner.Encoding;
-        public override void Write(char value) { Close(); inner.Write(value); }
-        public override void Write(string? value) { Close(); inner.Write(value); }
-        public override void WriteLine(string? value) { Close(); inner.WriteLine(value); }
+        public override void Write(char value) { EndLine(); inner.Write(value); }
+        public override void Write(string? value) { EndLine(); inner.Write(value); }
+        public override void WriteLine(string? value) { EndLine(); inner.WriteLine(value); }
         public override void Flush() => inner.Flush();
-        private void Close()
+        private void EndLine()
         {
             if (!LineOpen) return;
             LineOpen = false;

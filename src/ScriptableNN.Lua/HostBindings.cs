@@ -27,7 +27,7 @@ internal static unsafe class HostBindings
     private static int Grant(Args a)
     {
         int index = a.Int(1) - 1;
-        var names = a.Host._grantNames;
+        var names = a.Host.GrantNames;
         if (index < 0 || index >= names.Length) throw new ScriptError("no such host function");
         var args = new object?[a.Count - 1];
         for (int i = 2; i <= a.Count; i++)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -205,13 +204,14 @@ public sealed unsafe partial class LuaHost : IDisposable
         var grants = Options.Functions.Keys.ToArray();
         _lua.NewTable();
         for (int i = 0; i < grants.Length; i++) { _lua.PushString(grants[i]); _lua.RawSetInteger(-2, i + 1); }
-        _grantNames = grants;
+        GrantNames = grants;
         if (_lua.PCall(5, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + _lua.ToString(-1));
         _lua.PushNil();
         _lua.SetGlobal("__snn_raw");
     }
 
-    internal string[] _grantNames = Array.Empty<string>();
+    /// <summary>Names of the host functions granted to scripts, by the index the prelude calls them with.</summary>
+    internal string[] GrantNames { get; private set; } = Array.Empty<string>();
 
     internal static string ReadResource(string name)
     {

@@ -18,7 +18,7 @@ public interface INode
 /// <summary>
 /// Reverse-mode automatic differentiation over a tape (the lecture's grad_table algorithm).
 /// While a tape is recording on this thread, every operation appends itself with its parents;
-/// <see cref="Backward"/> seeds dJ/dJ = 1 and walks the records in reverse, each node adding
+/// <see cref="Backward(Tensor, float)"/> seeds dJ/dJ = 1 and walks the records in reverse, each node adding
 /// its contribution into its parents' gradients. With no tape recording (inference), nothing is
 /// recorded and the only cost is one null check per operation.
 /// </summary>
@@ -91,7 +91,7 @@ public sealed class Tape : IDisposable
     /// <summary>The backward pass under way on this thread that overwrites parameter gradients, or 0.</summary>
     [ThreadStatic] internal static long Pass;
 
-    /// <summary>Stops recording (the records stay for <see cref="Backward"/>).</summary>
+    /// <summary>Stops recording (the records stay for <see cref="Backward(Tensor, float)"/>).</summary>
     public void Stop()
     {
         if (!_recording) return;

@@ -129,7 +129,15 @@ public sealed partial class Tensor
     }
 
     /// <summary>Rows when seen as a matrix: 1 for rank 1, else all dimensions but the last multiplied.</summary>
-    public int Rows => _shape.Length == 1 ? 1 : Length / Math.Max(1, _shape[^1]) ;
+    public int Rows
+    {
+        get
+        {
+            int rows = 1;
+            for (int i = 0; i < _shape.Length - 1; i++) rows *= _shape[i];
+            return rows;
+        }
+    }
 
     /// <summary>Columns when seen as a matrix: the last dimension.</summary>
     public int Cols => _shape[^1];
