@@ -76,4 +76,10 @@ with torch.no_grad():
     x256 = torch.from_numpy(X[:256].copy())
     out["infer256_mlp"] = 256 / median_seconds(lambda: net(x256))
 
+# The matrix products of the MLP, as GFLOP/s.
+for (m, k, n) in ((128, 784, 256), (128, 256, 784), (784, 128, 256)):
+    a = torch.rand(m, k)
+    b = torch.rand(k, n)
+    out[f"mm_{m}x{k}x{n}"] = 2 * m * n * k / median_seconds(lambda: torch.mm(a, b)) / 1e9
+
 print(json.dumps(out))

@@ -100,6 +100,22 @@ public static class Compare
         double snnBatch = 256 / GemmTable.Median(() => mlp.Forward(x256), 0.05);
         rows.Add(new Row("inference 784-256-128-10, batch 256", "samples/s", snnBatch, torch?.Get("infer256_mlp"), ort?.Batch, true));
 
+        // GEMM on the MLP's products: GFLOP/s (best of 1 and 2 threads), and the share of the
+        // two-thread FMA peak measured in the same run.
+        double peak2 = Peak.Measure(2, 5_000_000);
+        foreach (var (m, k, n) in new[] { (128, 784, 256), (128, 256, 784), (784, 128, 256) })
+        {
+            var a = Tensor.Uniform(rng, -1, 1, m, k); var b = Tensor.Uniform(rng, -1, 1, k, n); var c = Tensor.Zeros(m, n);
+            double best = 0;
+            foreach (int threads in new[] { 1, 2 })
+            {
+                Gemm.MaxThreads = threads;
+                best = Math.Max(best, 2.0 * m * n * k / GemmTable.Median(() => Tensor.MatMul(a, b, c), 0.05) / 1e9);
+            }
+            Gemm.MaxThreads = 2;
+            rows.Add(new Row($"GEMM {m}x{k} @ {k}x{n} ({100 * best / peak2:F0}% of the 2-thread peak {peak2:F0})", "GFLOP/s", best, torch?.Get($"mm_{m}x{k}x{n}"), null, true));
+        }
+
         long allocInfer = Allocated(() => cSmall.Run(inSmall, outSmall), 1000);
         var mstep = new TrainingTable.Mlp(128);
         long allocStep = Allocated(() => mstep.Step(), 20);
