@@ -8,12 +8,16 @@ using ScriptableNN.Kernels;
 /// </summary>
 public static class GemmTable
 {
+    // The shapes first (A*B forms and the A^T*B dW form), then the forms our Linear
+    // actually runs with W stored [out, in]: forward X W^T and dW = dY^T X.
     public static readonly (string Name, int M, int N, int K, bool TA, bool TB)[] Shapes =
     {
         ("512x512 @ 512x512", 512, 512, 512, false, false),
-        ("128x784 @ 784x256 (forward)", 128, 256, 784, false, false),
-        ("128x256 @ 256x784 (dX = dY W)", 128, 784, 256, false, true),
+        ("128x784 @ 784x256", 128, 256, 784, false, false),
+        ("128x256 @ 256x784 (dX = dY W)", 128, 784, 256, false, false),
         ("784x128 @ 128x256 (dW = X^T dY)", 784, 256, 128, true, false),
+        ("128x784 @ (256x784)^T (Linear forward X W^T)", 128, 256, 784, false, true),
+        ("(128x256)^T @ 128x784 (Linear dW = dY^T X)", 256, 784, 128, true, false),
         ("128x256 @ 256x10 (narrow output)", 128, 10, 256, false, false),
     };
 

@@ -177,7 +177,9 @@ public static unsafe class Gemm
             m1 = Math.Min(job.M, (int)((long)strips * (part + 1) / job.Parts) * MR);
         }
         if (m0 >= m1 || n0 >= n1) return;
-        ScaleC(in job, m0, m1, n0, n1);
+        // With beta = 0 the first k block writes C outright: no zeroing pass, no reads of C.
+        bool writeFirst = job.Beta == 0f && job.K > 0 && job.Alpha != 0f;
+        if (!writeFirst) ScaleC(in job, m0, m1, n0, n1);
         if (job.K == 0 || job.Alpha == 0f) return;
 
         var buffers = PackBuffers.ForThisThread;
@@ -203,6 +205,7 @@ public static unsafe class Gemm
             for (int pc = 0; pc < job.K; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, job.K - pc);
+                bool add = !(writeFirst && pc == 0);
                 if (!bDirect) PackB(in job, pc, kc, jc, nc, bPack);
                 else if (nc % nr != 0) PackB(in job, pc, kc, jc + nc / nr * nr, nc % nr, bPack + (nint)(nc / nr * nr) * kc);
                 for (int ic = m0; ic < m1; ic += MR)
@@ -227,18 +230,19 @@ public static unsafe class Gemm
                         float* cTile = job.C + (nint)ic * job.Ldc + jc + jr;
                         if (mr == MR && nrValid == nr)
                         {
-                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, cTile, job.Ldc);
+                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, cTile, job.Ldc, add);
                         }
                         else
                         {
                             // Edge tile: compute into a zeroed scratch tile, then add the valid part.
                             new Span<float>(tile, MR * nr).Clear();
-                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, tile, nr);
+                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, tile, nr, true);
                             for (int r = 0; r < mr; r++)
                             {
                                 float* dst = cTile + (nint)r * job.Ldc;
                                 float* src = tile + r * nr;
-                                for (int j = 0; j < nrValid; j++) dst[j] += src[j];
+                                if (add) for (int j = 0; j < nrValid; j++) dst[j] += src[j];
+                                else for (int j = 0; j < nrValid; j++) dst[j] = src[j];
                             }
                         }
                     }
@@ -248,19 +252,19 @@ public static unsafe class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunKernel(in Job job, int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc)
+    private static void RunKernel(in Job job, int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, bool add)
     {
         switch (job.Kernel)
         {
             case GemmKernel.Avx512:
-                if (job.NR == 32) MicroKernels.Avx512_12x32(kc, a, rs, ks, b, bStep, c, ldc, job.Alpha);
-                else MicroKernels.Avx512_12x16(kc, a, rs, ks, b, c, ldc, job.Alpha);
+                if (job.NR == 32) MicroKernels.Avx512_12x32(kc, a, rs, ks, b, bStep, c, ldc, job.Alpha, add);
+                else MicroKernels.Avx512_12x16(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
                 break;
             case GemmKernel.Avx2:
-                MicroKernels.Avx2_12x8(kc, a, rs, ks, b, c, ldc, job.Alpha);
+                MicroKernels.Avx2_12x8(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
                 break;
             default:
-                MicroKernels.Scalar(kc, a, rs, ks, b, job.NR, c, ldc, job.Alpha);
+                MicroKernels.Scalar(kc, a, rs, ks, b, job.NR, c, ldc, job.Alpha, add);
                 break;
         }
     }

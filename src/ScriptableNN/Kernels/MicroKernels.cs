@@ -19,7 +19,7 @@ internal static unsafe class MicroKernels
 
     // 12 x 32: 24 zmm accumulators + 2 for B + 1 broadcast fit the 32 AVX-512 registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512_12x32(int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, float alpha)
+    public static void Avx512_12x32(int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, float alpha, bool add)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -47,25 +47,34 @@ internal static unsafe class MicroKernels
             b += bStep;
         }
         var al = Vector512.Create(alpha);
-        Store2(c, al, c00, c01); c += ldc; Store2(c, al, c10, c11); c += ldc;
-        Store2(c, al, c20, c21); c += ldc; Store2(c, al, c30, c31); c += ldc;
-        Store2(c, al, c40, c41); c += ldc; Store2(c, al, c50, c51); c += ldc;
-        Store2(c, al, c60, c61); c += ldc; Store2(c, al, c70, c71); c += ldc;
-        Store2(c, al, c80, c81); c += ldc; Store2(c, al, c90, c91); c += ldc;
-        Store2(c, al, cA0, cA1); c += ldc; Store2(c, al, cB0, cB1);
+        Store2(c, al, add, c00, c01); c += ldc; Store2(c, al, add, c10, c11); c += ldc;
+        Store2(c, al, add, c20, c21); c += ldc; Store2(c, al, add, c30, c31); c += ldc;
+        Store2(c, al, add, c40, c41); c += ldc; Store2(c, al, add, c50, c51); c += ldc;
+        Store2(c, al, add, c60, c61); c += ldc; Store2(c, al, add, c70, c71); c += ldc;
+        Store2(c, al, add, c80, c81); c += ldc; Store2(c, al, add, c90, c91); c += ldc;
+        Store2(c, al, add, cA0, cA1); c += ldc; Store2(c, al, add, cB0, cB1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store2(float* c, Vector512<float> alpha, Vector512<float> v0, Vector512<float> v1)
+    private static void Store2(float* c, Vector512<float> alpha, bool add, Vector512<float> v0, Vector512<float> v1)
     {
-        Avx512F.FusedMultiplyAdd(alpha, v0, Vector512.Load(c)).Store(c);
-        Avx512F.FusedMultiplyAdd(alpha, v1, Vector512.Load(c + 16)).Store(c + 16);
+        if (add)
+        {
+            Avx512F.FusedMultiplyAdd(alpha, v0, Vector512.Load(c)).Store(c);
+            Avx512F.FusedMultiplyAdd(alpha, v1, Vector512.Load(c + 16)).Store(c + 16);
+        }
+        else
+        {
+            // The first k block of a beta = 0 product writes C without reading it.
+            (alpha * v0).Store(c);
+            (alpha * v1).Store(c + 16);
+        }
     }
 
     // 12 x 16: the narrow path for outputs of 16 columns or fewer (a 10-class layer), so a
     // 32-wide panel does not waste two thirds of its work on padding.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx512_12x16(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha)
+    public static void Avx512_12x16(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha, bool add)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         Vector512<float> c6 = default, c7 = default, c8 = default, c9 = default, cA = default, cB = default;
@@ -89,19 +98,22 @@ internal static unsafe class MicroKernels
             b += 16;
         }
         var al = Vector512.Create(alpha);
-        Store1(c, al, c0); c += ldc; Store1(c, al, c1); c += ldc; Store1(c, al, c2); c += ldc;
-        Store1(c, al, c3); c += ldc; Store1(c, al, c4); c += ldc; Store1(c, al, c5); c += ldc;
-        Store1(c, al, c6); c += ldc; Store1(c, al, c7); c += ldc; Store1(c, al, c8); c += ldc;
-        Store1(c, al, c9); c += ldc; Store1(c, al, cA); c += ldc; Store1(c, al, cB);
+        Store1(c, al, add, c0); c += ldc; Store1(c, al, add, c1); c += ldc; Store1(c, al, add, c2); c += ldc;
+        Store1(c, al, add, c3); c += ldc; Store1(c, al, add, c4); c += ldc; Store1(c, al, add, c5); c += ldc;
+        Store1(c, al, add, c6); c += ldc; Store1(c, al, add, c7); c += ldc; Store1(c, al, add, c8); c += ldc;
+        Store1(c, al, add, c9); c += ldc; Store1(c, al, add, cA); c += ldc; Store1(c, al, add, cB);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store1(float* c, Vector512<float> alpha, Vector512<float> v)
-        => Avx512F.FusedMultiplyAdd(alpha, v, Vector512.Load(c)).Store(c);
+    private static void Store1(float* c, Vector512<float> alpha, bool add, Vector512<float> v)
+    {
+        if (add) Avx512F.FusedMultiplyAdd(alpha, v, Vector512.Load(c)).Store(c);
+        else (alpha * v).Store(c);
+    }
 
     // 12 x 8 with AVX2+FMA: 12 ymm accumulators, inside the 16 registers AVX2 has.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2_12x8(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha)
+    public static void Avx2_12x8(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha, bool add)
     {
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
         Vector256<float> c6 = default, c7 = default, c8 = default, c9 = default, cA = default, cB = default;
@@ -125,22 +137,29 @@ internal static unsafe class MicroKernels
             b += 8;
         }
         var al = Vector256.Create(alpha);
-        Fma.MultiplyAdd(al, c0, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, c1, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, c2, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, c3, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, c4, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, c5, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, c6, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, c7, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, c8, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, c9, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, cA, Vector256.Load(c)).Store(c); c += ldc;
-        Fma.MultiplyAdd(al, cB, Vector256.Load(c)).Store(c);
+        Store8(c, al, add, c0); c += ldc;
+        Store8(c, al, add, c1); c += ldc;
+        Store8(c, al, add, c2); c += ldc;
+        Store8(c, al, add, c3); c += ldc;
+        Store8(c, al, add, c4); c += ldc;
+        Store8(c, al, add, c5); c += ldc;
+        Store8(c, al, add, c6); c += ldc;
+        Store8(c, al, add, c7); c += ldc;
+        Store8(c, al, add, c8); c += ldc;
+        Store8(c, al, add, c9); c += ldc;
+        Store8(c, al, add, cA); c += ldc;
+        Store8(c, al, add, cB);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store8(float* c, Vector256<float> alpha, bool add, Vector256<float> v)
+    {
+        if (add) Fma.MultiplyAdd(alpha, v, Vector256.Load(c)).Store(c);
+        else (alpha * v).Store(c);
     }
 
     // Portable fallback: same tile contract, any NR, plain multiply-add in k order.
-    public static void Scalar(int kc, float* a, nint rs, nint ks, float* b, int nr, float* c, nint ldc, float alpha)
+    public static void Scalar(int kc, float* a, nint rs, nint ks, float* b, int nr, float* c, nint ldc, float alpha, bool add)
     {
         float* acc = stackalloc float[MR * 32];
         new Span<float>(acc, MR * nr).Clear();
@@ -155,6 +174,6 @@ internal static unsafe class MicroKernels
             b += nr;
         }
         for (int r = 0; r < MR; r++)
-            for (int j = 0; j < nr; j++) c[r * ldc + j] += alpha * acc[r * nr + j];
+            for (int j = 0; j < nr; j++) c[r * ldc + j] = (add ? c[r * ldc + j] : 0f) + alpha * acc[r * nr + j];
     }
 }
