@@ -122,6 +122,37 @@ public class OptimizerTests
     }
 
     [Test]
+    public void WeightDecayNeverChangesTheGradientBuffer()
+    {
+        Optimizer[] Make(Parameter w) => new Optimizer[]
+        {
+            new Sgd(new[] { w }, new SgdConfig { LearningRate = 0.1f, WeightDecay = 0.5f }),
+            new Sgd(new[] { w }, new SgdConfig { LearningRate = 0.1f, WeightDecay = 0.5f, Momentum = 0.9f }),
+            new Sgd(new[] { w }, new SgdConfig { LearningRate = 0.1f, WeightDecay = 0.5f, Momentum = 0.9f, Nesterov = true }),
+            new RmsProp(new[] { w }, new RmsPropConfig { LearningRate = 0.1f, WeightDecay = 0.5f, Momentum = 0.5f }),
+            new Adam(new[] { w }, new AdamConfig { WeightDecay = 0.5f }),
+        };
+        foreach (var opt in Make(Pair().W))
+        {
+            var w = opt.Parameters[0];
+            opt.Step(); opt.Step();
+            Assert.That(w.Grad[0], Is.EqualTo(0.5f), opt.GetType().Name);
+        }
+        // Nesterov with decay, by hand over two steps: d = g + wd w; v1 = d1; v2 = mu v1 + d2; w -= lr (d + mu v).
+        var p = Pair().W;
+        var nag = new Sgd(new[] { p }, new SgdConfig { LearningRate = 0.1f, WeightDecay = 0.5f, Momentum = 0.9f, Nesterov = true });
+        float wv = 1f, v = 0f;
+        for (int k = 1; k <= 2; k++)
+        {
+            nag.Step();
+            float d = 0.5f + 0.5f * wv;
+            v = k == 1 ? d : 0.9f * v + d;
+            wv -= 0.1f * (d + 0.9f * v);
+        }
+        Assert.That(p.Value[0], Is.EqualTo(wv).Within(1e-6));
+    }
+
+    [Test]
     public void ConfigIsSeparateFromState()
     {
         var (w, _) = Pair();

@@ -35,22 +35,26 @@ public sealed class RmsProp : Optimizer
     {
         var w = p.Value.Span; var g = p.Grad.Span;
         float wd = p.Decay || Config.DecayAll ? Config.WeightDecay : 0f;
-        if (wd != 0f) TP.MultiplyAdd(w, wd, g, g);
+        float a = Config.Alpha;
         var sq = Buffer(0, index, p).Span;
-        var step = Buffer(1, index, p).Span;             // scratch: the step before momentum
-        TP.Multiply(sq, Config.Alpha, sq);
-        TP.Multiply(g, g, step);
-        TP.MultiplyAdd(step, 1f - Config.Alpha, sq, sq);   // sq = a sq + (1 - a) g^2
-        TP.Sqrt(sq, step);
-        TP.Add(step, Config.Epsilon, step);
-        TP.Divide(g, step, step);                          // g / (sqrt(sq) + eps)
+        var step = Buffer(1, index, p).Span;               // scratch: g + wd w, then the step
+        var den = Buffer(2, index, p).Span;                // scratch: sqrt(sq) + eps
+        // Weight decay enters the step, never the gradient buffer.
+        if (wd != 0f) TP.MultiplyAdd(w, wd, g, step); else g.CopyTo(step);
+        TP.Multiply(sq, a, sq);
+        TP.Multiply(step, step, den);
+        TP.MultiplyAdd(den, 1f - a, sq, sq);                 // sq = a sq + (1 - a) g^2
+        TP.Sqrt(sq, den);
+        TP.Add(den, Config.Epsilon, den);
+        TP.Divide(step, den, step);                          // g / (sqrt(sq) + eps)
         if (Config.Momentum != 0f)
         {
-            var buf = Buffer(2, index, p).Span;
+            var buf = Buffer(3, index, p).Span;
             TP.Multiply(buf, Config.Momentum, buf);
             TP.Add(buf, step, buf);
             TP.MultiplyAdd(buf, -LearningRate, w, w);
         }
         else TP.MultiplyAdd(step, -LearningRate, w, w);
     }
+
 }

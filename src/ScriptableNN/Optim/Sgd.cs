@@ -40,22 +40,38 @@ public sealed class Sgd : Optimizer
     /// <inheritdoc/>
     protected override void Update(int index, Parameter p)
     {
+        // Weight decay enters the step, never the gradient buffer: dJ/dtheta stays as computed.
         var w = p.Value.Span;
         var g = p.Grad.Span;
+        float lr = LearningRate, mu = Config.Momentum;
         float wd = p.Decay || Config.DecayAll ? Config.WeightDecay : 0f;
-        if (wd != 0f) TP.MultiplyAdd(w, wd, g, g);
-        if (Config.Momentum != 0f)
+        if (mu == 0f)
         {
-            var v = Buffer(0, index, p).Span;
-            if (State.Step == 1) g.CopyTo(v);
-            else
-            {
-                TP.Multiply(v, Config.Momentum, v);
-                TP.MultiplyAdd(g, 1f - Config.Dampening, v, v);
-            }
-            if (Config.Nesterov) TP.MultiplyAdd(v, Config.Momentum, g, g); // g + mu v
-            else g = v;
+            if (wd != 0f) TP.Multiply(w, 1f - lr * wd, w);          // w -= lr wd w
+            TP.MultiplyAdd(g, -lr, w, w);
+            return;
         }
-        TP.MultiplyAdd(g, -LearningRate, w, w);
+        var v = Buffer(0, index, p).Span;
+        if (State.Step == 1)
+        {
+            g.CopyTo(v);                                              // v = g + wd w
+            if (wd != 0f) TP.MultiplyAdd(w, wd, v, v);
+        }
+        else
+        {
+            float keep = 1f - Config.Dampening;                       // v = mu v + (1 - d)(g + wd w)
+            TP.Multiply(v, mu, v);
+            TP.MultiplyAdd(g, keep, v, v);
+            if (wd != 0f) TP.MultiplyAdd(w, keep * wd, v, v);
+        }
+        if (Config.Nesterov)
+        {
+            // w -= lr (g + wd w + mu v), applied in parts so no scratch buffer is needed
+            if (wd != 0f) TP.Multiply(w, 1f - lr * wd, w);
+            TP.MultiplyAdd(g, -lr, w, w);
+            TP.MultiplyAdd(v, -lr * mu, w, w);
+        }
+        else TP.MultiplyAdd(v, -lr, w, w);
     }
+
 }
