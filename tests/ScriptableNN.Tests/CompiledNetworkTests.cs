@@ -33,6 +33,25 @@ public class CompiledNetworkTests
         Assert.That(compiled.Forward(x).ToArray(), Is.EqualTo(expected.ToArray()).Within(1e-4));
     }
 
+    [TestCaseSource(nameof(Networks))]
+    public void ABatchMatchesRowByRowAndAllocatesNothingOnceSized(Sequential net, int inputs)
+    {
+        net.Evaluate();
+        var compiled = CompiledNetwork.Compile(net, inputs);
+        var x = Tensor.Uniform(new Rng(2), -1, 1, 40, inputs);
+        var batch = new float[40 * compiled.OutputSize];
+        compiled.RunBatch(x.Span, batch, 40);
+        var one = new float[compiled.OutputSize];
+        for (int r = 0; r < 40; r++)
+        {
+            compiled.Run(x.Select(r).Span, one);
+            for (int j = 0; j < one.Length; j++) Assert.That(batch[r * one.Length + j], Is.EqualTo(one[j]).Within(1e-4), $"row {r} output {j}");
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) compiled.RunBatch(x.Span, batch, 40);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+    }
+
     [Test]
     public void RunAllocatesNothing()
     {

@@ -21,6 +21,12 @@ public sealed class CompiledNetwork : Module
     {
         public int In, Out;
         public abstract void Run(ReadOnlySpan<float> x, Span<float> y);
+
+        /// <summary>Rows of x [rows, In] into y [rows, Out]; by default one row at a time.</summary>
+        public virtual void RunBatch(ReadOnlySpan<float> x, Span<float> y, int rows)
+        {
+            for (int r = 0; r < rows; r++) Run(x.Slice(r * In, In), y.Slice(r * Out, Out));
+        }
         public virtual void Refresh() { }
     }
 
@@ -49,6 +55,25 @@ public sealed class CompiledNetwork : Module
             for (int o = 0; o < Out; o++)
                 for (int i = 0; i < In; i++) Wt[i * Padded + o] = w[o * In + i];
             Source.Bias?.Value.Span.CopyTo(Bias);
+        }
+
+        private float[] _batch = Array.Empty<float>();
+
+        // Many rows: one GEMM on the padded transposed weights (the A*B form), then bias and
+        // activation per row on the valid columns.
+        public override void RunBatch(ReadOnlySpan<float> x, Span<float> y, int rows)
+        {
+            if (rows < 8) { base.RunBatch(x, y, rows); return; }
+            if (_batch.Length < rows * Padded) _batch = new float[rows * Padded];
+            var z = _batch.AsSpan(0, rows * Padded);
+            Gemm.Multiply(Transpose.No, Transpose.No, rows, Padded, In, 1f, x, In, Wt, Padded, 0f, z, Padded);
+            for (int r = 0; r < rows; r++)
+            {
+                var zr = z.Slice(r * Padded, Out);
+                System.Numerics.Tensors.TensorPrimitives.Add(zr, Bias.AsSpan(0, Out), zr);
+                var yr = y.Slice(r * Out, Out);
+                if (Act != null) Act.Forward(zr, yr); else zr.CopyTo(yr);
+            }
         }
 
         public override void Run(ReadOnlySpan<float> x, Span<float> y)
@@ -185,13 +210,40 @@ public sealed class CompiledNetwork : Module
         }
     }
 
-    /// <summary>Each row of <paramref name="input"/> [batch, InputSize] through <see cref="Run"/>, into a reused buffer.</summary>
+    private float[][] _batchBuffers = { Array.Empty<float>(), Array.Empty<float>() };
+
+    /// <summary>
+    /// <paramref name="rows"/> samples at once: <paramref name="input"/> [rows, InputSize] into
+    /// <paramref name="output"/> [rows, OutputSize]. Eight rows or more go through the GEMM
+    /// (all the agents of a frame in one call). Allocates only when a larger batch than before
+    /// arrives.
+    /// </summary>
+    public void RunBatch(ReadOnlySpan<float> input, Span<float> output, int rows)
+    {
+        if (rows < 0 || input.Length < rows * InputSize) throw new ArgumentException($"compiled network: input holds {input.Length} values, {rows} rows need {rows * InputSize}.");
+        if (output.Length < rows * OutputSize) throw new ArgumentException($"compiled network: output holds {output.Length} values, {rows} rows need {rows * OutputSize}.");
+        if (_layers.Count == 0) { input[..(rows * InputSize)].CopyTo(output); return; }
+        int widest = 0;
+        foreach (var l in _layers) widest = Math.Max(widest, l.Out);
+        for (int b = 0; b < 2; b++)
+            if (_batchBuffers[b].Length < rows * widest) _batchBuffers[b] = new float[rows * widest];
+        ReadOnlySpan<float> x = input[..(rows * InputSize)];
+        for (int i = 0; i < _layers.Count; i++)
+        {
+            var layer = _layers[i];
+            var y = i == _layers.Count - 1 ? output[..(rows * layer.Out)] : _batchBuffers[i & 1].AsSpan(0, rows * layer.Out);
+            layer.RunBatch(x, y, rows);
+            x = y;
+        }
+    }
+
+    /// <summary>The rows of <paramref name="input"/> [batch, InputSize] through <see cref="RunBatch"/>, into a reused buffer.</summary>
     protected override Tensor UpdateOutput(Tensor input)
     {
         var x = input.Rank == 1 ? input.Reshape(1, input.Length) : input;
         if (x.Cols != InputSize) throw new ArgumentException($"compiled network: input {input.ShapeText}, expected [batch, {InputSize}].");
         var y = Tensor.Reuse(ref _out, x.Rows, OutputSize);
-        for (int r = 0; r < x.Rows; r++) Run(x.Span.Slice(r * InputSize, InputSize), y.Span.Slice(r * OutputSize, OutputSize));
+        RunBatch(x.Span, y.Span, x.Rows);
         Output = input.Rank == 1 ? y.Reshape(OutputSize) : y;
         return Output;
     }
