@@ -98,7 +98,10 @@ public static class Compare
         mlp.Evaluate();
         var x256 = x.Narrow(0, 256);
         double snnBatch = 256 / GemmTable.Median(() => mlp.Forward(x256), 0.05);
-        rows.Add(new Row("inference 784-256-128-10, batch 256", "samples/s", snnBatch, torch?.Get("infer256_mlp"), ort?.Batch, true));
+        rows.Add(new Row("inference 784-256-128-10, batch 256 (module forward)", "samples/s", snnBatch, torch?.Get("infer256_mlp"), ort?.Batch, true));
+        var out256 = new float[256 * 10];
+        double compiledBatch = 256 / GemmTable.Median(() => cMlp.RunBatch(x256.Span, out256, 256), 0.05);
+        rows.Add(new Row("inference 784-256-128-10, batch 256 (compiled RunBatch)", "samples/s", compiledBatch, torch?.Get("infer256_mlp"), ort?.Batch, true));
 
         // GEMM on the MLP's products: GFLOP/s (best of 1 and 2 threads), and the share of the
         // two-thread FMA peak measured in the same run.
