@@ -30,6 +30,6 @@ public sealed class LuaHostOptions
     /// <summary>Where print writes; the console by default.</summary>
     public TextWriter Output { get; set; } = Console.Out;
 
-    /// <summary>Seed of torch's global generator for the state (torch.manualSeed changes it).</summary>
+X
     public ulong Seed { get; set; }
 }
