@@ -30,6 +30,10 @@ public sealed class LuaHostOptions
     /// <summary>Where print writes; the console by default.</summary>
     public TextWriter Output { get; set; } = Console.Out;
 
-X
+    /// <summary>
+    /// Seed of torch's global generator. As in Torch7 that generator is global: it is this
+    /// thread's <c>Rng.Global</c>, reseeded when the host is created (and by torch.manualSeed),
+    /// so C# code on the same thread that draws from it sees the same stream.
+    /// </summary>
     public ulong Seed { get; set; }
 }
