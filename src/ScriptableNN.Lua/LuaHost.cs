@@ -33,6 +33,12 @@ public sealed unsafe partial class LuaHost : IDisposable
     private GCHandle _self;
     private bool _disposed;
 
+    // Hosts not yet disposed. KeraLua's state object has a finalizer that closes the state, and
+    // closing calls our allocator delegate: were the host (and so the delegate) collected first,
+    // that call would jump into freed code. Rooting the host until Dispose makes a forgotten
+    // Dispose a leak instead of a crash.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<LuaHost, byte> Live = new();
+
     private long _memoryUsed;
     private readonly long _memoryLimit;
     internal int CallbackDepth;
@@ -67,6 +73,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         _lua.Encoding = Encoding.UTF8;
         _L = _lua.Handle;
         _self = GCHandle.Alloc(this, GCHandleType.Weak);
+        Live[this] = 0;
         Rng.Global.Reseed(Options.Seed);
         OpenLibraries();
         RegisterBindings();
@@ -531,14 +538,17 @@ public sealed unsafe partial class LuaHost : IDisposable
         _lua.GarbageCollector(LuaGC.Collect, 0);
     }
 
-    /// <summary>Closes the Lua state (its objects are released); call it on the owning thread.</summary>
+    /// <summary>
+    /// Closes the Lua state (its objects are released); call it on the owning thread. A host
+    /// that is never disposed stays alive, state and all, until the process ends.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed) return;
         CheckUsable();
         _disposed = true;
-        _lua.SetHook(null!, 0, 0);
         _lua.Close();
         if (_self.IsAllocated) _self.Free();
+        Live.TryRemove(this, out _);
     }
 }

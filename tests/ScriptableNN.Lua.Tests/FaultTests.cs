@@ -34,6 +34,19 @@ public class FaultTests
     }
 
     [Test]
+    public void HostsThatAreNeverDisposedDoNotCrashTheCollector()
+    {
+        static void Forget()
+        {
+            for (int i = 0; i < 20; i++) new LuaHost().Run("local t = torch.zeros(10) return t:sum()");
+        }
+        Forget();
+        for (int i = 0; i < 3; i++) { GC.Collect(); GC.WaitForPendingFinalizers(); }
+        using var host = new LuaHost();
+        Assert.That(host.Run("return torch.ones(2):sum()")[0], Is.EqualTo(2.0));
+    }
+
+    [Test]
     public void DroppedBigTensorsAreCollectedWithoutWaitingForLuasOwnPace()
     {
         using var host = new LuaHost();
