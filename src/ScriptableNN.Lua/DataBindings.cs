@@ -128,6 +128,19 @@ internal static unsafe class DataBindings
         catch (ArgumentException e) { throw new ScriptError($"train: {what}: {e.Message}"); }
     }
 
+    // For a class loss, the classes the model tells apart: the width of its output on the first
+    // example of the data set at idx (0 for other losses).
+    private static int ClassesOf(Args a, Module model, Criterion loss, int idx)
+    {
+        if (loss is not ClassCriterion) return 0;
+        if (a.Type(idx) != TTable) throw new ScriptError("train: 'data' must be a data set {x = inputs, y = targets}");
+        lua_getfield(a.L, idx, "x");
+        var x0 = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
+        lua_settop(a.L, -2);
+        if (x0 == null) throw new ScriptError("train: 'data' must hold tensors x and y");
+        return model.Forward(x0.Rank == 1 ? x0.Reshape(1, x0.Length) : x0.Narrow(0, 1)).Cols;
+    }
+
     // train.new{model =, loss =, optimizer =, data =, validation =, epochs =, batchSize =, shuffle =, seed =, accuracy =, earlyStopping = {...}}
     private static int NewTrainer(Args a)
     {
@@ -142,17 +155,9 @@ internal static unsafe class DataBindings
         var model = Get<Module>("model", ObjectKind.Module) ?? throw new ScriptError("train: 'model' must be an nn module");
         var loss = Get<Criterion>("loss", ObjectKind.Criterion) ?? throw new ScriptError("train: 'loss' must be an nn criterion");
         var optimizer = Get<Optimizer>("optimizer", ObjectKind.Optimizer) ?? new Adam(model.ParameterArray());
-        int classes = 0;
         lua_getfield(L, 1, "data");
         int dataIdx = lua_gettop(L);
-        if (loss is ClassCriterion)
-        {
-            lua_getfield(L, dataIdx, "x");
-            var x0 = a.Host.Objects.Get<Tensor>(L, -1, ObjectKind.Tensor) ?? throw new ScriptError("train: 'data' must hold tensors x and y");
-            lua_settop(L, -2);
-            var first = x0.Rank == 1 ? x0.Reshape(1, x0.Length) : x0.Narrow(0, 1);
-            classes = model.Forward(first).Cols;
-        }
+        int classes = ClassesOf(a, model, loss, dataIdx);
         var data = DatasetOf(a, dataIdx, "data", loss, classes);
         lua_settop(L, -2);
         Dataset? validation = null;
@@ -215,15 +220,7 @@ internal static unsafe class DataBindings
     {
         var model = a.Module(1);
         var loss = a.Criterion(2);
-        int classes = 0;
-        if (loss is ClassCriterion)
-        {
-            lua_getfield(a.L, 3, "x");
-            var x0 = a.Tensor(-1);
-            lua_settop(a.L, -2);
-            classes = model.Forward(x0.Rank == 1 ? x0.Reshape(1, x0.Length) : x0.Narrow(0, 1)).Cols;
-        }
-        var data = DatasetOf(a, 3, "data", loss, classes);
+        var data = DatasetOf(a, 3, "data", loss, ClassesOf(a, model, loss, 3));
         var (l, acc) = Trainer.Evaluate(model, loss, data);
         PushStats(a, new EpochStats(0, l, acc, null, null, 0));
         return 1;

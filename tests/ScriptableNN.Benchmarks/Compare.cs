@@ -83,7 +83,7 @@ public static class Compare
             rows.Add(new Row($"train 784-256-128-10, Adam, batch {batch} (C#, best of 1/2 threads: {bestThreads})", "samples/s", best, torch?.Get($"train_{batch}"), null, true));
         }
         // The same Torch7-style loop (forward, backward with gradInput, Adam step) from Lua and from C#.
-        double lua = LuaTrain(128), cs = 128 / CSharpTorchStyleStep();
+        double lua = LuaTrain(128), cs = 128 / LuaTable.CSharpLoop(300);
         rows.Add(new Row("train batch 128, Torch7-style loop from a Lua script (2 threads)", "samples/s", lua, torch?.Get("train_128"), null, true));
 
         var cSmall = CompiledNetwork.Compile(small);
@@ -140,22 +140,6 @@ public static class Compare
         Console.WriteLine($"Torch7-style training loop, Lua / C# (batch 128, samples/s): {lua / cs:F3} ({lua:F0} vs {cs:F0})");
         Console.WriteLine("Ratios: how many times faster ScriptableNN is (throughput over throughput, or time over time).");
         Directory.Delete(dir, true);
-    }
-
-    private static double CSharpTorchStyleStep()
-    {
-        var m = new TrainingTable.Mlp(128);
-        void Step()
-        {
-            m.Opt.ZeroGrad();
-            var o = m.Net.Forward(m.X);
-            m.Loss.Forward(o, m.Y);
-            m.Net.Backward(m.X, m.Loss.Backward(o, m.Y));
-            m.Opt.Step();
-        }
-        var warm = Stopwatch.StartNew();
-        while (warm.Elapsed.TotalSeconds < 0.5) Step();   // past tiered compilation's delay
-        return GemmTable.Median(Step, 0.1);
     }
 
     private static long Allocated(Action a, int n)
