@@ -15,19 +15,23 @@ public static class SnnApp
         var scriptArgs = new Argument<string[]>("args") { Description = "Arguments for the script (as ... and arg).", Arity = ArgumentArity.ZeroOrMore };
         var allowIo = new Option<bool>("--allow-io") { Description = "Grant the full io and os libraries (the sandbox keeps them out)." };
         var timeout = new Option<double?>("--timeout") { Description = "Stop the script after this many seconds." };
-        var memory = new Option<long?>("--memory") { Description = "Cap Lua's own heap at this many megabytes." };
+        var memory = new Option<long?>("--memory") { Description = "Cap the script's memory (Lua's heap plus tensor storage) at this many megabytes." };
+        var read = new Option<string[]>("--read") { Description = "Also let the script read files under this folder (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var write = new Option<string[]>("--write") { Description = "Also let the script write (and read) files under this folder (repeatable)." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of torch's global generator (default 0)." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
-        var run = new Command("run", "Run a training script.") { script, scriptArgs, allowIo, timeout, memory, seed, plain };
+        var run = new Command("run", "Run a training script.") { script, scriptArgs, allowIo, timeout, memory, seed, plain, read, write };
         run.SetAction(r => RunCommand.Execute(r.GetValue(script)!, r.GetValue(scriptArgs) ?? Array.Empty<string>(),
-            Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), r.GetValue(seed), output),
+            Roots(Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), r.GetValue(seed), output), r.GetValue(read), r.GetValue(write), r.GetValue(script)),
             output, error, r.GetValue(plain)));
 
         var paths = new Argument<string[]>("paths") { Description = "Spec files or folders (default: spec, or scripts/spec).", Arity = ArgumentArity.ZeroOrMore };
         var junit = new Option<string?>("--junit") { Description = "Also write the results as JUnit XML to this file." };
-        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "Pass a spec file that defines no tests (by default it fails)." };
+        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write };
         test.SetAction(r => TestCommand.Execute(r.GetValue(paths) ?? Array.Empty<string>(), r.GetValue(junit),
-            () => Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), 0, output), output, error));
+            file => Roots(Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), 0, output), r.GetValue(read), r.GetValue(write), file),
+            output, error, r.GetValue(allowEmpty)));
 
         var repl = new Command("repl", "An interactive Lua prompt with torch, nn and optim loaded.") { allowIo };
         repl.SetAction(r => ReplCommand.Execute(Options(r.GetValue(allowIo), null, null, 0, output), Console.In, output, error));
@@ -61,6 +65,19 @@ public static class SnnApp
             Output = output,
         };
         o.SearchPaths.Add(Directory.GetCurrentDirectory());
+        return o;
+    }
+
+    // The folders a script may reach: by default read under the working folder and the script's
+    // folder, write under the working folder; --read and --write add to them.
+    private static LuaHostOptions Roots(LuaHostOptions o, string[]? read, string[]? write, string? script)
+    {
+        string cwd = Directory.GetCurrentDirectory();
+        o.ReadRoots.Add(cwd);
+        if (script != null) o.ReadRoots.Add(Path.GetDirectoryName(Path.GetFullPath(script))!);
+        o.WriteRoots.Add(cwd);
+        foreach (var d in read ?? Array.Empty<string>()) o.ReadRoots.Add(Path.GetFullPath(d));
+        foreach (var d in write ?? Array.Empty<string>()) o.WriteRoots.Add(Path.GetFullPath(d));
         return o;
     }
 

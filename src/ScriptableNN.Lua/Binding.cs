@@ -79,7 +79,7 @@ internal readonly unsafe struct Args
     public double Field(int i, string key, double def)
     {
         if (lua_type(L, i) != TTable) return def;
-        int t = lua_getfield(L, i, key);
+        int t = RawField(L, i, key);
         try
         {
             if (t == TNil) return def;
@@ -97,7 +97,12 @@ internal readonly unsafe struct Args
     public int Push(long v) { lua_pushinteger(L, v); return 1; }
     public int Push(bool v) { lua_pushboolean(L, v ? 1 : 0); return 1; }
     public int Push(string v) { PushString(L, v); return 1; }
-    public int Push(Tensor v) { Host.Objects.Push(L, v, ObjectKind.Tensor); return 1; }
+    public int Push(Tensor v)
+    {
+        if (!Host.Objects.Holds(v)) Host.Reserve(4L * v.Memory.Storage.Length, "a tensor of " + v.ShapeText);
+        Host.Objects.Push(L, v, ObjectKind.Tensor);
+        return 1;
+    }
     public int Push(NN.Module v) { Host.Objects.Push(L, v, ObjectKind.Module); return 1; }
     public int Push(Criterion v) { Host.Objects.Push(L, v, ObjectKind.Criterion); return 1; }
     public int Push(Optimizer v) { Host.Objects.Push(L, v, ObjectKind.Optimizer); return 1; }
@@ -145,7 +150,11 @@ internal sealed unsafe class ObjectTable
             return;
         }
         lua_settop(L, -2);                                  // pop the nil (or freed userdata)
-        if (o is Tensor t) _tensorBytes += 4L * t.Length;
+        if (o is Tensor t)
+        {
+            _tensorBytes += 4L * t.Length;
+            Hold(t);
+        }
         var p = (IntPtr*)lua_newuserdatauv(L, (nuint)sizeof(IntPtr), 0);
         *p = GCHandle.ToIntPtr(GCHandle.Alloc(o));
         Interlocked.Increment(ref _liveHandles);
@@ -180,13 +189,41 @@ internal sealed unsafe class ObjectTable
         return (T)GCHandle.FromIntPtr(h).Target!;
     }
 
+    // Tensor storage a script holds, counted once per storage array however many views share it:
+    // the memory cap covers it (Lua's own heap never sees it).
+    private readonly Dictionary<float[], int> _held = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Bytes of tensor storage held by Lua userdata now.</summary>
+    public long TensorBytes { get; private set; }
+
+    /// <summary>Whether Lua already holds <paramref name="t"/>'s storage (so pushing it costs nothing new).</summary>
+    public bool Holds(Tensor t) => _held.ContainsKey(t.Memory.Storage);
+
+    private void Hold(Tensor t)
+    {
+        var storage = t.Memory.Storage;
+        _held.TryGetValue(storage, out int refs);
+        if (refs == 0) TensorBytes += 4L * storage.Length;
+        _held[storage] = refs + 1;
+    }
+
+    private void Drop(Tensor t)
+    {
+        var storage = t.Memory.Storage;
+        if (!_held.TryGetValue(storage, out int refs)) return;
+        if (refs <= 1) { _held.Remove(storage); TensorBytes -= 4L * storage.Length; }
+        else _held[storage] = refs - 1;
+    }
+
     /// <summary>Frees the handle of the userdata at <paramref name="idx"/> (its __gc, or an explicit free).</summary>
     public void Release(IntPtr L, int idx)
     {
         if (lua_type(L, idx) != TUserData) return;
         var p = (IntPtr*)lua_touserdata(L, idx);
         if (p == null || *p == IntPtr.Zero) return;
-        GCHandle.FromIntPtr(*p).Free();
+        var handle = GCHandle.FromIntPtr(*p);
+        if (handle.Target is Tensor t) Drop(t);
+        handle.Free();
         *p = IntPtr.Zero;
         Interlocked.Decrement(ref _liveHandles);
     }

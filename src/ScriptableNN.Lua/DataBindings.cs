@@ -27,8 +27,8 @@ internal static unsafe class DataBindings
     public static readonly Binding[] TrainerMethods =
     {
         new("new", 1, NewTrainer),
-        new("step", 1, a => a.Push((long)a.Trainer(1).Step(a.OptInt(2, 1)))),
-        new("stepFor", 2, a => a.Push((long)a.Trainer(1).StepFor(TimeSpan.FromSeconds(a.Number(2))))),
+        new("step", 1, Step),
+        new("stepFor", 2, StepFor),
         new("done", 1, a => a.Push(a.Trainer(1).Done)),
         new("epoch", 1, a => a.Push((long)a.Trainer(1).Epoch)),
         new("steps", 1, a => a.Push(a.Trainer(1).Steps)),
@@ -38,6 +38,31 @@ internal static unsafe class DataBindings
         new("evaluate", 3, Evaluate),
         new("progress", 3, Progress),
     };
+
+    // trainer:step(n): n steps, stopping early at the host's timeout (the hook then stops the
+    // script as soon as control is back in Lua).
+    private static int Step(Args a)
+    {
+        var t = a.Trainer(1);
+        int n = a.OptInt(2, 1), done = 0;
+        while (done < n && !t.Done && !a.Host.DeadlinePassed)
+        {
+            int chunk = Math.Min(n - done, 16);
+            int took = t.Step(chunk);
+            done += took;
+            if (took < chunk) break;
+        }
+        return a.Push((long)done);
+    }
+
+    // trainer:stepFor(seconds), never past the host's timeout.
+    private static int StepFor(Args a)
+    {
+        double seconds = a.Number(2);
+        if (double.IsNaN(seconds) || seconds < 0) throw new ScriptError($"stepFor: seconds must be a non-negative number, got {seconds}");
+        seconds = Math.Min(Math.Min(seconds, a.Host.SecondsLeft), TimeSpan.MaxValue.TotalSeconds / 2);
+        return a.Push((long)a.Trainer(1).StepFor(TimeSpan.FromSeconds(seconds)));
+    }
 
     // data.generate(kind, {n =, classes =, noise =, factor =, seed =}) -> x, y
     private static int Generate(Args a)
@@ -66,10 +91,10 @@ internal static unsafe class DataBindings
         var opts = new CsvOptions { Categorical = a.Field(2, "categorical", 0) != 0 };
         if (a.Type(2) == TTable)
         {
-            lua_getfield(a.L, 2, "label");
+            RawField(a.L, 2, "label");
             opts.Label = Native.ToString(a.L, -1);
             lua_settop(a.L, -2);
-            if (lua_getfield(a.L, 2, "features") == TTable)
+            if (RawField(a.L, 2, "features") == TTable)
             {
                 int n = (int)lua_rawlen(a.L, -1);
                 var f = new string[n];
@@ -109,9 +134,9 @@ internal static unsafe class DataBindings
     private static Dataset DatasetOf(Args a, int idx, string what, Criterion loss, int classes)
     {
         if (a.Type(idx) != TTable) throw new ScriptError($"train: '{what}' must be a data set {{x = inputs, y = targets}}");
-        lua_getfield(a.L, idx, "x");
+        RawField(a.L, idx, "x");
         var x = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
-        lua_getfield(a.L, idx, "y");
+        RawField(a.L, idx, "y");
         var y = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
         lua_settop(a.L, -3);
         if (x == null || y == null) throw new ScriptError($"train: '{what}' must hold tensors x and y");
@@ -134,7 +159,7 @@ internal static unsafe class DataBindings
     {
         if (loss is not ClassCriterion) return 0;
         if (a.Type(idx) != TTable) throw new ScriptError("train: 'data' must be a data set {x = inputs, y = targets}");
-        lua_getfield(a.L, idx, "x");
+        RawField(a.L, idx, "x");
         var x0 = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
         lua_settop(a.L, -2);
         if (x0 == null) throw new ScriptError("train: 'data' must hold tensors x and y");
@@ -148,20 +173,20 @@ internal static unsafe class DataBindings
         IntPtr L = a.L;
         T? Get<T>(string key, ObjectKind kind) where T : class
         {
-            lua_getfield(L, 1, key);
+            RawField(L, 1, key);
             try { return a.Host.Objects.Get<T>(L, -1, kind); }
             finally { lua_settop(L, -2); }
         }
         var model = Get<Module>("model", ObjectKind.Module) ?? throw new ScriptError("train: 'model' must be an nn module");
         var loss = Get<Criterion>("loss", ObjectKind.Criterion) ?? throw new ScriptError("train: 'loss' must be an nn criterion");
         var optimizer = Get<Optimizer>("optimizer", ObjectKind.Optimizer) ?? new Adam(model.ParameterArray());
-        lua_getfield(L, 1, "data");
+        RawField(L, 1, "data");
         int dataIdx = lua_gettop(L);
         int classes = ClassesOf(a, model, loss, dataIdx);
         var data = DatasetOf(a, dataIdx, "data", loss, classes);
         lua_settop(L, -2);
         Dataset? validation = null;
-        lua_getfield(L, 1, "validation");
+        RawField(L, 1, "validation");
         if (lua_type(L, -1) == TNumber)
         {
             double fraction = lua_tonumberx(L, -1, null);
@@ -170,10 +195,10 @@ internal static unsafe class DataBindings
         else if (lua_type(L, -1) == TTable) validation = DatasetOf(a, lua_gettop(L), "validation", loss, classes);
         lua_settop(L, -2);
         EarlyStopping? early = null;
-        if (lua_getfield(L, 1, "earlyStopping") == TTable)
+        if (RawField(L, 1, "earlyStopping") == TTable)
         {
             int es = lua_gettop(L);
-            lua_getfield(L, es, "monitor");
+            RawField(L, es, "monitor");
             string monitor = Native.ToString(L, -1) ?? "val_loss";
             lua_settop(L, -2);
             early = new EarlyStopping
@@ -197,12 +222,12 @@ internal static unsafe class DataBindings
     {
         IntPtr L = a.L;
         lua_createtable(L, 0, 6);
-        lua_pushinteger(L, s.Epoch); lua_setfield(L, -2, "epoch");
-        lua_pushnumber(L, s.Loss); lua_setfield(L, -2, "loss");
-        lua_pushinteger(L, s.Steps); lua_setfield(L, -2, "steps");
-        if (s.Accuracy is { } acc) { lua_pushnumber(L, acc); lua_setfield(L, -2, "accuracy"); }
-        if (s.ValidationLoss is { } vl) { lua_pushnumber(L, vl); lua_setfield(L, -2, "val_loss"); }
-        if (s.ValidationAccuracy is { } va) { lua_pushnumber(L, va); lua_setfield(L, -2, "val_accuracy"); }
+        lua_pushinteger(L, s.Epoch); RawSetField(L, -2, "epoch");
+        lua_pushnumber(L, s.Loss); RawSetField(L, -2, "loss");
+        lua_pushinteger(L, s.Steps); RawSetField(L, -2, "steps");
+        if (s.Accuracy is { } acc) { lua_pushnumber(L, acc); RawSetField(L, -2, "accuracy"); }
+        if (s.ValidationLoss is { } vl) { lua_pushnumber(L, vl); RawSetField(L, -2, "val_loss"); }
+        if (s.ValidationAccuracy is { } va) { lua_pushnumber(L, va); RawSetField(L, -2, "val_accuracy"); }
     }
 
     // trainer:stats(i) -> the stats table of epoch i (1-based), or nil

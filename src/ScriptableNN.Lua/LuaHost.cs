@@ -78,14 +78,19 @@ public sealed unsafe partial class LuaHost : IDisposable
         OpenLibraries();
         RegisterBindings();
         LoadPrelude();
+        _lua.NewTable();
+        _lua.SetField((int)LuaRegistry.Index, "snn.stopped");
         _lua.SetHook(_hook, LuaHookMask.Count, HookInterval);
     }
 
     // ---- memory ----------------------------------------------------------------------
 
-    // Lua's allocator: refuses growth past the cap (Lua then raises "not enough memory" from its
-    // own frames), never a shrink. Inside a C# callback growth is allowed, so that a push from
-    // C# never fails: a failure there would longjmp over the C# frame.
+    // Lua's allocator. The cap holds only while the script's own Lua code runs (_capped and no
+    // C# callback under way): there a refusal becomes Lua's "not enough memory" error, raised in
+    // protected mode. Everywhere else (the host's pushes, messages and tracebacks, a binding's
+    // pushes) growth is allowed, because a refusal there would raise a Lua error over a C#
+    // frame; bindings that build large Lua values reserve their size first (Reserve), so the
+    // headroom they take is a few small values. Shrinks are never refused.
     private IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
     {
         try
@@ -97,7 +102,11 @@ public sealed unsafe partial class LuaHost : IDisposable
                 return IntPtr.Zero;
             }
             long grow = (long)(ulong)nsize - oldSize;
-            if (grow > 0 && _memoryLimit > 0 && _memoryUsed + grow > _memoryLimit && CallbackDepth == 0) return IntPtr.Zero;
+            if (grow > 0 && _memoryLimit > 0 && _capped && CallbackDepth == 0 && _memoryUsed + Objects.TensorBytes + grow > _memoryLimit)
+            {
+                _memoryHit = true;
+                return IntPtr.Zero;
+            }
             var p = NativeMemory.Realloc((void*)ptr, nsize);
             if (p == null) return IntPtr.Zero;
             _memoryUsed += grow;
@@ -109,28 +118,99 @@ public sealed unsafe partial class LuaHost : IDisposable
         }
     }
 
+    private bool _capped;
+    private bool _memoryHit;
+
+    /// <summary>
+    /// Makes room for <paramref name="bytes"/> more under the memory cap (Lua heap plus tensor
+    /// storage held by the script), collecting Lua's garbage first when needed; a script error
+    /// naming the cap when there is no room.
+    /// </summary>
+    internal void Reserve(long bytes, string what)
+    {
+        if (_memoryLimit <= 0 || bytes < 0) return;
+        if (_memoryUsed + Objects.TensorBytes + bytes <= _memoryLimit) return;
+        lua_gc(_L, GcCollect, 0, 0, 0);
+        if (_memoryUsed + Objects.TensorBytes + bytes <= _memoryLimit) return;
+        _memoryHit = true;
+        throw new ScriptError($"not enough memory: {what} needs {Mb(bytes)}, past the script's memory cap of {Mb(_memoryLimit)} (Lua heap {Mb(_memoryUsed)}, tensors {Mb(Objects.TensorBytes)})");
+    }
+
+    private static string Mb(long bytes) => bytes >= 1 << 20 ? $"{bytes / 1048576.0:0.#} MB" : $"{bytes / 1024.0:0.#} KB";
+
+    /// <summary>Bytes of tensor storage the script holds now (counted toward <see cref="LuaHostOptions.MemoryLimit"/>).</summary>
+    public long TensorMemory => Objects.TensorBytes;
+
     // ---- budgets ---------------------------------------------------------------------
 
     // The count hook: past the budget it yields the running coroutine, which pcall cannot
-    // catch. Where a yield is impossible (inside a C call) it only marks the hit, and yields at
-    // the next firing in Lua code. It never raises.
+    // catch. Where a yield is impossible (a sort comparator, a gsub callback, a metamethod or
+    // message handler called from C, a load reader) it hands the thread a native hook that
+    // raises an error at every instruction: luaL_error, with the hook's lua_Debug as its format
+    // (its first byte is the event code, so the message is a short string we never show; the
+    // host reports the budget instead). Lua restores the hook mask after an error caught by
+    // pcall, and every later instruction of that thread raises again, so neither pcall nor an
+    // error handler can keep the thread running. This C# hook itself never raises.
     private void Hook(IntPtr L, IntPtr ar)
     {
         try
         {
+            CallbackDepth++;
             _instructions += HookInterval;
             if (!_budgetHit)
             {
                 if (_budget > 0 && _instructions > _budget) { _budgetHit = true; _budgetWhat = $"instruction budget of {_budget} exceeded"; }
                 else if (_deadline > 0 && Stopwatch.GetTimestamp() > _deadline) { _budgetHit = true; _budgetWhat = $"timeout of {Options.Timeout!.Value.TotalSeconds:0.###} s exceeded"; }
             }
-            if (_budgetHit && lua_isyieldable(L) != 0) lua_yieldk(L, 0, IntPtr.Zero, IntPtr.Zero);
+            if (!_budgetHit) return;
+            if (lua_isyieldable(L) != 0) { lua_yieldk(L, 0, IntPtr.Zero, IntPtr.Zero); return; }
+            // Remember the thread (registry["snn.stopped"][thread] = true) to give its hook back later.
+            lua_getfield(L, RegistryIndex, "snn.stopped");
+            lua_pushthread(L);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -3);
+            lua_settop(L, -2);
+            lua_sethook(L, RaiseHook, MaskCount, 1);
         }
         catch
         {
             // nothing may escape into native code
         }
+        finally
+        {
+            CallbackDepth--;
+        }
     }
+
+    // luaL_error from the liblua54 that KeraLua loaded, used as a hook function (see Hook).
+    private static readonly IntPtr RaiseHook = NativeLibrary.GetExport(
+        NativeLibrary.Load("lua54", typeof(KeraLua.Lua).Assembly, null), "luaL_error");
+
+    // Gives every thread stopped by RaiseHook the count hook back, for the next run.
+    private void RestoreHooks()
+    {
+        IntPtr hook = Marshal.GetFunctionPointerForDelegate(_hook);
+        lua_getfield(_L, RegistryIndex, "snn.stopped");
+        lua_pushnil(_L);
+        while (lua_next(_L, -2) != 0)
+        {
+            lua_settop(_L, -2);
+            IntPtr thread = lua_tothread(_L, -1);
+            if (thread != IntPtr.Zero) lua_sethook(thread, hook, MaskCount, HookInterval);
+        }
+        lua_settop(_L, -2);
+        lua_createtable(_L, 0, 0);
+        lua_setfield(_L, RegistryIndex, "snn.stopped");
+    }
+
+    /// <summary>Whether a budget (instructions or time) stopped the running script.</summary>
+    internal bool Stopped => _budgetHit;
+
+    /// <summary>Whether the running script's timeout has passed (long engine calls stop between units of work).</summary>
+    internal bool DeadlinePassed => _budgetHit || (_deadline > 0 && Stopwatch.GetTimestamp() > _deadline);
+
+    /// <summary>Seconds left before the timeout, or infinity without one.</summary>
+    internal double SecondsLeft => _deadline == 0 ? double.PositiveInfinity : Math.Max(0, (double)(_deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
 
     private void StartBudget()
     {
@@ -267,8 +347,14 @@ public sealed unsafe partial class LuaHost : IDisposable
         try
         {
             lua_pushlightuserdata(L, ErrorSentinel);
-            PushString(L, e is ScriptError or ArgumentException or InvalidOperationException or IndexOutOfRangeException or ArithmeticException or LuaScriptException
-                ? e.Message : e.GetType().Name + ": " + e.Message);
+            PushString(L, e switch
+            {
+                ScriptError or ArgumentException or InvalidOperationException or IndexOutOfRangeException or LuaScriptException or InvalidDataException or IOException => e.Message,
+                InsufficientExecutionStackException => "nested too deep (a network or table deeper than the stack allows)",
+                OverflowException => "a number is too large for this argument (" + e.Message + ")",
+                OutOfMemoryException => "not enough memory for this operation",
+                _ => e.GetType().Name + ": " + e.Message,
+            });
             return 2;
         }
         catch
@@ -309,7 +395,10 @@ public sealed unsafe partial class LuaHost : IDisposable
         _lua.NewTable();
         _lua.PushString(path); _lua.RawSetInteger(-2, 0);
         for (int i = 0; i < args.Length; i++) { PushValue(args[i]); _lua.RawSetInteger(-2, i + 1); }
-        _lua.SetGlobal("arg");
+        lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
+        lua_rotate(_L, -2, 1);
+        RawSetField(_L, -2, "arg");
+        lua_settop(_L, -2);
         return Execute(args);
     }
 
@@ -317,7 +406,12 @@ public sealed unsafe partial class LuaHost : IDisposable
     public object?[] Call(string function, params object?[] args)
     {
         CheckUsable();
-        if (_lua.GetGlobal(function) != LuaType.Function)
+        lua_checkstack(_L, 8);
+        lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
+        int type = RawField(_L, -1, function);
+        lua_rotate(_L, -2, -1);
+        _lua.Pop(1);
+        if (type != TFunction)
         {
             _lua.Pop(1);
             throw new LuaScriptException($"no global function '{function}'", null, 0, null);
@@ -341,12 +435,22 @@ public sealed unsafe partial class LuaHost : IDisposable
         var co = _lua.NewThread();                // main: ... f co
         _lua.Insert(-2);                          // main: ... co f
         _lua.XMove(co, 1);                        // co: f
+        if (lua_checkstack(co.Handle, args.Length + 8) == 0)
+        {
+            _lua.SetTop(baseTop);
+            throw new LuaScriptException($"too many arguments for a script ({args.Length})", null, 0, null);
+        }
         foreach (var a in args) PushValue(a, co);
         StartBudget();
+        _memoryHit = false;
         Tape.Resume();            // tensor functions on tensors that require grad record here
         try
         {
-            var status = co.Resume(_lua, args.Length, out int nres);
+            LuaStatus status;
+            int nres;
+            _capped = true;
+            try { status = co.Resume(_lua, args.Length, out nres); }
+            finally { _capped = false; }
             if (status == LuaStatus.OK && _budgetHit)
             {
                 // The hook yielded a coroutine the script made, and the script then finished.
@@ -358,24 +462,38 @@ public sealed unsafe partial class LuaHost : IDisposable
                 for (int i = 0; i < nres; i++) results[i] = ToValue(co, i + 1);
                 return results;
             }
+            var (c, l) = CurrentPosition(co);
             if (status == LuaStatus.Yield)
             {
-                var (c, l) = CurrentPosition(co);
                 if (_budgetHit) throw new LuaBudgetException($"{(c != null ? $"{c}:{l}: " : "")}script stopped: {_budgetWhat}", c, l);
                 throw new LuaScriptException("attempt to yield from outside a coroutine", c, l, null);
             }
+            if (_budgetHit)
+                throw new LuaBudgetException($"{(c != null ? $"{c}:{l}: " : "")}script stopped: {_budgetWhat}", c, l);
             string msg = ErrorMessage(co);
+            if (status == LuaStatus.ErrMem || (_memoryHit && msg.EndsWith("not enough memory", StringComparison.Ordinal)))
+                msg = $"{msg}: the script's memory cap of {Mb(_memoryLimit)} was reached (Lua heap {Mb(_memoryUsed)}, tensors {Mb(Objects.TensorBytes)})";
             co.Traceback(co, msg, 0);
             string trace = co.ToString(-1) ?? "";
             var (chunk, line) = ParsePosition(msg);
+            if (chunk == null) (chunk, line) = (c, l);
             throw new LuaScriptException(msg, chunk, line, trace);
         }
         finally
         {
-            if (co.Status != LuaStatus.OK) co.ResetThread();
-            _lua.SetTop(baseTop);
-            Tape.Stop();
-            if (_memoryLimit > 0 && _memoryUsed > _memoryLimit / 2) _lua.GarbageCollector(LuaGC.Collect, 0);
+            CallbackDepth++;              // host work: no cap, and any __close handlers run under the stop
+            try
+            {
+                // After a stop the thread is left to the collector unclosed: a thread stopped by an
+                // error raised from a hook has Lua's hooks switched off, and closing it would run
+                // its __close handlers where no budget can stop them.
+                if (co.Status != LuaStatus.OK && !_budgetHit) co.ResetThread();
+                _lua.SetTop(baseTop);
+                RestoreHooks();
+                Tape.Stop();
+                if (_memoryLimit > 0 && _memoryUsed + Objects.TensorBytes > _memoryLimit / 2) _lua.GarbageCollector(LuaGC.Collect, 0);
+            }
+            finally { CallbackDepth--; }
         }
     }
 
@@ -410,17 +528,30 @@ public sealed unsafe partial class LuaHost : IDisposable
     public void SetGlobal(string name, object? value)
     {
         CheckUsable();
-        PushValue(value);
-        _lua.SetGlobal(name);
+        CallbackDepth++;
+        try
+        {
+            lua_checkstack(_L, 8);
+            lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
+            PushValue(value);
+            RawSetField(_L, -2, name);     // raw: a script's __newindex on _G never runs under C#
+            lua_settop(_L, -2);
+        }
+        finally { CallbackDepth--; }
     }
+
+    private const int GlobalsIndex = 2;    // LUA_RIDX_GLOBALS
 
     /// <summary>A global as a .NET value (see <see cref="SetGlobal"/>; tables become object?[] or dictionaries).</summary>
     public object? GetGlobal(string name)
     {
         CheckUsable();
-        _lua.GetGlobal(name);
+        CallbackDepth++;
+        lua_checkstack(_L, 8);
+        lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
+        RawField(_L, -1, name);            // raw: a script's __index on _G never runs under C#
         try { return ToValue(_lua, -1); }
-        finally { _lua.Pop(1); }
+        finally { _lua.Pop(2); CallbackDepth--; }
     }
 
     /// <summary>The module a script stored in global <paramref name="name"/> (a trained network, say).</summary>
@@ -457,6 +588,7 @@ public sealed unsafe partial class LuaHost : IDisposable
                 for (int i = 0; i < da.Length; i++) { s.PushNumber(da[i]); s.RawSetInteger(-2, i + 1); }
                 break;
             case System.Collections.IEnumerable seq:
+                if (lua_checkstack(L, 4) == 0) throw new ArgumentException("LuaHost: a value nested too deep to hand to Lua.");
                 s.NewTable();
                 int k = 1;
                 foreach (var item in seq) { PushValue(item, s); s.RawSetInteger(-2, k++); }
@@ -468,6 +600,7 @@ public sealed unsafe partial class LuaHost : IDisposable
     private object? ToValue(KeraLua.Lua s, int idx, int depth = 0)
     {
         IntPtr L = s.Handle;
+        if (lua_checkstack(L, 4) == 0) return null;
         switch (s.Type(idx))
         {
             case LuaType.Nil or LuaType.None: return null;
@@ -475,10 +608,14 @@ public sealed unsafe partial class LuaHost : IDisposable
             case LuaType.Number: return s.IsInteger(idx) ? (object)s.ToInteger(idx) : s.ToNumber(idx);
             case LuaType.String: return s.ToString(idx, false);
             case LuaType.UserData:
-                return (object?)Objects.Get<Tensor>(L, idx, ObjectKind.Tensor)
-                    ?? (object?)Objects.Get<Module>(L, idx, ObjectKind.Module)
-                    ?? (object?)Objects.Get<Criterion>(L, idx, ObjectKind.Criterion)
-                    ?? Objects.Get<Optimizer>(L, idx, ObjectKind.Optimizer);
+                try
+                {
+                    return (object?)Objects.Get<Tensor>(L, idx, ObjectKind.Tensor)
+                        ?? (object?)Objects.Get<Module>(L, idx, ObjectKind.Module)
+                        ?? (object?)Objects.Get<Criterion>(L, idx, ObjectKind.Criterion)
+                        ?? Objects.Get<Optimizer>(L, idx, ObjectKind.Optimizer);
+                }
+                catch (ScriptError) { return null; }     // freed by the script: nothing to hand over
             case LuaType.Table when depth < 16:
                 idx = s.AbsIndex(idx);
                 long n = s.RawLen(idx);
@@ -507,14 +644,45 @@ public sealed unsafe partial class LuaHost : IDisposable
     /// <summary>Called by train.fit after each epoch (the CLI draws its progress bar from it).</summary>
     public Action<TrainingProgress>? Progress { get; set; }
 
-    /// <summary>A data or checkpoint path as a script gave it: as is when it exists, else next to the script.</summary>
+    /// <summary>
+    /// A data or checkpoint path as a script gave it: as is when it exists, else next to the
+    /// script; then checked against the roots the host grants (see <see cref="LuaHostOptions.ReadRoots"/>).
+    /// </summary>
     internal string ResolvePath(string path, bool forWriting = false)
     {
-        if (Path.IsPathRooted(path) || File.Exists(path) || ScriptDirectory == null) return path;
-        string beside = Path.Combine(ScriptDirectory, path);
-        if (forWriting) return Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(path))) ? path : beside;
-        return File.Exists(beside) ? beside : path;
+        if (path.Length == 0 || path.Contains('\0')) throw new ScriptError("invalid file name");
+        string chosen;
+        if (Path.IsPathRooted(path) || File.Exists(path) || ScriptDirectory == null) chosen = path;
+        else
+        {
+            string beside = Path.Combine(ScriptDirectory, path);
+            chosen = forWriting ? (Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(path))) ? path : beside)
+                                : (File.Exists(beside) ? beside : path);
+        }
+        if (!Options.Sandbox || Options.AllowIO) return chosen;
+        string real = FilePolicy.RealPath(chosen);
+        var roots = forWriting ? WriteRoots() : ReadRoots();
+        foreach (var root in roots)
+            if (FilePolicy.IsUnder(real, FilePolicy.RealPath(root))) return real;
+        throw new ScriptError($"{(forWriting ? "writing" : "reading")} '{path}' is not allowed: scripts may {(forWriting ? "write" : "read")} files only under {string.Join(", ", roots)}{(forWriting ? " (snn run --write DIR grants more)" : " (snn run --read DIR grants more)")}");
     }
+
+    private List<string> ReadRoots()
+    {
+        var roots = new List<string>();
+        if (Options.ReadRoots.Count == 0 && Options.WriteRoots.Count == 0)
+        {
+            roots.Add(Directory.GetCurrentDirectory());
+            if (ScriptDirectory != null) roots.Add(ScriptDirectory);
+            return roots;
+        }
+        roots.AddRange(Options.ReadRoots);
+        roots.AddRange(Options.WriteRoots);
+        return roots;
+    }
+
+    private List<string> WriteRoots() =>
+        Options.ReadRoots.Count == 0 && Options.WriteRoots.Count == 0 ? new List<string> { Directory.GetCurrentDirectory() } : Options.WriteRoots;
 
     // ---- require ---------------------------------------------------------------------
 

@@ -18,8 +18,26 @@ public sealed class LuaHostOptions
     /// <summary>Longest one call into the host may run; null for no limit.</summary>
     public TimeSpan? Timeout { get; set; }
 
-    /// <summary>Most bytes Lua's own heap may grow to; null for no cap. Tensor storage is not counted here.</summary>
+    /// <summary>
+    /// Most bytes a script may hold: Lua's own heap plus the storage of the tensors it holds
+    /// (each storage counted once, however many views share it); null for no cap. Past the cap
+    /// the script stops with "not enough memory" naming the cap, and the host runs the next one.
+    /// </summary>
     public long? MemoryLimit { get; set; }
+
+    /// <summary>
+    /// Folders a sandboxed script may read files under (data.csv, data.idx, torch.load). When
+    /// both this and <see cref="WriteRoots"/> are empty, the working folder and the folder of
+    /// the script being run. Paths are resolved, symbolic links included, before the check.
+    /// <see cref="AllowIO"/> or a host without the sandbox lifts the check.
+    /// </summary>
+    public List<string> ReadRoots { get; } = new();
+
+    /// <summary>
+    /// Folders a sandboxed script may write files under (torch.save, model:save); readable too.
+    /// When both this and <see cref="ReadRoots"/> are empty, the working folder.
+    /// </summary>
+    public List<string> WriteRoots { get; } = new();
 
     /// <summary>Folders searched by <c>require "name"</c> for name.lua (dots become folders).</summary>
     public List<string> SearchPaths { get; } = new();

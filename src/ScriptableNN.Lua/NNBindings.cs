@@ -93,7 +93,7 @@ internal static class NNBindings
     private static Init InitOf(Args a, int idx)
     {
         if (a.Type(idx) != TTable) return Init.Default;
-        lua_getfield(a.L, idx, "init");
+        RawField(a.L, idx, "init");
         string? s = Native.ToString(a.L, -1);
         lua_settop(a.L, -2);
         return s switch
@@ -112,10 +112,10 @@ internal static class NNBindings
     {
         if (a.Type(idx) == TBoolean) return a.Bool(idx) ? Reduction.Mean : Reduction.Sum;
         if (a.Type(idx) != TTable) return Reduction.Mean;
-        lua_getfield(a.L, idx, "reduction");
+        RawField(a.L, idx, "reduction");
         string? r = Native.ToString(a.L, -1);
         lua_settop(a.L, -2);
-        lua_getfield(a.L, idx, "sizeAverage");
+        RawField(a.L, idx, "sizeAverage");
         int t = lua_type(a.L, -1);
         bool sizeAverage = t != TBoolean || lua_toboolean(a.L, -1) != 0;
         lua_settop(a.L, -2);
@@ -133,7 +133,7 @@ internal static class NNBindings
     {
         if (a.Type(idx) == TUserData) return a.Tensor(idx).ToArray();
         if (a.Type(idx) != TTable) return null;
-        lua_getfield(a.L, idx, "weights");
+        RawField(a.L, idx, "weights");
         try { return a.Type(-1) == TUserData ? a.Tensor(-1).ToArray() : null; }
         finally { lua_settop(a.L, -2); }
     }

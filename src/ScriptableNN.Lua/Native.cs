@@ -52,6 +52,42 @@ internal static unsafe class Native
     [DllImport(Lib), SuppressGCTransition] public static extern int lua_getmetatable(IntPtr L, int idx);
     [DllImport(Lib), SuppressGCTransition] public static extern IntPtr lua_topointer(IntPtr L, int idx);
     [DllImport(Lib), SuppressGCTransition] public static extern void lua_copy(IntPtr L, int from, int to);
+    [DllImport(Lib)] public static extern int lua_checkstack(IntPtr L, int n);
+    [DllImport(Lib), SuppressGCTransition] public static extern int lua_absindex(IntPtr L, int idx);
+    [DllImport(Lib)] public static extern void lua_sethook(IntPtr L, IntPtr f, int mask, int count);
+    [DllImport(Lib)] public static extern int lua_pushthread(IntPtr L);
+    [DllImport(Lib), SuppressGCTransition] public static extern IntPtr lua_tothread(IntPtr L, int idx);
+    [DllImport(Lib), SuppressGCTransition] public static extern void lua_rotate(IntPtr L, int idx, int n);
+
+    public const int MaskCount = 8;
+
+    /// <summary>
+    /// Pushes t[key] for the table at <paramref name="idx"/> without metamethods: a script's
+    /// __index can error, yield or loop, and none of that may happen under a C# frame.
+    /// Returns the type pushed (nil when <paramref name="idx"/> is not a table).
+    /// </summary>
+    public static int RawField(IntPtr L, int idx, string key)
+    {
+        if (lua_type(L, idx) != TTable) { lua_pushnil(L); return TNil; }
+        idx = lua_absindex(L, idx);
+        PushString(L, key);
+        return lua_rawget(L, idx);
+    }
+
+    /// <summary>t[key] = value on top (popped), without metamethods.</summary>
+    public static void RawSetField(IntPtr L, int idx, string key)
+    {
+        idx = lua_absindex(L, idx);
+        PushString(L, key);         // ... value key
+        lua_rotate(L, -2, 1);       // ... key value
+        lua_rawset(L, idx);
+    }
+
+    /// <summary>Room for <paramref name="n"/> more values on the stack, or a script error (never a Lua error).</summary>
+    public static void EnsureStack(IntPtr L, int n)
+    {
+        if (n < 0 || lua_checkstack(L, n) == 0) throw new ScriptError($"Lua stack overflow (needed room for {n} more values)");
+    }
 
     public const int GcCollect = 2, GcStep = 5, GcCount = 3;
 

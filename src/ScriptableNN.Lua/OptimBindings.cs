@@ -72,21 +72,21 @@ internal static class OptimBindings
         var x = a.Tensor(2);
         var dfdx = a.Tensor(3);
         if (a.Type(5) != TTable) throw a.Bad(5, "table (state)");
-        lua_getfield(a.L, 5, "_snn");
+        RawField(a.L, 5, "_snn");
         var opt = a.Host.Objects.Get<Optimizer>(a.L, -1, ObjectKind.Optimizer);
         lua_settop(a.L, -2);
         if (opt == null)
         {
             opt = Create(a, kind, ParametersOf(x, dfdx), 4);
             a.Push(opt);
-            lua_setfield(a.L, 5, "_snn");
+            RawSetField(a.L, 5, "_snn");
         }
         double baseLr = a.Field(4, "learningRate", a.Field(4, "lr", opt.BaseLearningRate));
         double decay = a.Field(4, "learningRateDecay", 0);
         opt.LearningRate = (float)(baseLr / (1 + opt.State.Step * decay));
         opt.Step();
         lua_pushinteger(a.L, opt.State.Step);
-        lua_setfield(a.L, 5, "evalCounter");
+        RawSetField(a.L, 5, "evalCounter");
         return 0;
     }
 

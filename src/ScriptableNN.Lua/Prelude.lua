@@ -479,7 +479,55 @@ for i, name in ipairs(grants) do
   _G[name] = function(...) return grantcall(i, ...) end
 end
 
+-- The metatables of engine objects are out of a script's reach: a script that replaced their
+-- __gc or __index would run its code inside the collector (where no budget can stop it) or
+-- break the next script on the same host.
+for name, shown in pairs({ ["snn.Tensor"] = "torch.FloatTensor", ["snn.Module"] = "nn.Module",
+                           ["snn.Criterion"] = "nn.Criterion", ["snn.Optimizer"] = "optim.Optimizer",
+                           ["snn.Trainer"] = "train.Trainer" }) do
+  registry[name].__metatable = shown
+end
+
 if sandbox then
+  -- Lua runs __gc metamethods with hooks off, so no budget could stop one that loops; scripts
+  -- release resources with to-be-closed variables (local x <close> = ...) instead.
+  local rawsetmetatable = setmetatable
+  _G.setmetatable = function(t, mt)
+    if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+      error("setmetatable: __gc metamethods are not available in the sandbox (no budget can stop them); use a to-be-closed variable", 2)
+    end
+    return rawsetmetatable(t, mt)
+  end
+  -- After a budget stop, Lua code may only run where a hook can still stop it. An error raised
+  -- from a hook leaves Lua's hooks off until the nearest pcall returns, so a message handler
+  -- (called before the unwind) or a thread's __close handlers (run when a dead coroutine is
+  -- closed) would run unstoppable. Here the handler runs after the unwind, and a stopped
+  -- script's coroutines are not closed.
+  local rawpcall, create, resume, close, status = pcall, coroutine.create, coroutine.resume, coroutine.close, coroutine.status
+  local stopped = H.stopped
+  local function handled(handler, ok, ...)
+    if ok then return true, ... end
+    if stopped() then error((...), 0) end
+    return false, handler((...))
+  end
+  _G.xpcall = function(f, handler, ...)
+    if type(handler) ~= "function" then error("bad argument #2 to 'xpcall' (function expected)", 2) end
+    return handled(handler, rawpcall(f, ...))
+  end
+  local function wrapped(co, ok, ...)
+    if ok then return ... end
+    local err = ...
+    if not stopped() then close(co) end
+    error(err, type(err) == "string" and 2 or 0)
+  end
+  coroutine.wrap = function(f)
+    local co = create(f)
+    return function(...) return wrapped(co, resume(co, ...)) end
+  end
+  coroutine.close = function(co)
+    if stopped() then error("script stopped", 0) end
+    return close(co)
+  end
   dofile, loadfile = nil, nil
   load = function(chunk, name, mode, env)
     if env == nil then return rawload(chunk, name, "t") end

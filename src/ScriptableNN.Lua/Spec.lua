@@ -1,8 +1,12 @@
 -- A test runner in the style of busted: describe, it, before_each, after_each, pending and
 -- the assert vocabulary Lua programmers know, plus assert.near for numbers and tensors.
--- Loading a spec file only collects its tests; __spec_run() runs them and returns results.
+-- Loading a spec file only collects its tests; the host then runs them one by one (runner.one).
 local tests, blocks = {}, { { name = nil, before = {}, after = {} } }
-local getinfo = ...     -- debug.getinfo, handed over by the host (scripts have no debug library)
+-- debug.getinfo (scripts have no debug library) and the table where the host finds the runner:
+-- the runner lives in the registry, out of a spec's reach, and keeps its own copies of the
+-- functions it uses, so a spec that redefines pcall or ipairs cannot change its results.
+local getinfo, runner = ...
+local pcall, ipairs, type, tostring = pcall, ipairs, type, tostring
 
 local function where(level)
   if not getinfo then return "?" end
@@ -134,25 +138,24 @@ local function message(err)
   return "(error object is a " .. type(err) .. " value)"
 end
 
--- Runs the collected tests; each result is { status, name, message, at }.
-function __spec_run()
-  local results = {}
-  for _, t in ipairs(tests) do
-    if t.pending then
-      results[#results + 1] = { "pending", t.name, "", t.at }
-    else
-      local ok, err = true, nil
-      for _, b in ipairs(t.before) do
-        if ok then ok, err = pcall(b) end
-      end
-      if ok then ok, err = pcall(t.fn) end
-      for _, a in ipairs(t.after) do
-        local aok, aerr = pcall(a)
-        if ok and not aok then ok, err = false, aerr end
-      end
-      results[#results + 1] = { ok and "passed" or "failed", t.name, ok and "" or message(err), t.at }
-    end
+-- The host runs the collected tests one at a time, each with its own budget, so a test that
+-- times out, yields or errors fails alone: runner.count() tests, runner.one(i) -> status, name,
+-- message, position.
+function runner.count() return #tests end
+
+function runner.one(i)
+  local t = tests[i]
+  if t.pending then return "pending", t.name, "", t.at end
+  local ok, err = true, nil
+  for _, b in ipairs(t.before) do
+    if ok then ok, err = pcall(b) end
   end
-  tests = {}
-  return results
+  if ok then ok, err = pcall(t.fn) end
+  for _, a in ipairs(t.after) do
+    local aok, aerr = pcall(a)
+    if ok and not aok then ok, err = false, aerr end
+  end
+  return ok and "passed" or "failed", t.name, ok and "" or message(err), t.at
 end
+
+function runner.name(i) return tests[i].name, tests[i].at end

@@ -1,4 +1,5 @@
 using KeraLua;
+using static ScriptableNN.Lua.Native;
 
 namespace ScriptableNN.Lua;
 
@@ -30,7 +31,11 @@ public static class SpecRunner
         return Run(host, path);
     }
 
-    /// <summary>Runs one spec file in <paramref name="host"/>.</summary>
+    /// <summary>
+    /// Runs one spec file in <paramref name="host"/>. Each test runs as its own call, under the
+    /// host's budgets: a test that times out, yields outside a coroutine or calls os.exit fails
+    /// alone and the others still run. A file that cannot load is one failure.
+    /// </summary>
     public static IReadOnlyList<SpecResult> Run(LuaHost host, string path)
     {
         try
@@ -43,10 +48,29 @@ public static class SpecRunner
             return new[] { new SpecResult("failed", Path.GetFileName(path) + " (loading)", e.Message, e.Chunk != null ? $"{e.Chunk}:{e.Line}" : path) };
         }
         var list = new List<SpecResult>();
-        foreach (var item in host.Call("__spec_run")[0] as object?[] ?? Array.Empty<object?>())
+        long count = host.CallRunner("count") is [long n, ..] ? n : 0;
+        for (long i = 1; i <= count; i++)
         {
-            if (item is not object?[] r || r.Length < 4) continue;
-            list.Add(new SpecResult((string)r[0]!, (string)r[1]!, (string)r[2]!, (string)r[3]!));
+            try
+            {
+                var r = host.CallRunner("one", i);
+                list.Add(new SpecResult(r[0] as string ?? "failed", r[1] as string ?? $"test {i}", r[2] as string ?? "", r[3] as string ?? path));
+            }
+            catch (LuaScriptException e)
+            {
+                string name = $"test {i}", at = path;
+                try
+                {
+                    var info = host.CallRunner("name", i);
+                    name = info[0] as string ?? name;
+                    at = info[1] as string ?? at;
+                }
+                catch (LuaScriptException) { }
+                string why = e is LuaBudgetException ? e.Message
+                    : e.Message.Contains("attempt to yield from outside a coroutine", StringComparison.Ordinal) ? "the test yielded outside a coroutine of its own: " + e.Message
+                    : e.Message;
+                list.Add(new SpecResult("failed", name, why, at));
+            }
         }
         return list;
     }
@@ -74,7 +98,35 @@ public sealed partial class LuaHost
         if (_specLoaded) return;
         if (_lua.LoadString(ReadResource("Spec.lua"), "=[spec]") != LuaStatus.OK) throw new InvalidOperationException("spec library: " + _lua.ToString(-1));
         _lua.GetField((int)LuaRegistry.Index, "snn.getinfo");
-        if (_lua.PCall(1, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("spec library: " + _lua.ToString(-1));
+        _lua.NewTable();
+        _lua.PushCopy(-1);
+        _lua.SetField((int)LuaRegistry.Index, "snn.spec");
+        if (_lua.PCall(2, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("spec library: " + _lua.ToString(-1));
+        // A spec that calls os.exit (granted with --allow-io) fails; it cannot end the run early.
+        if (_lua.GetGlobal("os") == LuaType.Table)
+        {
+            _lua.LoadString("local os = ... ; os.exit = function(code) error('os.exit(' .. tostring(code) .. ') called inside a spec', 2) end", "=[spec]");
+            _lua.Insert(-2);
+            if (_lua.PCall(1, 0, 0) != LuaStatus.OK) _lua.Pop(1);
+        }
+        else _lua.Pop(1);
         _specLoaded = true;
+    }
+
+    /// <summary>Calls runner.<paramref name="name"/> of the spec library under the host's budgets.</summary>
+    internal object?[] CallRunner(string name, params object?[] args)
+    {
+        CheckUsable();
+        lua_checkstack(_L, 8);
+        lua_getfield(_L, RegistryIndex, "snn.spec");
+        RawField(_L, -1, name);
+        lua_rotate(_L, -2, -1);
+        _lua.Pop(1);
+        if (lua_type(_L, -1) != TFunction)
+        {
+            _lua.Pop(1);
+            throw new LuaScriptException($"spec runner has no '{name}'", null, 0, null);
+        }
+        return Execute(args);
     }
 }

@@ -14,10 +14,10 @@ internal static unsafe class TensorBindings
     public static readonly Binding[] Functions =
     {
         new("new", 0, New),
-        new("zeros", 1, a => a.Push(Tensor.Zeros(Shape(a, 1)))),
-        new("ones", 1, a => a.Push(Tensor.Ones(Shape(a, 1)))),
-        new("rand", 1, a => a.Push(Tensor.Uniform(Rng.Global, 0f, 1f, Shape(a, 1)))),
-        new("randn", 1, a => a.Push(Tensor.Normal(Rng.Global, 0f, 1f, Shape(a, 1)))),
+        new("zeros", 1, a => a.Push(Tensor.Zeros(NewShape(a, 1)))),
+        new("ones", 1, a => a.Push(Tensor.Ones(NewShape(a, 1)))),
+        new("rand", 1, a => a.Push(Tensor.Uniform(Rng.Global, 0f, 1f, NewShape(a, 1)))),
+        new("randn", 1, a => a.Push(Tensor.Normal(Rng.Global, 0f, 1f, NewShape(a, 1)))),
         new("manualSeed", 1, a => { Rng.ManualSeed((ulong)a.Integer(1)); return 0; }),
         new("isTensor", 1, a => a.Push(a.Host.Objects.Get<Tensor>(a.L, 1, ObjectKind.Tensor) != null)),
         new("binary", 3, Binary),
@@ -117,7 +117,20 @@ internal static unsafe class TensorBindings
         if (a.Count == 0) return a.Push(Tensor.Zeros(0));
         if (a.Type(1) == TTable) return a.Push(FromTable(a, 1));
         if (a.Type(1) == TUserData) return a.Push(a.Tensor(1).Clone());
-        return a.Push(Tensor.Zeros(Shape(a, 1)));
+        return a.Push(Tensor.Zeros(NewShape(a, 1)));
+    }
+
+    // The shape of a new tensor: sizes checked, and its storage reserved under the memory cap
+    // before anything is allocated.
+    private static int[] NewShape(Args a, int from)
+    {
+        var shape = Shape(a, from);
+        if (shape.Length > 4) throw new ScriptError($"'{a.Name}': {shape.Length} sizes given; a tensor has at most 4 dimensions");
+        long n = 1;
+        foreach (int d in shape) n = Math.Min(n * d, (long)int.MaxValue + 1);
+        if (n > int.MaxValue) throw new ScriptError($"'{a.Name}': a tensor of size {string.Join("x", shape)} has more than {int.MaxValue} elements");
+        a.Host.Reserve(4 * n, $"a tensor of size {string.Join("x", shape)}");
+        return shape;
     }
 
     // Nested tables of numbers, rectangular, up to rank 4.
@@ -127,15 +140,21 @@ internal static unsafe class TensorBindings
         IntPtr L = a.L;
         int top = lua_gettop(L);
         lua_pushvalue(L, idx);
-        while (lua_type(L, -1) == TTable)
+        // The first element of each level gives the shape; a cycle (t[1] = t) or deep nesting
+        // stops at the fifth level instead of pushing without end.
+        while (lua_type(L, -1) == TTable && shape.Count <= 4)
         {
-            int n = (int)lua_rawlen(L, -1);
-            shape.Add(n);
+            ulong n = lua_rawlen(L, -1);
+            if (n > int.MaxValue) { lua_settop(L, top); throw new ScriptError($"'{a.Name}': a table of {n} elements is too long for a tensor"); }
+            shape.Add((int)n);
             if (n == 0) break;
             lua_rawgeti(L, -1, 1);
         }
         lua_settop(L, top);
-        if (shape.Count > 4) throw new ScriptError($"'{a.Name}': tables nested {shape.Count} deep; at most 4 dimensions");
+        if (shape.Count > 4) throw new ScriptError($"'{a.Name}': tables nested more than 4 deep (or a table that contains itself); a tensor has at most 4 dimensions");
+        long elements = 1;
+        foreach (var d in shape) elements *= d;
+        a.Host.Reserve(4 * elements, $"a tensor of {elements} elements");
         var t = Tensor.Zeros(shape.ToArray());
         var span = t.Span;
         int pos = 0;
@@ -451,6 +470,9 @@ internal static unsafe class TensorBindings
         var t = a.Tensor(1);
         IntPtr L = a.L;
         var s = t.Span;
+        // Lua's tables: 16 bytes a value plus 56 a table; the cap is checked before building.
+        a.Host.Reserve(16L * t.Length + 56L * (t.Rank == 1 ? 1 : t.Rows + 1), $"totable of a {t.ShapeText} tensor");
+        lua_checkstack(L, 4);
         if (t.Rank == 1)
         {
             lua_createtable(L, t.Length, 0);

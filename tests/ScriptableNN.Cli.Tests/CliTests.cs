@@ -69,7 +69,9 @@ public class CommandLineTests
     [Test]
     public void SpecSuitesOfTheScriptsPass()
     {
-        var (code, output, err) = Repo.Snn("test", Path.Combine(Repo.Scripts, "spec"));
+        // Run from the repository's root, as a user would: the specs read scripts/data, which
+        // lies under the working folder, the default read root.
+        var (code, output, err) = Repo.SnnProcess(Repo.Root, "test", Path.Combine("scripts", "spec"));
         Assert.That(code, Is.EqualTo(0), output + err);
         Assert.That(output, Does.Match(@"\d+ passed, 0 failed"));
     }

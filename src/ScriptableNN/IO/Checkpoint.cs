@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ScriptableNN.NN;
 using ScriptableNN.Optim;
@@ -32,6 +33,10 @@ public static class Checkpoint
     /// <summary>Saves the model (and optionally the optimizer) atomically to <paramref name="path"/>.</summary>
     public static void Save(string path, Module model, Optimizer? optimizer = null, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        int depth = Sequential.NestingDepth(model);
+        if (depth > Sequential.MaxDepth)
+            throw new ArgumentException($"checkpoint: the network nests containers {depth} deep; a checkpoint holds at most {Sequential.MaxDepth}.");
+        RemoveStaleTemporaries(path);
         var header = new JsonObject
         {
             ["format"] = FormatVersion,
@@ -93,10 +98,36 @@ public static class Checkpoint
         }
     }
 
+    // A save killed between writing its temporary file and the rename leaves the temporary
+    // behind; the next save or load of the same checkpoint removes it (one older than a few
+    // seconds, so a save under way in another process is left alone).
+    private static void RemoveStaleTemporaries(string path)
+    {
+        try
+        {
+            string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (!Directory.Exists(dir)) return;
+            foreach (var f in Directory.EnumerateFiles(dir, "." + Path.GetFileName(path) + ".tmp-*"))
+                if (File.GetLastWriteTimeUtc(f) < DateTime.UtcNow.AddSeconds(-5)) File.Delete(f);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
     /// <summary>Loads a checkpoint; a newer, truncated or corrupt file throws <see cref="InvalidDataException"/>.</summary>
     public static CheckpointData Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint not found: {path}", path);
+        RemoveStaleTemporaries(path);
+        try { return LoadChecked(path); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException or OverflowException or KeyNotFoundException or IndexOutOfRangeException)
+        {
+            throw new InvalidDataException($"{path}: checkpoint header invalid ({e.Message})", e);
+        }
+    }
+
+    private static CheckpointData LoadChecked(string path)
+    {
         byte[] bytes = File.ReadAllBytes(path);
         const int fixedHead = 8 + 4 + 4;
         if (bytes.Length < fixedHead || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
@@ -109,6 +140,8 @@ public static class Checkpoint
         if (headerLength < 0 || fixedHead + (long)headerLength + 8 > bytes.Length)
             throw new InvalidDataException($"{path}: checkpoint truncated ({bytes.Length} bytes, the header alone needs {fixedHead + (long)headerLength + 8}).");
         long dataLength = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(fixedHead + headerLength));
+        if (dataLength < 0 || dataLength > bytes.Length)
+            throw new InvalidDataException($"{path}: checkpoint truncated or corrupt (it declares {dataLength} bytes of parameters; the file has {bytes.Length} bytes in all).");
         long expected = fixedHead + (long)headerLength + 8 + dataLength + 32;
         if (dataLength < 0 || bytes.Length < expected)
             throw new InvalidDataException($"{path}: checkpoint truncated ({bytes.Length} bytes, expected {expected}).");
@@ -118,7 +151,11 @@ public static class Checkpoint
         if (!hash.AsSpan().SequenceEqual(bytes.AsSpan((int)(expected - 32), 32)))
             throw new InvalidDataException($"{path}: checkpoint corrupt (checksum mismatch).");
 
-        var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, fixedHead, headerLength))!.AsObject();
+        var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, fixedHead, headerLength), null,
+            new JsonDocumentOptions { MaxDepth = 2 * Sequential.MaxDepth + 16 })!.AsObject();
+        // Before building anything: no module may declare more parameters than the file holds,
+        // so a tiny file cannot make the loader allocate gigabytes.
+        CheckDeclaredSizes(path, header["model"]!, dataLength / 4);
         var model = Build(header["model"]!.AsObject());
         int offset = fixedHead + headerLength + 8;
         void Fill(Tensor t, string what)
@@ -143,6 +180,25 @@ public static class Checkpoint
         var meta = new Dictionary<string, string>();
         if (header["metadata"] is JsonObject m) foreach (var (k, v) in m) meta[k] = v?.ToString() ?? "";
         return new CheckpointData(model, opt, meta);
+    }
+
+    private static void CheckDeclaredSizes(string path, JsonNode node, long elements)
+    {
+        if (node is JsonArray arr) { foreach (var n in arr) if (n != null) CheckDeclaredSizes(path, n, elements); return; }
+        if (node is not JsonObject o) return;
+        long product = 1;
+        bool any = false;
+        foreach (var key in new[] { "in", "out", "units", "pieces" })
+        {
+            if (o[key] is not JsonValue v || !v.TryGetValue(out long size)) continue;
+            if (size < 0) throw new InvalidDataException($"{path}: module {(string?)o["type"]} declares a negative size ({key} = {size}).");
+            const long cap = long.MaxValue / 1024;
+            product = Math.Max(size, 1) >= cap / product ? cap : product * Math.Max(size, 1);
+            any = true;
+        }
+        if (any && product > Math.Max(elements, 1))
+            throw new InvalidDataException($"{path}: module {(string?)o["type"]} declares {product} parameters, but the file holds {elements} in all (corrupt or forged).");
+        foreach (var (_, child) in o) if (child is JsonArray or JsonObject) CheckDeclaredSizes(path, child, elements);
     }
 
     private static JsonArray Shape(Tensor t) => new(t.Shape.ToArray().Select(d => (JsonNode)d).ToArray());

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using ScriptableNN.Tensors;
 
@@ -9,18 +10,65 @@ public sealed class Sequential : Module
     private readonly List<Module> _modules = new();
 
     /// <summary>A chain of the given modules, in order.</summary>
-    public Sequential(params Module[] modules) => _modules.AddRange(modules);
+    public Sequential(params Module[] modules)
+    {
+        foreach (var m in modules) Add(m);
+    }
 
-    /// <summary>Appends a module and returns the container, so calls chain.</summary>
+    /// <summary>The deepest nesting of containers a network may have: every walk over a network
+    /// (printing, saving, collecting parameters) recurses once a level.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>
+    /// Appends a module and returns the container, so calls chain. A container that would
+    /// contain itself, or nest deeper than <see cref="MaxDepth"/>, is refused here, where the
+    /// mistake is made, rather than overflowing the stack of a later walk.
+    /// </summary>
     public Sequential Add(Module module)
     {
+        ArgumentNullException.ThrowIfNull(module);
+        if (Contains(module, this, 0))
+            throw new ArgumentException("Sequential.add: the module contains this container (a network cannot contain itself).");
+        int depth = Depth(module, 0) + 1;
+        if (depth > MaxDepth)
+            throw new ArgumentException($"Sequential.add: containers nested {depth} deep; at most {MaxDepth}.");
         _modules.Add(module);
         Interlocked.Increment(ref StructureVersion);
         return this;
     }
 
     /// <inheritdoc/>
-    public override IReadOnlyList<Module> Children => _modules;
+    public override IReadOnlyList<Module> Children
+    {
+        get
+        {
+            // Every walk over a network passes here once a level: a network nested deeper than
+            // the stack allows (built top-down, past Add's check) fails with an exception, not a
+            // stack overflow that ends the process.
+            RuntimeHelpers.EnsureSufficientExecutionStack();
+            return _modules;
+        }
+    }
+
+    /// <summary>How many containers deep <paramref name="m"/> nests (0 for a single unit).</summary>
+    public static int NestingDepth(Module m) => Depth(m, 0);
+
+    // Both walks are bounded: a network built through Add has no cycle and at most MaxDepth levels.
+    private static bool Contains(Module root, Module target, int level)
+    {
+        if (ReferenceEquals(root, target)) return true;
+        if (level > MaxDepth) return false;
+        foreach (var c in root.Children) if (Contains(c, target, level + 1)) return true;
+        return false;
+    }
+
+    private static int Depth(Module m, int level)
+    {
+        if (m.Children.Count == 0 || level > MaxDepth) return 0;
+        int d = 0;
+        foreach (var c in m.Children) d = Math.Max(d, Depth(c, level + 1));
+        return d + 1;
+    }
 
     /// <summary>The module at 0-based position <paramref name="index"/>.</summary>
     public Module this[int index] => _modules[index];
@@ -32,6 +80,7 @@ public sealed class Sequential : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         var x = input;
         for (int i = 0; i < _modules.Count; i++)
         {

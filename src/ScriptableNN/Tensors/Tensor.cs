@@ -41,7 +41,7 @@ public sealed partial class Tensor
         foreach (int d in shape)
         {
             if (d < 0) throw new ArgumentException($"Tensor: negative dimension in shape {ShapeString(shape)}.");
-            n *= d;
+            n = Math.Min(n * d, (long)int.MaxValue + 1);   // clamped, so the product never wraps
         }
         if (n > int.MaxValue) throw new ArgumentException($"Tensor: shape {ShapeString(shape)} has more than {int.MaxValue} elements.");
         return (int)n;
