@@ -19,7 +19,7 @@ internal static unsafe class DataBindings
     {
         new("generate", 2, Generate),
         new("csv", 1, Csv),
-        new("idx", 1, a => a.Push(Idx.Read(a.Host.ResolvePath(a.String(1))))),
+        new("idx", 1, a => a.Push(Idx.Read(a.Host.ResolvePath(a.String(1)), a.Host.RoomBytes))),
         new("save", 2, Save),
         new("load", 1, Load),
     };

@@ -136,6 +136,9 @@ public sealed unsafe partial class LuaHost : IDisposable
         throw new ScriptError($"not enough memory: {what} needs {Mb(bytes)}, past the script's memory cap of {Mb(_memoryLimit)} (Lua heap {Mb(_memoryUsed)}, tensors {Mb(Objects.TensorBytes)})");
     }
 
+    /// <summary>Bytes left under the memory cap (int.MaxValue without a cap): file loaders read no more.</summary>
+    internal long RoomBytes => _memoryLimit <= 0 ? int.MaxValue : Math.Max(0, _memoryLimit - _memoryUsed - Objects.TensorBytes);
+
     private static string Mb(long bytes) => bytes >= 1 << 20 ? $"{bytes / 1048576.0:0.#} MB" : $"{bytes / 1024.0:0.#} KB";
 
     /// <summary>Bytes of tensor storage the script holds now (counted toward <see cref="LuaHostOptions.MemoryLimit"/>).</summary>

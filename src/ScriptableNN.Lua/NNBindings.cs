@@ -19,9 +19,9 @@ internal static class NNBindings
     public static readonly Binding[] ModuleMethods =
     {
         new("forward", 2, a => a.Push(a.Module(1).Forward(a.Tensor(2)))),
-        new("backward", 3, a => a.Push(a.Module(1).Backward(a.Tensor(2), a.Tensor(3), (float)a.OptNumber(4, 1)))),
-        new("updateGradInput", 3, a => a.Push(a.Module(1).UpdateGradInput(a.Tensor(2), a.Tensor(3)))),
-        new("accGradParameters", 3, a => { a.Module(1).AccGradParameters(a.Tensor(2), a.Tensor(3), (float)a.OptNumber(4, 1)); return 0; }),
+        new("backward", 3, a => AfterForward(a, "backward", static (m, a) => a.Push(m.Backward(a.Tensor(2), a.Tensor(3), (float)a.OptNumber(4, 1))))),
+        new("updateGradInput", 3, a => AfterForward(a, "updateGradInput", static (m, a) => a.Push(m.UpdateGradInput(a.Tensor(2), a.Tensor(3))))),
+        new("accGradParameters", 3, a => AfterForward(a, "accGradParameters", static (m, a) => { m.AccGradParameters(a.Tensor(2), a.Tensor(3), (float)a.OptNumber(4, 1)); return 0; })),
         new("zeroGradParameters", 1, a => { a.Module(1).ZeroGradParameters(); return 0; }),
         new("updateParameters", 2, a => { a.Module(1).UpdateParameters(a.Float(2)); return 0; }),
         new("parameters", 1, Parameters),
@@ -226,6 +226,20 @@ internal static class NNBindings
         a.Push(p);
         a.Push(g);
         return 2;
+    }
+
+    // Torch7's backward uses what forward kept (outputs, masks). A layer that needs none (Linear)
+    // goes back without a forward, as in Torch7; one that does names the mistake instead of
+    // failing deep inside.
+    private static int AfterForward(Args a, string what, Func<Module, Args, int> body)
+    {
+        var m = a.Module(1);
+        try { return body(m, a); }
+        catch (NullReferenceException)
+        {
+            string name = m is Sequential ? "nn.Sequential" : m.ToString() ?? "the module";
+            throw new ScriptError($"{what}: {name} has no forward pass to go back through; call forward(input) first");
+        }
     }
 
     private static int Add(Args a)

@@ -274,7 +274,18 @@ internal static unsafe class TensorBindings
         if (a.Count >= 3)
         {
             var res = a.Tensor(1);
-            Tensor.MatMul(a.Tensor(2), a.Tensor(3), res);
+            var x = a.Tensor(2);
+            var y = a.Tensor(3);
+            // res:mm(a, b) with res sharing storage with a or b: the product reads its inputs
+            // while it writes res, so it goes through a scratch tensor.
+            if (ReferenceEquals(res.Memory.Storage, x.Memory.Storage) || ReferenceEquals(res.Memory.Storage, y.Memory.Storage))
+            {
+                var tmp = Tensor.MatMul(x, y);
+                if (tmp.Length != res.Length) throw new ScriptError($"mm: result {res.ShapeText} cannot hold the product {tmp.ShapeText}");
+                tmp.Span.CopyTo(res.Span);
+                return a.Push(res);
+            }
+            Tensor.MatMul(x, y, res);
             return a.Push(res);
         }
         return a.Push(MatMul(a, a.Tensor(1), a.Tensor(2)));

@@ -38,7 +38,7 @@ public static class CsvLoader
         int Ordinal(string name)
         {
             int i = Array.IndexOf(headers, name);
-            if (i < 0) throw new ArgumentException($"{path}: no column '{name}' (columns: {string.Join(", ", headers)}).");
+            if (i < 0) throw new ArgumentException($"{path}: no column '{name}' in the header ({headers.Length} columns).");
             return i;
         }
         int label = options.Label != null ? Ordinal(options.Label) : columns - 1;
@@ -59,7 +59,7 @@ public static class CsvLoader
             {
                 string s = reader.GetString(f);
                 if (!float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
-                    throw new FormatException($"{path}:{line}: column '{headers[f]}' holds '{s}', not a number.");
+                    throw new FormatException($"{path}:{line}: column {f + 1} holds a value that is not a number.");
                 x.Add(v);
             }
             rawLabels.Add(reader.GetString(label));
@@ -84,7 +84,7 @@ public static class CsvLoader
             var y = new float[n];
             for (int i = 0; i < n; i++)
                 if (!float.TryParse(rawLabels[i], NumberStyles.Float, CultureInfo.InvariantCulture, out y[i]))
-                    throw new FormatException($"{path}:{i + 2}: label '{headers[label]}' holds '{rawLabels[i]}', not a number (use categorical labels).");
+                    throw new FormatException($"{path}:{i + 2}: the label column {label + 1} holds a value that is not a number (use categorical labels).");
             targets = Tensor.FromArray(y, n, 1);
         }
         return new CsvData(new Dataset(inputs, targets), features.Select(f => headers[f]).ToArray(), headers[label], classes);

@@ -10,26 +10,37 @@ namespace ScriptableNN.Data;
 /// </summary>
 public static class Idx
 {
-    /// <summary>Reads an IDX file into a float tensor; unsigned bytes keep their 0..255 values.</summary>
-    public static Tensor Read(string path)
+    // Deflate expands at most about 1032 to 1; a gzip file that declares more data than that
+    // is refused before anything of that size is allocated.
+    private const long MaxGzipRatio = 1100;
+
+    /// <summary>
+    /// Reads an IDX file into a float tensor; unsigned bytes keep their 0..255 values. The
+    /// declared size is checked against the bytes the file can hold (and against
+    /// <paramref name="maxBytes"/>) before it is allocated; gzip data is read in bounded chunks.
+    /// </summary>
+    public static Tensor Read(string path, long maxBytes = int.MaxValue)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"IDX file not found: {path}", path);
         using var file = File.OpenRead(path);
         Stream s = file;
         int b0 = file.ReadByte(), b1 = file.ReadByte();
         file.Position = 0;
-        if (b0 == 0x1f && b1 == 0x8b) s = new GZipStream(file, CompressionMode.Decompress);
-        try { return Read(s, path); }
+        bool gzip = b0 == 0x1f && b1 == 0x8b;
+        if (gzip) s = new GZipStream(file, CompressionMode.Decompress);
+        try { return Read(s, path, Math.Min(maxBytes, gzip ? file.Length * MaxGzipRatio : file.Length), gzip); }
         finally { if (s != file) s.Dispose(); }
     }
 
     /// <summary>Reads an IDX stream; <paramref name="name"/> names it in errors.</summary>
-    public static Tensor Read(Stream s, string name)
+    public static Tensor Read(Stream s, string name) => Read(s, name, int.MaxValue, true);
+
+    private static Tensor Read(Stream s, string name, long maxBytes, bool chunked)
     {
         Span<byte> head = stackalloc byte[4];
         ReadExactly(s, head, name, "the header");
         if (head[0] != 0 || head[1] != 0)
-            throw new InvalidDataException($"{name}: not an IDX file (magic bytes {head[0]:X2} {head[1]:X2}, expected 00 00).");
+            throw new InvalidDataException($"{name}: not an IDX file (its first two bytes are not 00 00).");
         byte type = head[2];
         int rank = head[3];
         int size = type switch { 0x08 or 0x09 => 1, 0x0B => 2, 0x0C or 0x0D => 4, 0x0E => 8, _ => 0 };
@@ -43,11 +54,31 @@ public static class Idx
             ReadExactly(s, dim, name, $"dimension {i + 1}");
             shape[i] = BinaryPrimitives.ReadInt32BigEndian(dim);
             if (shape[i] < 0) throw new InvalidDataException($"{name}: dimension {i + 1} is negative ({shape[i]}).");
-            count *= shape[i];
+            count = Math.Min(count * shape[i], (long)int.MaxValue + 1);   // clamped: never wraps
         }
-        if (count * size > int.MaxValue) throw new InvalidDataException($"{name}: {count} elements is too large.");
-        var bytes = new byte[count * size];
-        ReadExactly(s, bytes, name, $"{count} elements of {size} bytes");
+        if (count * size > int.MaxValue) throw new InvalidDataException($"{name}: the declared shape {Tensor.ShapeString(shape)} is too large.");
+        if (count * size > maxBytes)
+            throw new InvalidDataException($"{name}: the declared shape {Tensor.ShapeString(shape)} needs {count * size} bytes, more than the file can hold or the memory cap allows.");
+        byte[] bytes;
+        if (!chunked)
+        {
+            bytes = new byte[count * size];
+            ReadExactly(s, bytes, name, $"{count} elements of {size} bytes");
+        }
+        else
+        {
+            // Compressed data: grow with what actually arrives, so a forged header costs nothing.
+            using var buffer = new MemoryStream();
+            var chunk = new byte[1 << 20];
+            long want = count * size;
+            while (buffer.Length < want)
+            {
+                int n = s.Read(chunk, 0, (int)Math.Min(chunk.Length, want - buffer.Length));
+                if (n == 0) throw new EndOfStreamException($"{name}: file ends early while reading {count} elements of {size} bytes ({buffer.Length} of {want} bytes).");
+                buffer.Write(chunk, 0, n);
+            }
+            bytes = buffer.GetBuffer();
+        }
         var t = Tensor.Zeros(shape);
         var d = t.Span;
         for (int i = 0; i < count; i++)
