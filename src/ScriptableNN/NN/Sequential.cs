@@ -27,9 +27,9 @@ public sealed class Sequential : Module
     public Sequential Add(Module module)
     {
         ArgumentNullException.ThrowIfNull(module);
-        if (Contains(module, this, 0))
+        if (Contains(module, this))
             throw new ArgumentException("Sequential.add: the module contains this container (a network cannot contain itself).");
-        int depth = Depth(module, 0) + 1;
+        int depth = Depth(module) + 1;
         if (depth > MaxDepth)
             throw new ArgumentException($"Sequential.add: containers nested {depth} deep; at most {MaxDepth}.");
         _modules.Add(module);
@@ -51,23 +51,47 @@ public sealed class Sequential : Module
     }
 
     /// <summary>How many containers deep <paramref name="m"/> nests (0 for a single unit).</summary>
-    public static int NestingDepth(Module m) => Depth(m, 0);
+    public static int NestingDepth(Module m) => Depth(m);
 
-    // Both walks are bounded: a network built through Add has no cycle and at most MaxDepth levels.
-    private static bool Contains(Module root, Module target, int level)
+    // Both walks use an explicit stack and visit each module once: they hold for a network of
+    // any depth and for modules shared between containers. Add keeps every network acyclic.
+    private static bool Contains(Module root, Module target)
     {
-        if (ReferenceEquals(root, target)) return true;
-        if (level > MaxDepth) return false;
-        foreach (var c in root.Children) if (Contains(c, target, level + 1)) return true;
+        var seen = new HashSet<Module>(ReferenceEqualityComparer.Instance);
+        var todo = new Stack<Module>();
+        todo.Push(root);
+        while (todo.Count > 0)
+        {
+            var m = todo.Pop();
+            if (ReferenceEquals(m, target)) return true;
+            if (!seen.Add(m) || m is not Sequential s) continue;
+            foreach (var c in s._modules) todo.Push(c);
+        }
         return false;
     }
 
-    private static int Depth(Module m, int level)
+    private static int Depth(Module m)
     {
-        if (m.Children.Count == 0 || level > MaxDepth) return 0;
-        int d = 0;
-        foreach (var c in m.Children) d = Math.Max(d, Depth(c, level + 1));
-        return d + 1;
+        if (m is not Sequential) return 0;
+        var depth = new Dictionary<Module, int>(ReferenceEqualityComparer.Instance);
+        var todo = new Stack<(Module M, bool Done)>();
+        todo.Push((m, false));
+        while (todo.Count > 0)
+        {
+            var (x, done) = todo.Pop();
+            if (x is not Sequential s) { depth[x] = 0; continue; }
+            if (done)
+            {
+                int d = 0;
+                foreach (var c in s._modules) d = Math.Max(d, depth[c]);
+                depth[x] = d + 1;
+                continue;
+            }
+            if (depth.ContainsKey(x)) continue;
+            todo.Push((x, true));
+            foreach (var c in s._modules) if (!depth.ContainsKey(c)) todo.Push((c, false));
+        }
+        return depth[m];
     }
 
     /// <summary>The module at 0-based position <paramref name="index"/>.</summary>
@@ -101,6 +125,7 @@ public sealed class Sequential : Module
     public override void AccGradParameters(Tensor input, Tensor gradOutput, float scale = 1f)
     {
         // Torch7 semantics: walk back using the gradInputs of the last backward.
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         for (int i = _modules.Count - 1; i >= 0; i--)
         {
             var m = _modules[i];
@@ -115,6 +140,7 @@ public sealed class Sequential : Module
 
     private Tensor Backward(Tensor input, Tensor gradOutput, float scale, bool accumulate)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         var g = gradOutput;
         for (int i = _modules.Count - 1; i >= 0; i--)
         {
@@ -138,6 +164,7 @@ public sealed class Sequential : Module
     /// <inheritdoc/>
     public override IEnumerable<Parameter> Parameters()
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         foreach (var m in _modules)
             foreach (var p in m.Parameters()) yield return p;
     }
@@ -145,6 +172,7 @@ public sealed class Sequential : Module
     /// <inheritdoc/>
     public override string ToString()
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         var sb = new StringBuilder("nn.Sequential {\n  [input");
         for (int i = 0; i < _modules.Count; i++) sb.Append(" -> (").Append(i + 1).Append(')');
         sb.Append(" -> output]\n");
