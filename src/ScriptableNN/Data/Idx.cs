@@ -40,7 +40,7 @@ public static class Idx
         Span<byte> head = stackalloc byte[4];
         ReadExactly(s, head, name, "the header");
         if (head[0] != 0 || head[1] != 0)
-            throw new InvalidDataException($"{name}: not an IDX file (its first two bytes are not 00 00).");
+            throw new InvalidDataException($"{name}: not an IDX file (bad magic: the first two bytes are not 00 00).");
         byte type = head[2];
         int rank = head[3];
         int size = type switch { 0x08 or 0x09 => 1, 0x0B => 2, 0x0C or 0x0D => 4, 0x0E => 8, _ => 0 };
