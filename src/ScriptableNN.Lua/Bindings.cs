@@ -16,6 +16,7 @@ internal static class Bindings
         Add("host", HostBindings.Functions);
         Add("data", DataBindings.Functions);
         Add("train", DataBindings.TrainerMethods);
+        Add("str", StringBindings.Functions);
     }
 
     private static void Add(string group, Binding[] table)

@@ -160,12 +160,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         {
             CallbackDepth++;
             _instructions += HookInterval;
-            if (!_budgetHit)
-            {
-                if (_budget > 0 && _instructions > _budget) { _budgetHit = true; _budgetWhat = $"instruction budget of {_budget} exceeded"; }
-                else if (_deadline > 0 && Stopwatch.GetTimestamp() > _deadline) { _budgetHit = true; _budgetWhat = $"timeout of {Options.Timeout!.Value.TotalSeconds:0.###} s exceeded"; }
-            }
-            if (!_budgetHit) return;
+            if (!CheckBudget()) return;
             if (lua_isyieldable(L) != 0) { lua_yieldk(L, 0, IntPtr.Zero, IntPtr.Zero); return; }
             // Remember the thread (registry["snn.stopped"][thread] = true) to give its hook back later.
             lua_getfield(L, RegistryIndex, "snn.stopped");
@@ -183,6 +178,28 @@ public sealed unsafe partial class LuaHost : IDisposable
         {
             CallbackDepth--;
         }
+    }
+
+    // Whether a budget is spent (and, the first time, says which).
+    private bool CheckBudget()
+    {
+        if (!_budgetHit)
+        {
+            if (_budget > 0 && _instructions > _budget) { _budgetHit = true; _budgetWhat = $"instruction budget of {_budget} exceeded"; }
+            else if (_deadline > 0 && Stopwatch.GetTimestamp() > _deadline) { _budgetHit = true; _budgetWhat = $"timeout of {Options.Timeout!.Value.TotalSeconds:0.###} s exceeded"; }
+        }
+        return _budgetHit;
+    }
+
+    /// <summary>
+    /// Charges work done inside a binding (pattern steps) to the instruction budget; past a
+    /// budget or the timeout, a script error. The hook then stops the script as soon as Lua
+    /// code runs again, so a pcall around the call cannot keep it going.
+    /// </summary>
+    internal void Charge(long instructions)
+    {
+        _instructions += instructions;
+        if (CheckBudget()) throw new ScriptError($"script stopped: {_budgetWhat}");
     }
 
     // luaL_error from the liblua54 that KeraLua loaded, used as a hook function (see Hook).

@@ -474,6 +474,82 @@ require = function(name)
   return r
 end
 
+---------------------------------------------------------------------------------------------
+-- string.find, match, gmatch, gsub: matched in C# (StringBindings), where budgets hold; Lua's
+-- own matcher runs no instruction a hook could stop.
+---------------------------------------------------------------------------------------------
+do
+  local S = raw.str
+  local sfind, smatch, sgmatch, sgsubstring, sgsubstep = S.find, S.match, S.gmatchStep, S.gsubString, S.gsubStep
+  local tointeger, mathtype, unpack, sub, tonumber = math.tointeger, math.type, table.unpack, string.sub, tonumber
+  -- Lua's own functions stay in the registry, for the tests that compare the two.
+  registry["snn.cstring"] = { find = string.find, match = string.match, gmatch = string.gmatch, gsub = string.gsub }
+  local function results(a, ...)
+    if a == ERR then fail((...)) end
+    return a, ...
+  end
+  local function text(v, i, fn)
+    local t = type(v)
+    if t == "string" then return v end
+    if t == "number" then return tostring(v) end
+    fail("bad argument #" .. i .. " to '" .. fn .. "' (string expected, got " .. (v == nil and "no value" or t) .. ")")
+  end
+  local function integer(v, i, fn)
+    if mathtype(v) == "integer" then return v end
+    local n = type(v) == "number" and tointeger(v) or (type(v) == "string" and tointeger(tonumber(v)))
+    if not n then fail("bad argument #" .. i .. " to '" .. fn .. "' (number has no integer representation)") end
+    return n
+  end
+  string.find = function(s, p, init, plain) return results(sfind(s, p, init, plain)) end
+  string.match = function(s, p, init) return results(smatch(s, p, init)) end
+  string.gmatch = function(s, p, init)
+    s, p = text(s, 1, "gmatch"), text(p, 2, "gmatch")
+    local ls = #s
+    local src, last = 0, -1
+    if init ~= nil then
+      init = integer(init, 3, "gmatch")
+      if init > 0 then src = init - 1 elseif init == 0 or init < -ls then src = 0 else src = ls + init end
+      if src > ls then src = ls + 1 end
+    end
+    local function step(nextsrc, ...)
+      if nextsrc == ERR then fail((...)) end
+      if nextsrc == nil then src = ls + 1; return nil end
+      src, last = nextsrc, nextsrc
+      return ...
+    end
+    return function() return step(sgmatch(s, p, src, last)) end
+  end
+  string.gsub = function(s, p, repl, n)
+    s, p = text(s, 1, "gsub"), text(p, 2, "gsub")
+    local max = n == nil and #s + 1 or integer(n, 4, "gsub")
+    local tr = type(repl)
+    if tr == "string" or tr == "number" then return results(sgsubstring(s, p, repl, max)) end
+    if tr ~= "function" and tr ~= "table" then
+      fail("bad argument #3 to 'gsub' (string/function/table expected, got " .. (repl == nil and "no value" or tr) .. ")")
+    end
+    local parts, np, src, last, count = {}, 0, 0, -1, 0
+    local anchor = sub(p, 1, 1) == "^"
+    while count < max do
+      local r = { sgsubstep(s, p, src, last, anchor) }
+      if r[1] == ERR then fail(r[2]) end
+      local start, e = r[1], r[2]
+      if start == nil then break end
+      if start > src then np = np + 1; parts[np] = sub(s, src + 1, start) end
+      count = count + 1
+      local v
+      if tr == "function" then v = repl(unpack(r, 3)) else v = repl[r[3]] end
+      if not v then v = sub(s, start + 1, e)
+      elseif type(v) ~= "string" and type(v) ~= "number" then fail("invalid replacement value (a " .. type(v) .. ")") end
+      np = np + 1; parts[np] = v
+      src, last = e, e
+      if anchor then break end
+    end
+    if count == 0 then return s, 0 end
+    np = np + 1; parts[np] = sub(s, src + 1)
+    return concat(parts), count
+  end
+end
+
 local grantcall = wrap(H.grant)
 for i, name in ipairs(grants) do
   _G[name] = function(...) return grantcall(i, ...) end
