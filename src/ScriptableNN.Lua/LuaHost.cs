@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using KeraLua;
 using ScriptableNN.Autograd;
+using Kernels = ScriptableNN.Kernels;
 using ScriptableNN.Losses;
 using ScriptableNN.Optim;
 using ScriptableNN.Tensors;
@@ -347,6 +348,11 @@ public sealed unsafe partial class LuaHost : IDisposable
                 if (n < b.Arity) throw new ScriptError($"wrong number of arguments to '{b.Name}' (expected at least {b.Arity}, got {n})");
                 return b.Body(new Args(L, host, b.Name));
             }
+            catch (OperationCanceledException) when (host.CheckBudget())
+            {
+                // A long engine call stopped at the host's deadline; the hook ends the script.
+                return PushError(L, new ScriptError($"script stopped: {host._budgetWhat}"));
+            }
             catch (Exception e)
             {
                 return PushError(L, e);
@@ -463,6 +469,8 @@ public sealed unsafe partial class LuaHost : IDisposable
         foreach (var a in args) PushValue(a, co);
         StartBudget();
         _memoryHit = false;
+        long outerDeadline = Kernels.Deadline.At;
+        if (_deadline != 0 && (outerDeadline == 0 || _deadline < outerDeadline)) Kernels.Deadline.At = _deadline;
         Tape.Resume();            // tensor functions on tensors that require grad record here
         try
         {
@@ -510,6 +518,7 @@ public sealed unsafe partial class LuaHost : IDisposable
                 if (co.Status != LuaStatus.OK && !_budgetHit) co.ResetThread();
                 _lua.SetTop(baseTop);
                 RestoreHooks();
+                Kernels.Deadline.At = outerDeadline;
                 Tape.Stop();
                 if (_memoryLimit > 0 && _memoryUsed + Objects.TensorBytes > _memoryLimit / 2) _lua.GarbageCollector(LuaGC.Collect, 0);
             }

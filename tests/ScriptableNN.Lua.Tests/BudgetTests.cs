@@ -32,6 +32,19 @@ public class BudgetTests
         Assert.That(host.Run("return 'alive'")[0], Is.EqualTo("alive"));
     }
 
+    [Test]
+    public void ALargeMatrixProductStopsAtTheTimeout()
+    {
+        using var host = new LuaHost(new LuaHostOptions { Timeout = TimeSpan.FromMilliseconds(200) });
+        host.Run("a = torch.rand(3000, 3000); b = torch.rand(3000, 3000)");
+        var sw = Stopwatch.StartNew();
+        var ex = Assert.Throws<LuaBudgetException>(() => host.Run("local ok, e = pcall(torch.mm, a, b); return ok, e"));
+        Assert.That(ex!.Message, Does.Contain("timeout"));
+        Assert.That(sw.Elapsed.TotalSeconds, Is.LessThan(1.5), "a 54 GFLOP product stops between blocks");
+        Assert.That(ScriptableNN.Kernels.Deadline.At, Is.EqualTo(0), "the thread's deadline is restored");
+        Assert.That(host.Run("return torch.mm(torch.ones(2, 2), torch.ones(2, 2)):sum()")[0], Is.EqualTo(8.0));
+    }
+
     [TestCase("local s = string.rep('x', 1e9)")]
     [TestCase("local t = {} local i = 0 while true do i = i + 1; t[i] = {i, i, i} end")]
     [TestCase("local s = 'x' while true do s = s .. s end")]

@@ -92,6 +92,7 @@ public static unsafe class Gemm
         CheckOperand("C", c.Length, m, n, ldc);
         if (m == 0 || n == 0) return;
         long start = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        int stopped = 0;
         fixed (float* pa = a) fixed (float* pb = b) fixed (float* pc = c)
         {
             var job = new Job
@@ -100,6 +101,7 @@ public static unsafe class Gemm
                 M = m, N = n, K = k, Alpha = alpha, Beta = beta,
                 A = pa, Lda = lda, B = pb, Ldb = ldb, C = pc, Ldc = ldc,
                 Kernel = _kernel,
+                Deadline = Deadline.At, Stopped = &stopped,
             };
             job.NR = job.Kernel switch
             {
@@ -109,6 +111,7 @@ public static unsafe class Gemm
             Run(ref job);
         }
         if (Profiling) ProfiledTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+        if (stopped != 0) throw Deadline.Stopped($"matrix product {m}x{k} @ {k}x{n}");
     }
 
     private static void CheckOperand(string name, int length, int rows, int cols, int ld)
@@ -130,6 +133,8 @@ public static unsafe class Gemm
         public GemmKernel Kernel;
         public int Parts;
         public bool SplitN;
+        public long Deadline;        // Stopwatch timestamp, 0 for none (the caller's Deadline.At)
+        public int* Stopped;         // set by a part that stopped at the deadline
     }
 
     private static void Run(ref Job job)
@@ -210,6 +215,13 @@ public static unsafe class Gemm
                 else if (nc % nr != 0) PackB(in job, pc, kc, jc + nc / nr * nr, nc % nr, bPack + (nint)(nc / nr * nr) * kc);
                 for (int ic = m0; ic < m1; ic += MR)
                 {
+                    // Between strips, the caller's deadline (a timestamp read costs ~20 ns; a
+                    // strip is thousands of FMAs): a stopped product leaves C unfinished.
+                    if (job.Deadline != 0 && ((ic - m0) / MR & 15) == 0 && System.Diagnostics.Stopwatch.GetTimestamp() > job.Deadline)
+                    {
+                        *job.Stopped = 1;
+                        return;
+                    }
                     int mr = Math.Min(MR, m1 - ic);
                     float* aStrip;
                     nint rs, ks;
