@@ -150,13 +150,23 @@ internal sealed unsafe class ObjectTable
             return;
         }
         lua_settop(L, -2);                                  // pop the nil (or freed userdata)
+        object? storages = null;        // one float[] for a tensor, float[][] for a module
         if (o is Tensor t)
         {
             _tensorBytes += 4L * t.Length;
-            Hold(t);
+            storages = t.Memory.Storage;
+        }
+        else if (o is NN.Module m)
+        {
+            var list = new List<float[]>();
+            foreach (var q in m.Parameters()) { list.Add(q.Value.Memory.Storage); list.Add(q.Grad.Memory.Storage); }
+            storages = list.ToArray();
         }
         var p = (IntPtr*)lua_newuserdatauv(L, (nuint)sizeof(IntPtr), 0);
         *p = GCHandle.ToIntPtr(GCHandle.Alloc(o));
+        if (storages is float[] one) Hold(one);
+        else if (storages is float[][] many) foreach (var st in many) Hold(st);
+        if (storages != null) _storagesOf[*p] = storages;
         Interlocked.Increment(ref _liveHandles);
         lua_getfield(L, RegistryIndex, Metatables[(int)kind]);
         lua_setmetatable(L, -2);
@@ -189,27 +199,29 @@ internal sealed unsafe class ObjectTable
         return (T)GCHandle.FromIntPtr(h).Target!;
     }
 
-    // Tensor storage a script holds, counted once per storage array however many views share it:
-    // the memory cap covers it (Lua's own heap never sees it).
+    // Tensor storage a script holds (its tensors, and the parameters and gradients of its
+    // modules), counted once per storage array however many views and modules share it: the
+    // memory cap covers it (Lua's own heap never sees it).
     private readonly Dictionary<float[], int> _held = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Bytes of tensor storage held by Lua userdata now.</summary>
     public long TensorBytes { get; private set; }
 
+    // What each userdata (by its handle) holds, released exactly when its handle is.
+    private readonly Dictionary<IntPtr, object> _storagesOf = new();
+
     /// <summary>Whether Lua already holds <paramref name="t"/>'s storage (so pushing it costs nothing new).</summary>
     public bool Holds(Tensor t) => _held.ContainsKey(t.Memory.Storage);
 
-    private void Hold(Tensor t)
+    private void Hold(float[] storage)
     {
-        var storage = t.Memory.Storage;
         _held.TryGetValue(storage, out int refs);
         if (refs == 0) TensorBytes += 4L * storage.Length;
         _held[storage] = refs + 1;
     }
 
-    private void Drop(Tensor t)
+    private void Drop(float[] storage)
     {
-        var storage = t.Memory.Storage;
         if (!_held.TryGetValue(storage, out int refs)) return;
         if (refs <= 1) { _held.Remove(storage); TensorBytes -= 4L * storage.Length; }
         else _held[storage] = refs - 1;
@@ -222,7 +234,11 @@ internal sealed unsafe class ObjectTable
         var p = (IntPtr*)lua_touserdata(L, idx);
         if (p == null || *p == IntPtr.Zero) return;
         var handle = GCHandle.FromIntPtr(*p);
-        if (handle.Target is Tensor t) Drop(t);
+        if (_storagesOf.Remove(*p, out var storages))
+        {
+            if (storages is float[] one) Drop(one);
+            else foreach (var st in (float[][])storages) Drop(st);
+        }
         handle.Free();
         *p = IntPtr.Zero;
         Interlocked.Decrement(ref _liveHandles);

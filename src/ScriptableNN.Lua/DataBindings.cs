@@ -69,7 +69,11 @@ internal static unsafe class DataBindings
     {
         string kind = a.String(1);
         var rng = new Rng((ulong)a.Field(2, "seed", 0));
-        int n = (int)a.Field(2, "n", 100);
+        double nf = a.Field(2, "n", 100), cf = a.Field(2, "classes", 3);
+        if (!(nf >= 1 && nf <= int.MaxValue)) throw new ScriptError($"data.{kind}: n must be a whole number of examples from 1, got {nf}");
+        if (!(cf >= 1 && cf <= 1 << 20)) throw new ScriptError($"data.{kind}: classes must be from 1 to {1 << 20}, got {cf}");
+        int n = (int)nf;
+        a.Host.Reserve(12L * n * Math.Max(2, (long)cf), $"data.{kind} of {n} examples");
         float noise = (float)a.Field(2, "noise", kind == "spirals" ? 0.05 : 0.1);
         var (ds, classes) = kind switch
         {

@@ -65,6 +65,19 @@ internal static class NNBindings
     private static int NewModule(Args a)
     {
         string name = a.String(1);
+        // Parameters and gradients (8 bytes an element), reserved under the memory cap before
+        // the layer allocates them.
+        long elements = name switch
+        {
+            "Linear" => (long)a.Int(2) * a.Int(3) + a.Int(3),
+            "Maxout" => ((long)a.Int(2) + 1) * a.Int(3) * a.Int(4),
+            "RBF" => ((long)a.Int(2) + 1) * a.Int(3),
+            "PReLU" => Math.Max(1, a.OptInt(2, 0)),
+            _ => 0,
+        };
+        if (elements < 0) throw new ScriptError($"nn.{name}: sizes must not be negative");
+        if (elements > int.MaxValue) throw new ScriptError($"nn.{name}: {elements} parameters is more than a layer can hold");
+        a.Host.Reserve(8 * elements, $"nn.{name}'s parameters");
         Module m = name switch
         {
             "Sequential" => new Sequential(),

@@ -249,6 +249,7 @@ internal static unsafe class TensorBindings
     private static Tensor MatMul(Args a, Tensor x, Tensor y)
     {
         // Torch7: matrix x matrix, matrix x vector, vector . vector
+        if (x.Rank == 2 && y.Rank == 2) a.Host.Reserve(4L * x.Rows * y.Cols, $"the product of {x.ShapeText} and {y.ShapeText}");
         if (x.Rank == 2 && y.Rank == 2) return RecordOrNot(x, y) ? Ops.MatMul(x, y) : Tensor.MatMul(x, y);
         bool grad = RecordOrNot(x, y);
         if (grad && x.Rank == 1 && y.Rank == 1) return Ops.Sum(Ops.Mul(x, y));
