@@ -375,7 +375,8 @@ public sealed unsafe partial class LuaHost : IDisposable
             lua_pushlightuserdata(L, ErrorSentinel);
             PushString(L, e switch
             {
-                ScriptError or ArgumentException or InvalidOperationException or IndexOutOfRangeException or LuaScriptException or InvalidDataException or IOException => e.Message,
+                ScriptError or ArgumentException or InvalidOperationException or IndexOutOfRangeException or LuaScriptException
+                    or IOException or InvalidDataException or FormatException or NotSupportedException or Training.TrainingException => e.Message,
                 InsufficientExecutionStackException => "nested too deep (a network or table deeper than the stack allows)",
                 OverflowException => "a number is too large for this argument (" + e.Message + ")",
                 OutOfMemoryException => "not enough memory for this operation",

@@ -31,6 +31,16 @@ public static class CsvLoader
     {
         options ??= new CsvOptions();
         if (!File.Exists(path)) throw new FileNotFoundException($"CSV file not found: {path}", path);
+        try { return LoadChecked(path, options); }
+        catch (Exception e) when (e.GetType().Namespace?.StartsWith("Sylvan", StringComparison.Ordinal) == true)
+        {
+            // The parser's own complaint (a stray quote, say): it names no file content.
+            throw new FormatException($"{path}: not a valid CSV file ({e.Message})", e);
+        }
+    }
+
+    private static CsvData LoadChecked(string path, CsvOptions options)
+    {
         using var reader = CsvDataReader.Create(path, new CsvDataReaderOptions { HasHeaders = true });
         int columns = reader.FieldCount;
         var headers = new string[columns];
