@@ -58,10 +58,17 @@ public class CompiledNetworkTests
         var net = (Sequential)Networks().First().Arguments[0]!;
         var compiled = CompiledNetwork.Compile(net);
         var x = new float[16]; var y = new float[4];
-        compiled.Run(x, y);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++) { x[i % 16] = i * 0.01f; compiled.Run(x, y); }
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+        for (int i = 0; i < 200; i++) compiled.Run(x, y);
+        // Steady state: a per-call allocation shows in every round; the runtime's own one-off
+        // work while it re-compiles hot methods can show in one round at most.
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++) { x[i % 16] = i * 0.01f; compiled.Run(x, y); }
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.That(least, Is.EqualTo(0));
     }
 
     [Test]
