@@ -152,9 +152,11 @@ public sealed unsafe partial class LuaHost : IDisposable
     // message handler called from C, a load reader) it hands the thread a native hook that
     // raises an error at every instruction: luaL_error, with the hook's lua_Debug as its format
     // (its first byte is the event code, so the message is a short string we never show; the
-    // host reports the budget instead). Lua restores the hook mask after an error caught by
-    // pcall, and every later instruction of that thread raises again, so neither pcall nor an
-    // error handler can keep the thread running. This C# hook itself never raises.
+    // host reports the budget instead). The hook stays on that thread: after a pcall catches
+    // the error, the next instruction raises again, so neither pcall nor an error handler can
+    // keep the thread running. An error raised from a hook leaves Lua's hooks off until the
+    // nearest pcall returns, which is why the sandbox runs xpcall's handler after the unwind
+    // and never closes a stopped coroutine (see Prelude.lua). This C# hook itself never raises.
     private void Hook(IntPtr L, IntPtr ar)
     {
         try
@@ -163,6 +165,7 @@ public sealed unsafe partial class LuaHost : IDisposable
             _instructions += HookInterval;
             if (!CheckBudget()) return;
             if (lua_isyieldable(L) != 0) { lua_yieldk(L, 0, IntPtr.Zero, IntPtr.Zero); return; }
+            if (RaiseHook == IntPtr.Zero) return;
             // Remember the thread (registry["snn.stopped"][thread] = true) to give its hook back later.
             lua_getfield(L, RegistryIndex, "snn.stopped");
             lua_pushthread(L);
@@ -203,9 +206,21 @@ public sealed unsafe partial class LuaHost : IDisposable
         if (CheckBudget()) throw new ScriptError($"script stopped: {_budgetWhat}");
     }
 
-    // luaL_error from the liblua54 that KeraLua loaded, used as a hook function (see Hook).
-    private static readonly IntPtr RaiseHook = NativeLibrary.GetExport(
-        NativeLibrary.Load("lua54", typeof(KeraLua.Lua).Assembly, null), "luaL_error");
+    // luaL_error from the liblua54 that KeraLua loaded, used as a hook function (see Hook). On
+    // a platform that links Lua into the program (iOS), it is looked up there; were it found
+    // nowhere, a stop in a non-yieldable context would wait for the next yieldable point.
+    private static readonly IntPtr RaiseHook = FindLuaError();
+
+    private static IntPtr FindLuaError()
+    {
+        try
+        {
+            if (NativeLibrary.TryLoad("lua54", typeof(KeraLua.Lua).Assembly, null, out var lib) && NativeLibrary.TryGetExport(lib, "luaL_error", out var f)) return f;
+            if (NativeLibrary.TryGetExport(NativeLibrary.GetMainProgramHandle(), "luaL_error", out f)) return f;
+        }
+        catch (Exception) { }
+        return IntPtr.Zero;
+    }
 
     // Gives every thread stopped by RaiseHook the count hook back, for the next run.
     private void RestoreHooks()
@@ -268,7 +283,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         _lua.SetField((int)LuaRegistry.Index, "snn.cache");
         _lua.NewTable();                        // weak values: a cached userdata may still be collected
         _lua.PushString("v");
-        _lua.SetField(-2, "__mode");
+        _lua.SetField(-2, "__mode");   // setup, before any script
         _lua.GetField((int)LuaRegistry.Index, "snn.cache");
         _lua.Insert(-2);
         _lua.SetMetaTable(-2);
@@ -285,27 +300,27 @@ public sealed unsafe partial class LuaHost : IDisposable
         for (int id = 0; id < all.Count; id++)
         {
             var (group, b) = all[id];
-            if (_lua.GetField(-1, group) != LuaType.Table)
+            if (_lua.GetField(-1, group) != LuaType.Table)   // setup, before any script
             {
                 _lua.Pop(1);
                 _lua.NewTable();
                 _lua.PushCopy(-1);
-                _lua.SetField(-3, group);
+                _lua.SetField(-3, group);   // setup, before any script
             }
             lua_pushinteger(_L, id);
             lua_pushlightuserdata(_L, GCHandle.ToIntPtr(_self));
             lua_pushcclosure(_L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&Dispatch, 2);
-            _lua.SetField(-2, b.Name);
+            _lua.SetField(-2, b.Name);   // setup, before any script
             _lua.Pop(1);
         }
-        _lua.SetGlobal("__snn_raw");
+        _lua.SetGlobal("__snn_raw");   // setup, before any script
     }
 
     private void LoadPrelude()
     {
         string source = ReadResource("Prelude.lua");
         if (_lua.LoadString(source, "=[snn]") != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + _lua.ToString(-1));
-        _lua.GetGlobal("__snn_raw");
+        _lua.GetGlobal("__snn_raw");   // setup, before any script
         lua_pushlightuserdata(_L, ErrorSentinel);
         _lua.PushBoolean(Options.Sandbox);
         _lua.PushBoolean(Options.AllowIO);
@@ -315,7 +330,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         GrantNames = grants;
         if (_lua.PCall(5, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + _lua.ToString(-1));
         _lua.PushNil();
-        _lua.SetGlobal("__snn_raw");
+        _lua.SetGlobal("__snn_raw");   // setup, before any script
     }
 
     /// <summary>Names of the host functions granted to scripts, by the index the prelude calls them with.</summary>
@@ -333,6 +348,18 @@ public sealed unsafe partial class LuaHost : IDisposable
 
     // Every binding enters here. Exceptions never leave: an error becomes (ERR, message), which
     // the Lua wrapper of the binding raises with error() from Lua's own frames.
+    //
+    // The rule for everything under this frame: no Lua error may be raised while a C# frame is
+    // on the native stack, because Lua raises with longjmp and a longjmp over managed frames
+    // corrupts the runtime (the process aborts at a later collection). So a binding
+    //  - reads a script's tables raw (Native.RawField, lua_rawgeti, lua_rawlen, lua_next): never
+    //    lua_getfield, lua_gettable, lua_len, luaL_tolstring, lua_compare or lua_concat, which
+    //    run the script's metamethods; duck typing, where wanted, is done in the Lua prelude;
+    //  - calls into Lua only through lua_pcall;
+    //  - checks the stack (lua_checkstack / Native.EnsureStack) before pushing a variable count;
+    //  - reserves (Host.Reserve) before building anything large in Lua or in tensors, because
+    //    the allocator lets a callback's own pushes through so that they cannot fail.
+    // SourceRuleTests greps this project for the calls that break the first point.
     [UnmanagedCallersOnly(CallConvs = new[] { typeof(CallConvCdecl) })]
     private static int Dispatch(IntPtr L)
     {

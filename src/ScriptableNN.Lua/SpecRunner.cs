@@ -103,13 +103,16 @@ public sealed partial class LuaHost
         _lua.SetField((int)LuaRegistry.Index, "snn.spec");
         if (_lua.PCall(2, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("spec library: " + _lua.ToString(-1));
         // A spec that calls os.exit (granted with --allow-io) fails; it cannot end the run early.
-        if (_lua.GetGlobal("os") == LuaType.Table)
+        lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
+        if (RawField(_L, -1, "os") == TTable)
         {
-            _lua.LoadString("local os = ... ; os.exit = function(code) error('os.exit(' .. tostring(code) .. ') called inside a spec', 2) end", "=[spec]");
+            lua_rotate(_L, -2, -1);
+            _lua.Pop(1);
+            _lua.LoadString("local os = ... ; rawset(os, 'exit', function(code) error('os.exit(' .. tostring(code) .. ') called inside a spec', 2) end)", "=[spec]");
             _lua.Insert(-2);
             if (_lua.PCall(1, 0, 0) != LuaStatus.OK) _lua.Pop(1);
         }
-        else _lua.Pop(1);
+        else _lua.Pop(2);
         _specLoaded = true;
     }
 
