@@ -111,6 +111,7 @@ public sealed unsafe partial class LuaHost : IDisposable
             var p = NativeMemory.Realloc((void*)ptr, nsize);
             if (p == null) return IntPtr.Zero;
             _memoryUsed += grow;
+            if (grow > 0 && _memoryUsed + Objects.TensorBytes > _memoryPeak) _memoryPeak = _memoryUsed + Objects.TensorBytes;
             return (IntPtr)p;
         }
         catch
@@ -144,6 +145,18 @@ public sealed unsafe partial class LuaHost : IDisposable
 
     /// <summary>Bytes of tensor storage the script holds now (counted toward <see cref="LuaHostOptions.MemoryLimit"/>).</summary>
     public long TensorMemory => Objects.TensorBytes;
+
+    private long _memoryPeak;
+
+    /// <summary>
+    /// The most the script held at once (Lua heap plus tensor storage) since the host was made
+    /// or <see cref="ResetMemoryPeak"/>: how far past <see cref="LuaHostOptions.MemoryLimit"/>
+    /// the host's own headroom went.
+    /// </summary>
+    public long MemoryPeak => Math.Max(_memoryPeak, _memoryUsed + Objects.TensorBytes);
+
+    /// <summary>Starts <see cref="MemoryPeak"/> again from what is held now.</summary>
+    public void ResetMemoryPeak() => _memoryPeak = _memoryUsed + Objects.TensorBytes;
 
     // ---- budgets ---------------------------------------------------------------------
 

@@ -170,14 +170,23 @@ public sealed class Sequential : Module
     }
 
     /// <inheritdoc/>
-    public override string ToString()
+    public override string ToString() => Describe(0);
+
+    // Torch7's layout, each level indented under its parent. Past MaxDepth levels the rest is
+    // elided: every level re-indents everything below it, so printing a chain thousands deep
+    // would take time cubic in its depth.
+    private string Describe(int level)
     {
         RuntimeHelpers.EnsureSufficientExecutionStack();
+        if (level > MaxDepth) return $"nn.Sequential {{ ... {_modules.Count} modules, nested deeper than {MaxDepth} levels }}";
         var sb = new StringBuilder("nn.Sequential {\n  [input");
         for (int i = 0; i < _modules.Count; i++) sb.Append(" -> (").Append(i + 1).Append(')');
         sb.Append(" -> output]\n");
         for (int i = 0; i < _modules.Count; i++)
-            sb.Append("  (").Append(i + 1).Append("): ").Append(_modules[i].ToString()!.Replace("\n", "\n  ")).Append('\n');
+        {
+            string inner = _modules[i] is Sequential s ? s.Describe(level + 1) : _modules[i].ToString()!;
+            sb.Append("  (").Append(i + 1).Append("): ").Append(inner.Replace("\n", "\n  ")).Append('\n');
+        }
         return sb.Append('}').ToString();
     }
 }
