@@ -51,10 +51,17 @@ internal readonly unsafe struct Args
     {
         double v = Number(i);
         if (v != Math.Floor(v) || double.IsInfinity(v)) throw new ScriptError($"bad argument #{i} to '{Name}' (number has no integer representation: {v})");
+        if (lua_isinteger(L, i) != 0) return lua_tointegerx(L, i, null);
+        if (v >= 9.2233720368547758e18 || v < -9.2233720368547758e18) throw new ScriptError($"bad argument #{i} to '{Name}' (number out of range: {v})");
         return (long)v;
     }
 
-    public int Int(int i) => checked((int)Integer(i));
+    public int Int(int i)
+    {
+        long v = Integer(i);
+        if (v < int.MinValue || v > int.MaxValue) throw new ScriptError($"bad argument #{i} to '{Name}' (number out of range: {v})");
+        return (int)v;
+    }
 
     public int OptInt(int i, int def) => IsNoneOrNil(i) ? def : Int(i);
 

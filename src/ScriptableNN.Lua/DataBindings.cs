@@ -107,7 +107,9 @@ internal static unsafe class DataBindings
             }
             lua_settop(a.L, -2);
         }
-        var c = CsvLoader.Load(a.Host.ResolvePath(a.String(1)), opts);
+        string path = a.Host.ResolvePath(a.String(1));
+        if (File.Exists(path)) a.Host.Reserve(new FileInfo(path).Length * 2, $"loading {a.String(1)}");
+        var c = CsvLoader.Load(path, opts);
         a.Push(c.Data.Inputs);
         a.Push(c.Classes != null ? c.Data.Targets + 1f : c.Data.Targets);
         if (c.Classes == null) { lua_pushnil(a.L); return 3; }
@@ -128,7 +130,9 @@ internal static unsafe class DataBindings
     // io.load(path) -> model, optimizer
     private static int Load(Args a)
     {
-        var c = Checkpoint.Load(a.Host.ResolvePath(a.String(1)));
+        string path = a.Host.ResolvePath(a.String(1));
+        if (File.Exists(path)) a.Host.Reserve(new FileInfo(path).Length * 2, $"loading {a.String(1)}");
+        var c = Checkpoint.Load(path);
         a.Push(c.Model);
         if (c.Optimizer != null) a.Push(c.Optimizer); else lua_pushnil(a.L);
         return 2;
