@@ -9,12 +9,13 @@ local error, type, select, pairs, ipairs, tostring, setmetatable, rawget, rawset
       error, type, select, pairs, ipairs, tostring, setmetatable, rawget, rawset
 local concat = table.concat
 
--- The error level of the first frame outside this prelude, seen from fail().
+-- The error level of the first frame outside this prelude, seen from fail(); 0 (no position,
+-- as Lua gives for a C function) when a tail call (`return f(x)`) left no such frame.
 local function userlevel()
   local level = 3
   while true do
     local info = getinfo(level, "S")
-    if not info then return 2 end
+    if not info then return 0 end
     if info.source ~= "=[snn]" and info.what ~= "C" then return level - 1 end
     level = level + 1
   end
