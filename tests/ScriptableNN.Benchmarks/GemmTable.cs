@@ -44,14 +44,28 @@ public static class GemmTable
         return t[t.Length / 2];
     }
 
+    /// <summary>The table for the detected kernel, or for each family named in SNN_KERNELS (e.g. "Avx2,Vector128").</summary>
     public static void Run()
+    {
+        var names = Environment.GetEnvironmentVariable("SNN_KERNELS");
+        var kernels = string.IsNullOrEmpty(names) ? new[] { Gemm.Detected } : names.Split(',').Select(Enum.Parse<GemmKernel>).ToArray();
+        foreach (var k in kernels)
+        {
+            Gemm.Kernel = k;
+            RunKernel();
+            Console.WriteLine();
+        }
+        Gemm.Kernel = Gemm.Detected;
+    }
+
+    private static void RunKernel()
     {
         if (Environment.GetEnvironmentVariable("SNN_PACK_B") == "1") Gemm.BInPlace = false;
         // Short runs: on these machines a sustained two-core FMA load is throttled after ~10 ms
         // (to ~285 GFLOP/s), while a product lasts well under that; both figures are printed.
         double peak1 = Peak.Measure(1, 5_000_000), peak2 = Peak.Measure(2, 5_000_000);
-        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, GEMM kernel {Gemm.Detected}, .NET {Environment.Version}");
-        Console.WriteLine($"FMA peak (7 ms bursts): {peak1:F1} GFLOP/s on 1 thread, {peak2:F1} on 2");
+        Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {Peak.Flags()}; GEMM kernel {Gemm.Kernel} (detected {Gemm.Detected}), .NET {Environment.Version}");
+        Console.WriteLine($"FMA peak at the kernel's width ({Peak.Lanes(Gemm.Kernel) * 32} bits, short bursts): {peak1:F1} GFLOP/s on 1 thread, {peak2:F1} on 2");
         Console.WriteLine();
         Console.WriteLine("| shape | 1 thread GFLOP/s | % of 1-thread peak | 2 threads GFLOP/s | % of 2-thread peak | 2T / 1T |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");

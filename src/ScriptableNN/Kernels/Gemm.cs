@@ -19,7 +19,10 @@ public enum GemmKernel
 {
     /// <summary>Portable scalar code.</summary>
     Scalar,
-    /// <summary>AVX2 and FMA, a 12x8 register tile.</summary>
+    /// <summary>128-bit vectors through the cross-platform API: NEON on ARM64 (a 12x8 tile in its
+    /// 32 registers), SSE with FMA on x64 (two 6x8 passes); what ARM64 machines use.</summary>
+    Vector128,
+    /// <summary>AVX2 and FMA, a 12x16 tile run as two 6x16 passes.</summary>
     Avx2,
     /// <summary>AVX-512, a 12x32 register tile (12x16 for narrow outputs).</summary>
     Avx512,
@@ -41,7 +44,10 @@ public static unsafe class Gemm
 
     /// <summary>The kernel family detected on this machine.</summary>
     public static GemmKernel Detected { get; } =
-        Avx512F.IsSupported ? GemmKernel.Avx512 : (Avx2.IsSupported && Fma.IsSupported ? GemmKernel.Avx2 : GemmKernel.Scalar);
+        Avx512F.IsSupported ? GemmKernel.Avx512
+        : Avx2.IsSupported && Fma.IsSupported ? GemmKernel.Avx2
+        : Vector128.IsHardwareAccelerated ? GemmKernel.Vector128
+        : GemmKernel.Scalar;
 
     /// <summary>The kernel family in use; tests and benchmarks may lower it to exercise a fallback.</summary>
     public static GemmKernel Kernel
@@ -106,8 +112,12 @@ public static unsafe class Gemm
             job.NR = job.Kernel switch
             {
                 GemmKernel.Avx512 => n <= 16 ? 16 : 32,
+                GemmKernel.Avx2 => 16,
                 _ => 8,
             };
+            // The k block: a 12-row strip of A and an NR-wide panel of B together fit a 32 KiB
+            // L1 for the 256-bit and narrower tiles; the AVX-512 panel lives in L2 anyway.
+            job.KC = job.Kernel == GemmKernel.Avx512 ? KC : 256;
             Run(ref job);
         }
         if (Profiling) ProfiledTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
@@ -126,7 +136,7 @@ public static unsafe class Gemm
     internal struct Job
     {
         public bool TransA, TransB;
-        public int M, N, K, NR;
+        public int M, N, K, NR, KC;
         public float Alpha, Beta;
         public float* A, B, C;
         public int Lda, Ldb, Ldc;
@@ -189,7 +199,7 @@ public static unsafe class Gemm
 
         var buffers = PackBuffers.ForThisThread;
         int nr = job.NR;
-        int kBlocks = (job.K + KC - 1) / KC, kcMax = (job.K + kBlocks - 1) / kBlocks;
+        int kBlocks = (job.K + job.KC - 1) / job.KC, kcMax = (job.K + kBlocks - 1) / kBlocks;
         int nSpan = n1 - n0, nBlocks = (nSpan + NC - 1) / NC, ncMax = (nSpan + nBlocks - 1) / nBlocks;
         ncMax = (ncMax + nr - 1) / nr * nr;
         float* bPack = buffers.B((long)kcMax * ncMax);
@@ -273,7 +283,10 @@ public static unsafe class Gemm
                 else MicroKernels.Avx512_12x16(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
                 break;
             case GemmKernel.Avx2:
-                MicroKernels.Avx2_12x8(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
+                MicroKernels.Avx2_12x16(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
+                break;
+            case GemmKernel.Vector128:
+                MicroKernels.Vector128_12x8(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
                 break;
             default:
                 MicroKernels.Scalar(kc, a, rs, ks, b, job.NR, c, ldc, job.Alpha, add);
