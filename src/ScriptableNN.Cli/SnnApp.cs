@@ -44,7 +44,7 @@ public static class SnnApp
         {
             if (!r.GetValue(version)) { output.WriteLine("snn: give a command (run, test, repl); see snn --help."); return 2; }
             var v = typeof(SnnApp).Assembly.GetName().Version!;
-            output.WriteLine($"snn {v.Major}.{v.Minor}.{v.Build} (ScriptableNN engine {typeof(ScriptableNN.Tensors.Tensor).Assembly.GetName().Version}, Lua 5.4, .NET {Environment.Version})");
+            output.WriteLine($"snn {v.Major}.{v.Minor}.{v.Build} (ScriptableNN engine {typeof(ScriptableNN.Tensors.Tensor).Assembly.GetName().Version}, Lua 5.4, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}, GEMM kernel {ScriptableNN.Kernels.Gemm.Detected})");
             return 0;
         });
         root.Subcommands.Add(run);

@@ -31,9 +31,13 @@ internal static class Repo
     public static string SnnDll => Path.Combine(TestContext.CurrentContext.TestDirectory, "snn.dll");
 
     /// <summary>Runs snn in a new process.</summary>
-    public static (int Code, string Out, string Err) SnnProcess(string workDir, params string[] args)
+    public static (int Code, string Out, string Err) SnnProcess(string workDir, params string[] args) => SnnProcess(workDir, null, args);
+
+    /// <summary>Runs snn in a new process with extra environment variables (DOTNET_EnableAVX2=0, say).</summary>
+    public static (int Code, string Out, string Err) SnnProcess(string workDir, IDictionary<string, string>? env, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workDir };
+        if (env != null) foreach (var (k, v) in env) psi.Environment[k] = v;
         psi.ArgumentList.Add(SnnDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
