@@ -95,13 +95,57 @@ torch.type = function(x) if F.isTensor(x) then return "torch.FloatTensor" end re
 torch.typename = function(x) if F.isTensor(x) then return "torch.FloatTensor" end return nil end
 
 -- Torch7's in-place methods: change the tensor and return it.
-for _, op in ipairs({ "add", "sub", "mul", "div", "cmul", "cdiv" }) do
+for _, op in ipairs({ "mul", "div", "cmul", "cdiv" }) do
   TM[op] = function(t, a, b) return inplace(t, op, a, b) end
+end
+-- Torch7's add: t:add(v), t:add(y), t:add(v, y) change t; t:add(x, y) puts x + y in t and
+-- t:add(x, v, y) puts x + v * y in t (the result goes through a new tensor, so t may alias x or y).
+TM.add = function(t, a, b, c)
+  if c ~= nil then return TM.copy(t, tbinary("+", a, tbinary("*", c, b))) end
+  if b ~= nil and F.isTensor(a) then return TM.copy(t, tbinary("+", a, b)) end
+  return inplace(t, "add", a, b)
+end
+-- Torch7's csub is the in-place subtraction (t:csub(v), t:csub(y), t:csub(v, y)); sub is a view.
+TM.csub = function(t, a, b)
+  if b ~= nil then return inplace(t, "add", -a, b) end
+  return inplace(t, "sub", a)
+end
+-- t:sub(d1s, d1e [, d2s, d2e ...]): Torch7's sub-tensor view, 1-based and inclusive, negative
+-- counting from the end. Tensors here are contiguous, so a view can narrow the first dimension
+-- only; a range over a later dimension must take all of it.
+TM.sub = function(t, ...)
+  local ranges = { ... }
+  local n = select("#", ...)
+  if n == 0 or n % 2 == 1 then fail("sub: give a first and last index per dimension (Torch7's t:sub(d1s, d1e, ...))") end
+  local function bound(i, size)
+    if type(i) ~= "number" then fail("sub: indices must be numbers") end
+    if i < 0 then i = size + i + 1 end
+    if i < 1 or i > size then fail("sub: index " .. tostring(i) .. " outside 1.." .. size) end
+    return i
+  end
+  for d = 2, n // 2 do
+    local size = t:size(d)
+    local first, last = bound(ranges[2 * d - 1], size), bound(ranges[2 * d], size)
+    if first ~= 1 or last ~= size then
+      fail("sub: a view over part of dimension " .. d .. " would not be contiguous; use narrow on dimension 1 and clone for columns")
+    end
+  end
+  local rows = t:size(1)
+  local first, last = bound(ranges[1], rows), bound(ranges[2], rows)
+  if last < first then fail("sub: last index " .. last .. " before first " .. first) end
+  return t:narrow(1, first, last - first + 1)
 end
 TM.clamp = function(t, lo, hi) return inplace(t, "clamp", lo, hi) end
 TM.pow = function(t, p) return inplace(t, "pow", p) end
 for _, op in ipairs({ "exp", "log", "abs", "sqrt", "tanh", "sigmoid", "neg" }) do
   TM[op] = function(t) return unaryInPlace(t, op) end
+end
+-- Without a dimension, max and min return the one number (so table.insert(list, t:max())
+-- works); along a dimension, the values and their 1-based indices.
+do
+  local tmax, tmin = TM.max, TM.min
+  TM.max = function(t, d) if d == nil then return (tmax(t)) end return tmax(t, d) end
+  TM.min = function(t, d) if d == nil then return (tmin(t)) end return tmin(t, d) end
 end
 TM.matmul = TM.mm
 TM.numel = TM.nElement
@@ -236,7 +280,81 @@ nn.isModule = wrap(raw.nn.isModule)
 local O = raw.optim
 local ostep = O.step
 optim = {}
-for _, kind in ipairs({ "sgd", "adam", "adamw", "rmsprop" }) do
+-- Torch7's functional optimizers, with Torch7's update rules and state fields (torch/optim's
+-- sgd.lua, adam.lua, rmsprop.lua): x, {f(x)} = optim.kind(feval, x, config, state). Each call
+-- works on the x and df/dx it is given, so a feval that returns a new gradient tensor each time
+-- (optim's own Rosenbrock test does) is stepped with that tensor.
+local function evaluate(kind, feval, x)
+  local fx, dfdx = feval(x)
+  if not F.isTensor(dfdx) then fail("optim." .. kind .. ": feval must return the loss and the gradient tensor") end
+  if dfdx:nElement() ~= x:nElement() then fail("optim." .. kind .. ": the gradient has " .. dfdx:nElement() .. " elements, x has " .. x:nElement()) end
+  return fx, dfdx
+end
+
+optim.sgd = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local lr = config.learningRate or config.lr or 1e-3
+  local lrd = config.learningRateDecay or 0
+  local wd = config.weightDecay or 0
+  local mom = config.momentum or 0
+  local damp = config.dampening or mom          -- Torch7: dampening defaults to the momentum
+  local nesterov = config.nesterov or false
+  state.evalCounter = state.evalCounter or 0
+  if nesterov and not (mom > 0 and damp == 0) then fail("optim.sgd: Nesterov momentum requires a momentum and zero dampening") end
+  local fx, dfdx = evaluate("sgd", feval, x)
+  if wd ~= 0 then dfdx:add(wd, x) end
+  if mom ~= 0 then
+    if not state.dfdx then state.dfdx = dfdx:clone()
+    else state.dfdx:mul(mom):add(1 - damp, dfdx) end
+    if nesterov then dfdx:add(mom, state.dfdx) else dfdx = state.dfdx end
+  end
+  local clr = lr / (1 + state.evalCounter * lrd)
+  x:add(-clr, dfdx)
+  state.evalCounter = state.evalCounter + 1
+  return x, { fx }
+end
+
+optim.adam = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local lr = config.learningRate or config.lr or 0.001
+  local lrd = config.learningRateDecay or 0
+  local beta1, beta2 = config.beta1 or 0.9, config.beta2 or 0.999
+  local epsilon = config.epsilon or 1e-8
+  local wd = config.weightDecay or 0
+  local fx, dfdx = evaluate("adam", feval, x)
+  if wd ~= 0 then dfdx:add(wd, x) end
+  state.t = state.t or 0
+  state.m = state.m or torch.zeros(dfdx:nElement()):view(table.unpack(dfdx:size()))
+  state.v = state.v or torch.zeros(dfdx:nElement()):view(table.unpack(dfdx:size()))
+  local clr = lr / (1 + state.t * lrd)
+  state.t = state.t + 1
+  state.m:mul(beta1):add(1 - beta1, dfdx)
+  state.v:mul(beta2):add(1 - beta2, torch.cmul(dfdx, dfdx))
+  state.denom = state.v:clone():sqrt():add(epsilon)
+  local stepSize = clr * math.sqrt(1 - beta2 ^ state.t) / (1 - beta1 ^ state.t)
+  x:add(-stepSize, state.m:clone():cdiv(state.denom))
+  return x, { fx }
+end
+
+optim.rmsprop = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local lr = config.learningRate or config.lr or 1e-2
+  local alpha = config.alpha or 0.99
+  local epsilon = config.epsilon or 1e-8
+  local wd = config.weightDecay or 0
+  local fx, dfdx = evaluate("rmsprop", feval, x)
+  if wd ~= 0 then dfdx:add(wd, x) end
+  state.m = state.m or torch.zeros(dfdx:nElement()):view(table.unpack(dfdx:size()))
+  state.m:mul(alpha):add(1 - alpha, torch.cmul(dfdx, dfdx))
+  state.tmp = state.m:clone():sqrt():add(epsilon)
+  x:add(-lr, dfdx:clone():cdiv(state.tmp))
+  return x, { fx }
+end
+
+for _, kind in ipairs({ "adamw" }) do
   -- Torch7: x, {f(x)} = optim.kind(feval, x, config, state); feval(x) returns f, df/dx.
   optim[kind] = function(feval, x, config, state)
     config = config or {}

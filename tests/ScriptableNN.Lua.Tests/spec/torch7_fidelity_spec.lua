@@ -1,0 +1,99 @@
+-- Torch7 names mean Torch7's behaviour. Expected figures come from Torch7's update rules
+-- (torch/optim's sgd.lua, adam.lua, rmsprop.lua) evaluated in double precision on the
+-- Rosenbrock problem optim tests itself on: x0 = (0, 0), 10001 steps, optim's test settings.
+
+-- Rosenbrock in two dimensions; a new gradient tensor on every call, as optim's test builds it.
+local function rosenbrock(x)
+  local a, b = x[1], x[2]
+  return 100 * (b - a * a) ^ 2 + (1 - a) ^ 2,
+         torch.Tensor{ -400 * a * (b - a * a) - 2 * (1 - a), 200 * (b - a * a) }
+end
+
+local function run(kind, config, steps)
+  local x = torch.Tensor(2):fill(0)
+  local f
+  for i = 1, steps or 10001 do local _, fs = optim[kind](rosenbrock, x, config); f = fs[1] end
+  return x, f
+end
+
+describe("optim's functional form", function()
+  it("sgd reaches Torch7's point on Rosenbrock with a new gradient tensor each call", function()
+    local x = run("sgd", { learningRate = 1e-3 })
+    assert.near(0.994403, x[1], 1e-4)
+    assert.near(0.988815, x[2], 1e-4)
+  end)
+
+  it("sgd dampens momentum by the momentum unless told otherwise, as Torch7 does", function()
+    local x = run("sgd", { learningRate = 1e-3, momentum = 0.9 })
+    assert.near(0.994524, x[1], 1e-4)
+    assert.near(0.989057, x[2], 1e-4)
+    -- two steps by hand: buf = g1, then buf = 0.9 buf + (1 - 0.9) g2
+    local cfg = { learningRate = 0.1, momentum = 0.9 }
+    local y = torch.Tensor{ 1 }
+    local function f(p) return 0, torch.Tensor{ 2 * p[1] } end
+    optim.sgd(f, y, cfg)                    -- g1 = 2, y = 1 - 0.2 = 0.8
+    optim.sgd(f, y, cfg)                    -- g2 = 1.6, buf = 1.8 + 0.16 = 1.96, y = 0.8 - 0.196
+    assert.near(0.604, y[1], 1e-6)
+    assert.are.equal(2, cfg.evalCounter)
+  end)
+
+  it("adam and rmsprop follow Torch7's rules", function()
+    local x = run("adam", { learningRate = 1e-2 })
+    assert.near(1, x[1], 1e-3)
+    assert.near(1, x[2], 1e-3)
+    x = run("rmsprop", { learningRate = 5e-4 })
+    assert.near(0.999699, x[1], 1e-4)
+    assert.near(1.000149, x[2], 1e-4)
+  end)
+
+  it("keeps its state in the config table, with Torch7's field names", function()
+    local cfg = { learningRate = 1e-3, momentum = 0.5 }
+    run("sgd", cfg, 3)
+    assert.is_true(torch.isTensor(cfg.dfdx))
+    local acfg = { learningRate = 1e-3 }
+    run("adam", acfg, 3)
+    assert.are.equal(3, acfg.t)
+    assert.is_true(torch.isTensor(acfg.m) and torch.isTensor(acfg.v))
+  end)
+end)
+
+describe("tensor methods with Torch7's meaning", function()
+  it("res:add(x, y) puts x + y in res, and res:add(x, v, y) puts x + v y", function()
+    local res = torch.zeros(3)
+    res:add(torch.Tensor{ 1, 2, 3 }, torch.Tensor{ 10, 20, 30 })
+    assert.are.same({ 11, 22, 33 }, res:totable())
+    res:add(torch.Tensor{ 1, 1, 1 }, 2, torch.Tensor{ 1, 2, 3 })
+    assert.are.same({ 3, 5, 7 }, res:totable())
+    res:add(res, res)                      -- aliasing
+    assert.are.same({ 6, 10, 14 }, res:totable())
+    res:add(1)
+    res:add(2, torch.ones(3))
+    assert.are.same({ 9, 13, 17 }, res:totable())
+  end)
+
+  it("csub subtracts in place and sub is a view", function()
+    local t = torch.Tensor{ 5, 6, 7 }
+    t:csub(1)
+    t:csub(2, torch.ones(3))
+    assert.are.same({ 2, 3, 4 }, t:totable())
+    local m = torch.Tensor{ { 1, 2 }, { 3, 4 }, { 5, 6 } }
+    local v = m:sub(2, 3)
+    assert.are.equal(2, v:size(1))
+    v:fill(0)
+    assert.are.same({ { 1, 2 }, { 0, 0 }, { 0, 0 } }, m:totable())
+    assert.are.same({ { 1, 2 } }, m:sub(-3, -3, 1, 2):totable())
+    assert.has_error(function() m:sub(1, 2, 1, 1) end)
+  end)
+
+  it("max and min without a dimension return one number", function()
+    local t = torch.Tensor{ 1, 5, 3 }
+    assert.are.equal(1, select("#", t:max()))
+    local list = {}
+    table.insert(list, t:max())
+    table.insert(list, t:min())
+    assert.are.same({ 5, 1 }, list)
+    local vals, idx = torch.Tensor{ { 1, 9 }, { 4, 2 } }:max(2)
+    assert.are.same({ { 9 }, { 4 } }, vals:totable())
+    assert.are.same({ { 2 }, { 1 } }, idx:totable())
+  end)
+end)
