@@ -149,7 +149,17 @@ do
 end
 TM.matmul = TM.mm
 TM.numel = TM.nElement
-TM.type = function() return "torch.FloatTensor" end
+-- Torch7: t:type() names the type; t:type(name) converts (here every tensor is float32, so a
+-- float or double name returns the tensor itself, and an integer type is refused clearly).
+local function convert(x, name, what)
+  if name == nil then return nil end
+  if name == "torch.FloatTensor" or name == "torch.DoubleTensor" or name == "torch.CudaTensor" then return x end
+  fail(what .. ":type('" .. tostring(name) .. "'): tensors here are float32; torch.FloatTensor and torch.DoubleTensor are the types it can honour")
+end
+TM.type = function(t, name)
+  if name == nil then return "torch.FloatTensor" end
+  return convert(t, name, "tensor")
+end
 TM.float = function(t) return t end
 TM.double = function(t) return t end
 TM.item = function(t) return t:get(1) end
@@ -207,7 +217,11 @@ local mfield = wrap(M.field)
 MM.updateOutput = MM.forward
 MM.float = function(m) return m end
 MM.double = function(m) return m end
-MM.type = function(m) return tostring(m):match("^(nn%.[%w_]+)") end
+-- Torch7: module:type() is the tensor type its parameters use; module:type(name) converts.
+MM.type = function(m, name)
+  if name == nil then return "torch.FloatTensor" end
+  return convert(m, name, "module")
+end
 MM.predict = function(m, x)
   local was = mfield(m, "train")
   m:evaluate()
@@ -532,22 +546,48 @@ end
 
 train.evaluate = function(model, loss, d) return TR.evaluate(model, loss, astensors(d, "data")) end
 
--- Torch7's nn.StochasticGradient: per-example SGD over a duck-typed data set.
+-- Torch7's nn.StochasticGradient (nn/StochasticGradient.lua): per-example SGD over a
+-- duck-typed data set (dataset:size(), dataset[i] = {input, target}), the examples visited in
+-- one shuffled order (the same each iteration), hookExample(self, example) after each example,
+-- hookIteration(self, iteration) after each pass, Torch7's progress lines, and the learning
+-- rate lr / (1 + iteration * learningRateDecay).
 nn.StochasticGradient = function(module, criterion)
-  local sg = { module = module, criterion = criterion, learningRate = 0.01, maxIteration = 25, shuffleIndices = true, verbose = true }
+  local sg = { module = module, criterion = criterion, learningRate = 0.01, learningRateDecay = 0,
+               maxIteration = 25, shuffleIndices = true }
   function sg:train(d)
     local n = d:size()
-    for it = 1, self.maxIteration do
-      local total = 0
-      for i = 1, n do
-        local ex = d[i]
-        local out = self.module:forward(ex[1])
-        total = total + self.criterion:forward(out, ex[2])
-        self.module:zeroGradParameters()
-        self.module:backward(ex[1], self.criterion:backward(out, ex[2]))
-        self.module:updateParameters(self.learningRate)
+    local order = {}
+    for i = 1, n do order[i] = i end
+    if self.shuffleIndices then
+      local r = torch.rand(n)
+      for i = n, 2, -1 do
+        local j = math.floor(r[i] * i) + 1
+        if j > i then j = i end
+        order[i], order[j] = order[j], order[i]
       end
-      if self.verbose then print("# current error = " .. total / n) end
+    end
+    local iteration, lr = 1, self.learningRate
+    print("# StochasticGradient: training")
+    while true do
+      local total = 0
+      for t = 1, n do
+        local example = d[order[t]]
+        local input, target = example[1], example[2]
+        local out = self.module:forward(input)
+        total = total + self.criterion:forward(out, target)
+        self.module:zeroGradParameters()
+        self.module:backward(input, self.criterion:backward(out, target))
+        self.module:updateParameters(lr)
+        if self.hookExample then self.hookExample(self, example) end
+      end
+      if self.hookIteration then self.hookIteration(self, iteration) end
+      print("# current error = " .. total / n)
+      iteration = iteration + 1
+      lr = self.learningRate / (1 + iteration * self.learningRateDecay)
+      if self.maxIteration > 0 and iteration > self.maxIteration then
+        print("# StochasticGradient: you have reached the maximum number of iterations")
+        break
+      end
     end
   end
   return sg

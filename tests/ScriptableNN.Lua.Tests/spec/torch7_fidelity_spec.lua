@@ -97,3 +97,47 @@ describe("tensor methods with Torch7's meaning", function()
     assert.are.same({ { 2 }, { 1 } }, idx:totable())
   end)
 end)
+
+describe("types as Torch7 names them", function()
+  it("t:type() names the type and t:type(name) converts, returning a tensor", function()
+    local t = torch.ones(2)
+    assert.are.equal("torch.FloatTensor", t:type())
+    assert.are.equal(t, t:type("torch.DoubleTensor"))
+    assert.is_true(torch.isTensor(t:type("torch.FloatTensor")))
+    assert.has_error(function() t:type("torch.ByteTensor") end)
+  end)
+
+  it("model:type() is its tensor type and model:type(name) returns the model", function()
+    local m = nn.Sequential():add(nn.Linear(2, 2))
+    assert.are.equal("torch.FloatTensor", m:type())
+    assert.are.equal(m, m:type("torch.DoubleTensor"))
+    assert.are.equal(m, m:float())
+  end)
+end)
+
+describe("nn.StochasticGradient", function()
+  it("calls hookExample and hookIteration, decays the rate and prints Torch7's lines", function()
+    torch.manualSeed(2)
+    local d = {}
+    for i = 1, 8 do local x = torch.rand(2); d[i] = { x, torch.Tensor{ x[1] + x[2] } } end
+    function d:size() return 8 end
+    local net = nn.Sequential():add(nn.Linear(2, 1))
+    local sg = nn.StochasticGradient(net, nn.MSECriterion())
+    sg.maxIteration = 3
+    sg.learningRateDecay = 0.5
+    local examples, iterations = 0, {}
+    sg.hookExample = function(self, example) assert.are.equal(sg, self); examples = examples + 1 end
+    sg.hookIteration = function(self, it) iterations[#iterations + 1] = it end
+    local lines = {}
+    local realprint = print
+    print = function(s) lines[#lines + 1] = s end
+    local ok, err = pcall(sg.train, sg, d)
+    print = realprint
+    assert.is_true(ok, err)
+    assert.are.equal(24, examples)
+    assert.are.same({ 1, 2, 3 }, iterations)
+    assert.are.equal("# StochasticGradient: training", lines[1])
+    assert.truthy(tostring(lines[2]):find("^# current error = "))
+    assert.are.equal("# StochasticGradient: you have reached the maximum number of iterations", lines[#lines])
+  end)
+end)
