@@ -176,6 +176,58 @@ TM.grad = nil
 local tgrad = wrap(T.grad)
 
 local TensorMT = registry["snn.Tensor"]
+-- Torch7's t[{...}]: per dimension a number (select), {} (all), {i} or {first, last}
+-- (1-based, inclusive, negative from the end); dimensions left out are taken whole.
+local function slicespec(t, spec)
+  local dims, out = t:dim(), {}
+  if #spec > dims then fail("tensor index: " .. #spec .. " indices for a " .. dims .. "-dimensional tensor") end
+  for d = 1, dims do
+    local size, k = t:size(d), spec[d]
+    local function bound(i)
+      if type(i) ~= "number" then fail("tensor index: dimension " .. d .. " takes numbers") end
+      if i < 0 then i = size + i + 1 end
+      if i < 1 or i > size then fail("tensor index " .. tostring(i) .. " outside 1.." .. size .. " (dimension " .. d .. ")") end
+      return i
+    end
+    if k == nil then out[d] = { 1, size, false }
+    elseif type(k) == "number" then local i = bound(k); out[d] = { i, i, true }
+    elseif type(k) == "table" then
+      local first = k[1] == nil and 1 or bound(k[1])
+      local last = k[2] == nil and (k[1] == nil and size or first) or bound(k[2])
+      if last < first then fail("tensor index: range " .. first .. ".." .. last .. " is empty (dimension " .. d .. ")") end
+      out[d] = { first, last, false }
+    else fail("tensor index: dimension " .. d .. " takes a number or a table, got " .. type(k)) end
+  end
+  return out
+end
+
+-- A view when the region is contiguous here: selects on leading dimensions, then at most one
+-- range, then whole dimensions. Anything else (a column, say) would need a strided view.
+local function sliceview(t, spec)
+  local r, view = slicespec(t, spec), t
+  local d, dims = 1, #r
+  while d <= dims and r[d][3] do view = view[r[d][1]]; d = d + 1 end      -- selects: row views
+  if d > dims then return view, r end
+  local first, last = r[d][1], r[d][2]
+  for e = d + 1, dims do
+    if r[e][3] or r[e][1] ~= 1 or r[e][2] ~= t:size(e) then return nil, r end
+  end
+  if first ~= 1 or last ~= t:size(d) then view = view:narrow(1, first, last - first + 1) end
+  return view, r
+end
+
+-- Visits every element of the region: f(tensor of the innermost row, index in it, position).
+local function eachelement(t, r, f)
+  local pos = 0
+  local function walk(view, d)
+    local first, last = r[d][1], r[d][2]
+    for i = first, last do
+      if d == #r then pos = pos + 1; f(view, i, pos) else walk(view[i], d + 1) end
+    end
+  end
+  walk(t, 1)
+end
+
 TensorMT.__index = function(t, k)
   local m = TM[k]
   if m ~= nil then return m end
@@ -184,6 +236,17 @@ TensorMT.__index = function(t, k)
     if v == ERR then fail(e) end
     return v
   end
+  if type(k) == "table" then
+    local view, r = sliceview(t, k)
+    if view ~= nil then
+      local all = true
+      for d = 1, #r do if not r[d][3] then all = false end end
+      if all and torch.isTensor(view) then return view[1] end
+      return view
+    end
+    fail("tensor index: this region is not contiguous (it skips part of dimension 2 or later), and a copy would not write back; " ..
+         "select rows with narrow or t[{{first, last}}], or assign to the region with t[{...}] = value")
+  end
   if k == "grad" then return tgrad(t) end
   return nil
 end
@@ -191,6 +254,20 @@ TensorMT.__newindex = function(t, k, v)
   if type(k) == "number" then
     local r, e = tset(t, k, v)
     if r == ERR then fail(e) end
+  elseif type(k) == "table" then
+    -- t[{...}] = number fills the region; = tensor copies into it, element for element.
+    local r = slicespec(t, k)
+    if type(v) == "number" then
+      eachelement(t, r, function(row, i) row[i] = v end)
+    elseif torch.isTensor(v) then
+      local n = 1
+      for d = 1, #r do n = n * (r[d][2] - r[d][1] + 1) end
+      if v:nElement() ~= n then fail("tensor index: the region holds " .. n .. " elements, the value " .. v:nElement()) end
+      local flat = v:view(n)
+      eachelement(t, r, function(row, i, pos) row[i] = flat[pos] end)
+    else
+      fail("tensor index: assign a number or a tensor, got " .. type(v))
+    end
   elseif k == "requiresGrad" or k == "requires_grad" then
     TM.requiresGrad(t, v)
   else

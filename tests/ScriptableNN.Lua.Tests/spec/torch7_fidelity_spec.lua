@@ -141,3 +141,31 @@ describe("nn.StochasticGradient", function()
     assert.are.equal("# StochasticGradient: you have reached the maximum number of iterations", lines[#lines])
   end)
 end)
+
+describe("t[{...}] indexing", function()
+  it("reads elements, rows and row ranges as views, negative indices from the end", function()
+    local m = torch.Tensor{ { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } }
+    assert.are.equal(6, m[{ 2, 3 }])
+    assert.are.equal(9, m[{ -1, -1 }])
+    assert.are.same({ { 4, 5, 6 }, { 7, 8, 9 } }, m[{ { 2, 3 } }]:totable())
+    assert.are.same({ 5, 6 }, m[{ 2, { 2, 3 } }]:totable())
+    assert.are.same({ { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } }, m[{ {}, {} }]:totable())
+    m[{ { 2, 3 } }]:fill(0)
+    assert.are.same({ { 1, 2, 3 }, { 0, 0, 0 }, { 0, 0, 0 } }, m:totable())
+  end)
+
+  it("assigns numbers and tensors to any region, columns included", function()
+    local m = torch.zeros(3, 3)
+    m[{ {}, 2 }] = 7
+    m[{ 1, { 2, 3 } }] = torch.Tensor{ 10, 11 }
+    m[{ { 2, 3 }, { 1, 1 } }] = torch.Tensor{ { 4 }, { 5 } }
+    assert.are.same({ { 0, 10, 11 }, { 4, 7, 0 }, { 5, 7, 0 } }, m:totable())
+    assert.has_error(function() m[{ {}, 1 }] = torch.ones(2) end)
+  end)
+
+  it("refuses a read that would need a strided view instead of returning a copy that cannot write back", function()
+    local m = torch.zeros(3, 3)
+    assert.has_error(function() return m[{ {}, 2 }] end)
+    assert.has_error(function() return m[{ 5 }] end)
+  end)
+end)
