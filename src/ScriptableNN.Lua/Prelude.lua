@@ -280,7 +280,113 @@ TensorMT.__mul = function(a, b) return tbinary("*", a, b) end
 TensorMT.__div = function(a, b) return tbinary("/", a, b) end
 TensorMT.__unm = function(a) return tbinary("-", 0, a) end
 TensorMT.__len = function(t) return t:size(1) end
-TensorMT.__tostring = TM.tostring
+-- Printing as Torch7 prints (torch/Tensor.lua): one format for the whole tensor, chosen from
+-- its values: whole numbers as integers, a common power-of-ten factor ("1e-03 *") when the
+-- magnitudes allow, %.4e when they span more than four decades; one element per line for a
+-- vector, rows for a matrix (split into "Columns a to b" past 80 characters), "(i,.,.) ="
+-- slices beyond two dimensions, then the type and size.
+local floor, abs, huge = math.floor, math.abs, math.huge
+-- floor(log10(x)), exact at powers of ten (Lua 5.4 has no math.log10, and log(1000, 10) is 2.999...)
+local function ilog10(x)
+  local e = floor(math.log(x, 10))
+  if 10 ^ (e + 1) <= x then e = e + 1 elseif 10 ^ e > x then e = e - 1 end
+  return e
+end
+local function printformat(values)
+  local n = #values
+  if n == 0 then return "", nil, 0 end
+  local intMode, lo, hi = true, huge, 0
+  for i = 1, n do
+    local v = values[i]
+    if v ~= math.ceil(v) then intMode = false end
+    local a = abs(v)
+    if a < lo then lo = a end
+    if a > hi then hi = a end
+  end
+  if hi ~= hi or hi == huge then return "%f", nil, 9 end        -- NaN or infinity: plain %f
+  local expMin = lo ~= 0 and ilog10(lo) + 1 or 1
+  local expMax = hi ~= 0 and ilog10(hi) + 1 or 1
+  local format, scale, sz
+  if intMode then
+    if expMax > 9 then format, sz = "%11.4e", 11 else sz = expMax + 1; format = "%" .. sz .. "d" end
+  elseif expMax - expMin > 4 then
+    sz = (abs(expMax) > 99 or abs(expMin) > 99) and 12 or 11
+    format = "%" .. sz .. ".4e"
+  elseif expMax > 5 or expMax < 0 then
+    sz, scale = 7, 10 ^ (expMax - 1)
+    format = "%7.4f"
+  else
+    sz = expMax == 0 and 7 or expMax + 6
+    format = "%" .. sz .. ".4f"
+  end
+  if scale == 1 then scale = nil end
+  return format, scale, sz
+end
+
+local function fmt(format, v) return (string.format(format, format:sub(-1) == "d" and floor(v) or v)) end
+
+local function printmatrix(rows, format, scale, sz, indent, out)
+  scale = scale or 1
+  local ncols = #rows[1]
+  local perLine = floor((80 - #indent) / (sz + 1))
+  out[#out + 1] = indent
+  local first = 1
+  while first <= ncols do
+    local last = math.min(first + perLine - 1, ncols)
+    if perLine < ncols then
+      if first ~= 1 then out[#out + 1] = "\n" end
+      out[#out + 1] = "Columns " .. first .. " to " .. last .. "\n" .. indent
+    end
+    if scale ~= 1 then out[#out + 1] = string.format("%g", scale) .. " *\n " .. indent end
+    for r = 1, #rows do
+      local row = rows[r]
+      for c = first, last do
+        out[#out + 1] = fmt(format, row[c] / scale)
+        if c == last then
+          out[#out + 1] = "\n"
+          if r ~= #rows then out[#out + 1] = scale ~= 1 and indent .. " " or indent end
+        else
+          out[#out + 1] = " "
+        end
+      end
+    end
+    first = last + 1
+  end
+end
+
+TensorMT.__tostring = function(t)
+  local n, dims = t:nElement(), t:dim()
+  if n == 0 then return "[torch.FloatTensor with no dimension]\n" end
+  local flat = t:view(n):totable()
+  local format, scale, sz = printformat(flat)
+  local out, sizes = {}, {}
+  for d = 1, dims do sizes[d] = t:size(d) end
+  if dims == 1 then
+    if scale then out[#out + 1] = string.format("%g", scale) .. " *\n" end
+    for i = 1, n do out[#out + 1] = fmt(format, flat[i] / (scale or 1)) .. "\n" end
+  elseif dims == 2 then
+    printmatrix(t:totable(), format, scale, sz, "", out)
+  else
+    -- every (i, j, .., .) slice, the last two dimensions printed as a matrix
+    local r, c = sizes[dims - 1], sizes[dims]
+    local lead, count = {}, n // (r * c)
+    for k = 0, count - 1 do
+      local rest, idx = k, {}
+      for d = dims - 2, 1, -1 do idx[d] = rest % sizes[d] + 1; rest = rest // sizes[d] end
+      if k > 0 then out[#out + 1] = "\n" end
+      out[#out + 1] = "(" .. table.concat(idx, ",") .. ",.,.) = \n"
+      local rows = {}
+      for i = 1, r do
+        local row = {}
+        for j = 1, c do row[j] = flat[k * r * c + (i - 1) * c + j] end
+        rows[i] = row
+      end
+      printmatrix(rows, format, scale, sz, " ", out)
+    end
+  end
+  out[#out + 1] = "[torch.FloatTensor of size " .. table.concat(sizes, "x") .. "]\n"
+  return table.concat(out)
+end
 TensorMT.__close = function(t) T.free(t) end
 TensorMT.__gc = function(t) T.free(t) end
 TensorMT.__name = "torch.FloatTensor"
