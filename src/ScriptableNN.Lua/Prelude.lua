@@ -140,6 +140,37 @@ TM.pow = function(t, p) return inplace(t, "pow", p) end
 for _, op in ipairs({ "exp", "log", "abs", "sqrt", "tanh", "sigmoid", "neg" }) do
   TM[op] = function(t) return unaryInPlace(t, op) end
 end
+-- t:size() without a dimension is Torch7's LongStorage: an array of the sizes that prints as
+-- Torch7 prints it, with #s, s[i], s:size() and s:totable().
+local SizeMT = {}
+SizeMT.__index = {
+  size = function(s) return #s end,
+  totable = function(s) local c = {}; for i = 1, #s do c[i] = s[i] end; return c end,
+}
+SizeMT.__tostring = function(s)
+  local out = {}
+  for i = 1, #s do out[i] = string.format("%d", s[i]) end
+  return (#s > 0 and " " .. table.concat(out, "\n ") .. "\n" or "") .. "[torch.LongStorage of size " .. #s .. "]\n"
+end
+SizeMT.__name = "torch.LongStorage"
+do
+  -- torch.Tensor(t:size()) makes a tensor of that size, as with a LongStorage in Torch7.
+  local new = torch.Tensor
+  local function sized(...)
+    local a = ...
+    if select("#", ...) == 1 and getmetatable(a) == SizeMT then return new(table.unpack(a)) end
+    return new(...)
+  end
+  torch.Tensor, torch.FloatTensor, torch.DoubleTensor, torch.tensor = sized, sized, sized, sized
+end
+do
+  local tsize = TM.size
+  TM.size = function(t, d)
+    if d ~= nil then return tsize(t, d) end
+    return setmetatable(tsize(t), SizeMT)
+  end
+end
+
 -- Without a dimension, max and min return the one number (so table.insert(list, t:max())
 -- works); along a dimension, the values and their 1-based indices.
 do
