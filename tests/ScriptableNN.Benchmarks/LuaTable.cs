@@ -12,11 +12,10 @@ using ScriptableNN.Tensors;
 /// </summary>
 public static class LuaTable
 {
-    public static double CallNanoseconds(LuaHost host, string body, int n, out long bytes)
-    {
-        string code = $@"
-            local t = torch.zeros(3, 4)
-            local n = ...
+    // Times `body` n times against an empty loop of the same length, best of 5: t is the
+    // receiver, n the count (a global or an argument, as the caller sets up).
+    private static string TimingChunk(string setup, string body) => $@"
+            {setup}
             local function run(k) local s = 0; for i = 1, k do {body} end; return s end
             local function empty(k) local s = 0; for i = 1, k do s = s + i end; return s end
             run(1000); empty(1000)
@@ -26,6 +25,10 @@ public static class LuaTable
               best_run = math.min(best_run, c1 - c0); best_empty = math.min(best_empty, c2 - c1)
             end
             return best_run, best_empty";
+
+    public static double CallNanoseconds(LuaHost host, string body, int n, out long bytes)
+    {
+        string code = TimingChunk("local t = torch.zeros(3, 4)\n            local n = ...", body);
         host.Run(code, "bench", 10_000);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var r = host.Run(code, "bench", n);
@@ -38,17 +41,7 @@ public static class LuaTable
     {
         using var lua = new NLua.Lua();
         lua["t"] = Tensor.Zeros(3, 4);
-        string code = $@"
-            local n = {n}
-            local function run(k) local s = 0; for i = 1, k do {body} end; return s end
-            local function empty(k) local s = 0; for i = 1, k do s = s + i end; return s end
-            run(1000); empty(1000)
-            local best_run, best_empty = math.huge, math.huge
-            for rep = 1, 5 do
-              local c0 = os.clock(); run(n); local c1 = os.clock(); empty(n); local c2 = os.clock()
-              best_run = math.min(best_run, c1 - c0); best_empty = math.min(best_empty, c2 - c1)
-            end
-            return best_run, best_empty";
+        string code = TimingChunk($"local n = {n}", body);
         lua.DoString(code);
         long before = GC.GetAllocatedBytesForCurrentThread();
         var r = lua.DoString(code);

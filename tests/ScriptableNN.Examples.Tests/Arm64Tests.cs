@@ -13,15 +13,7 @@ namespace ScriptableNN.Examples.Tests;
 [TestFixture]
 public class Arm64Tests
 {
-    private static string Root
-    {
-        get
-        {
-            var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-            while (dir != null && !File.Exists(Path.Combine(dir.FullName, "ScriptableNN.sln"))) dir = dir.Parent;
-            return dir!.FullName;
-        }
-    }
+    private static string Root => Repo.Root;
 
     private static (int Code, string Output, double Seconds) Run(string file, string workDir, params string[] args)
     {
