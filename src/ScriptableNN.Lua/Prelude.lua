@@ -164,10 +164,13 @@ do
   torch.Tensor, torch.FloatTensor, torch.DoubleTensor, torch.tensor = sized, sized, sized, sized
 end
 do
-  local tsize = TM.size
+  -- one wrapper over the raw binding, as hot as the plain one: t:size(1) is in every loop
+  local rawsize = T.size
   TM.size = function(t, d)
-    if d ~= nil then return tsize(t, d) end
-    return setmetatable(tsize(t), SizeMT)
+    local a, b = rawsize(t, d)
+    if a == ERR then fail(b) end
+    if d == nil then return setmetatable(a, SizeMT) end
+    return a
   end
 end
 
