@@ -102,7 +102,7 @@ end
 -- t:add(x, v, y) puts x + v * y in t (the result goes through a new tensor, so t may alias x or y).
 TM.add = function(t, a, b, c)
   if c ~= nil then return TM.copy(t, tbinary("+", a, tbinary("*", c, b))) end
-  if b ~= nil and F.isTensor(a) then return TM.copy(t, tbinary("+", a, b)) end
+  if b ~= nil and type(a) == "userdata" then return TM.copy(t, tbinary("+", a, b)) end
   return inplace(t, "add", a, b)
 end
 -- Torch7's csub is the in-place subtraction (t:csub(v), t:csub(y), t:csub(v, y)); sub is a view.
