@@ -17,7 +17,7 @@ describe("data", function()
   end)
 
   it("names the line of a malformed CSV row", function()
-    assert.has_error(function() data.csv("bad_row.csv") end, "bad_row.csv:4")
+    assert.error_matches(function() data.csv("bad_row.csv") end, "bad_row.csv:4", 1, true)
   end)
 
   it("standardises with kept statistics", function()

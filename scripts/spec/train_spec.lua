@@ -30,7 +30,7 @@ describe("train", function()
   it("rejects a label outside the classes, naming the example", function()
     local m = model()
     local ds = data.dataset(torch.zeros(3, 2), torch.Tensor({1, 5, 2}))
-    assert.has_error(function() train.fit{model = m, loss = nn.CrossEntropyCriterion(), data = ds} end, "label 5 of example 2")
+    assert.error_matches(function() train.fit{model = m, loss = nn.CrossEntropyCriterion(), data = ds} end, "label 5 of example 2", 1, true)
   end)
 
   it("stops on a NaN loss naming epoch and step", function()
@@ -38,9 +38,9 @@ describe("train", function()
     local x = torch.zeros(8, 2)
     x[6][1] = 0 / 0
     local ds = data.dataset(x, torch.ones(8))
-    assert.has_error(function()
+    assert.error_matches(function()
       train.fit{model = m, loss = nn.CrossEntropyCriterion(), data = ds, batchSize = 4, shuffle = false, verbose = false}
-    end, "epoch 1, step 2")
+    end, "epoch 1, step 2", 1, true)
   end)
 
   it("saves and loads a checkpoint that computes the same outputs", function()

@@ -6,7 +6,7 @@ local tests, blocks = {}, { { name = nil, before = {}, after = {} } }
 -- the runner lives in the registry, out of a spec's reach, and keeps its own copies of the
 -- functions it uses, so a spec that redefines pcall or ipairs cannot change its results.
 local getinfo, runner = ...
-local pcall, ipairs, type, tostring = pcall, ipairs, type, tostring
+local pcall, ipairs, type, tostring, getmetatable, setmetatable = pcall, ipairs, type, tostring, getmetatable, setmetatable
 
 local function where(level)
   if not getinfo then return "?" end
@@ -34,11 +34,23 @@ local function chain(kind)
   return fns
 end
 
-function it(name, fn)
-  tests[#tests + 1] = { name = path(name), fn = fn, before = chain("before"), after = chain("after"), at = where(2) }
+-- busted runs after_each hooks innermost first, before_each outermost first.
+local function reversed(list)
+  local r = {}
+  for i = #list, 1, -1 do r[#r + 1] = list[i] end
+  return r
 end
 
+function it(name, fn)
+  tests[#tests + 1] = { name = path(name), fn = fn, before = chain("before"), after = reversed(chain("after")), at = where(2) }
+end
+
+-- pending("why") declares a pending test; called inside a running test, it ends that test as
+-- pending (busted's behaviour), through an error object only the runner recognises.
+local PENDING = {}
+local running = false
 function pending(name)
+  if running then error(setmetatable({ message = name }, PENDING), 2) end
   tests[#tests + 1] = { name = path(name), pending = true, at = where(2) }
 end
 
@@ -96,42 +108,133 @@ local function near(a, b, tol, msg)
 end
 
 local luaassert = assert
-local A = {}
-A.equal = function(expected, actual, msg)
-  if expected ~= actual then fail(msg or ("expected " .. show(expected) .. ", got " .. show(actual))) end
+
+-- luassert's assertions, spelled as luassert reads them: a chain of words split on "_" and ".",
+-- in any case (assert.are.equal, assert.is_equal, assert.Equals, assert.is.Nil); "is", "are",
+-- "was", "has" and "does" read as nothing, "not" and "no" negate, and the last word that names
+-- an assertion is the assertion. Past an assertion's own arguments comes the custom message,
+-- which is put before the standard one.
+local function describe_value(v)
+  if type(v) == "string" then return "(string) '" .. v .. "'" end
+  if torch and torch.isTensor(v) then return "(tensor) " .. table.concat(v:size(), "x") end
+  return "(" .. type(v) .. ") " .. show(v)
 end
-A.same = function(expected, actual, msg)
-  if not deepsame(expected, actual) then fail(msg or ("expected same as " .. show(expected) .. ", got " .. show(actual))) end
+
+local function strip_position(err)
+  if type(err) == "string" then return (err:gsub("^.-:%d+: ", "", 1)) end
+  return err
 end
-A.is_true = function(v, msg) if v ~= true then fail(msg or ("expected true, got " .. show(v))) end end
-A.is_false = function(v, msg) if v ~= false then fail(msg or ("expected false, got " .. show(v))) end end
-A.truthy = function(v, msg) if not v then fail(msg or ("expected a truthy value, got " .. show(v))) end end
-A.falsy = function(v, msg) if v then fail(msg or ("expected a falsy value, got " .. show(v))) end end
-A.is_nil = function(v, msg) if v ~= nil then fail(msg or ("expected nil, got " .. show(v))) end end
-A.is_not_nil = function(v, msg) if v == nil then fail(msg or "expected a value, got nil") end end
-A.has_error = function(fn, expected, msg)
-  local ok, err = pcall(fn)
-  if ok then fail(msg or "expected an error, got none") end
-  if expected ~= nil and not tostring(err):find(expected, 1, true) then
-    fail(msg or ("expected an error containing " .. show(expected) .. ", got " .. show(err)))
+
+local function unique_values(list, deep)
+  for k, v in pairs(list) do
+    for k2, v2 in pairs(list) do
+      if k ~= k2 and ((deep and deepsame(v, v2)) or (not deep and v == v2)) then return false end
+    end
   end
+  return true
 end
-A.has_no_error = function(fn, msg)
+
+-- name = { arity, check(args) -> ok, positive message, negative message }
+local assertions = {}
+local function register(names, arity, check)
+  for _, n in ipairs(names) do assertions[n] = { arity = arity, check = check } end
+end
+local function typecheck(t)
+  return function(a) return type(a[1]) == t, "Expected object to be a " .. t .. ", but it was a " .. type(a[1]) .. ".", "Expected object to not be a " .. t .. "." end
+end
+register({ "equal", "equals" }, 2, function(a)
+  return a[1] == a[2], "Expected objects to be equal.\nPassed in:\n" .. describe_value(a[2]) .. "\nExpected:\n" .. describe_value(a[1]),
+         "Expected objects to not be equal.\nPassed in:\n" .. describe_value(a[2]) .. "\nDid not expect:\n" .. describe_value(a[1])
+end)
+register({ "same" }, 2, function(a)
+  local ok
+  if type(a[1]) == "table" and type(a[2]) == "table" then ok = deepsame(a[1], a[2]) elseif torch and torch.isTensor(a[1]) and torch.isTensor(a[2]) then ok = deepsame(a[1], a[2]) else ok = a[1] == a[2] end
+  return ok, "Expected objects to be the same.\nPassed in:\n" .. describe_value(a[2]) .. "\nExpected:\n" .. describe_value(a[1]),
+         "Expected objects to not be the same.\nPassed in:\n" .. describe_value(a[2]) .. "\nDid not expect:\n" .. describe_value(a[1])
+end)
+register({ "near" }, 3, function(a)
+  local ok, err = pcall(near, a[2], a[1], a[3])
+  return ok, ok and "" or tostring(strip_position(err)), "Expected values to not be near (tolerance " .. tostring(a[3]) .. ")."
+end)
+register({ "truthy" }, 1, function(a) return a[1] ~= nil and a[1] ~= false, "Expected to be truthy, but value was:\n" .. describe_value(a[1]), "Expected to not be truthy, but value was:\n" .. describe_value(a[1]) end)
+register({ "falsy" }, 1, function(a) return a[1] == nil or a[1] == false, "Expected to be falsy, but value was:\n" .. describe_value(a[1]), "Expected to not be falsy, but value was:\n" .. describe_value(a[1]) end)
+register({ "true" }, 1, function(a) return a[1] == true, "Expected objects to be the same.\nPassed in:\n" .. describe_value(a[1]) .. "\nExpected:\n(boolean) true", "Expected objects to not be the same.\nPassed in:\n(boolean) true" end)
+register({ "false" }, 1, function(a) return a[1] == false, "Expected objects to be the same.\nPassed in:\n" .. describe_value(a[1]) .. "\nExpected:\n(boolean) false", "Expected objects to not be the same.\nPassed in:\n(boolean) false" end)
+for _, t in ipairs({ "nil", "boolean", "number", "string", "table", "function", "userdata", "thread" }) do register({ t }, 1, typecheck(t)) end
+register({ "unique" }, 2, function(a) return unique_values(a[1], a[2]), "Expected object to be unique:\n" .. describe_value(a[1]), "Expected object to not be unique:\n" .. describe_value(a[1]) end)
+register({ "matches", "match" }, 4, function(a)
+  local s = a[2]
+  if type(s) == "number" then s = tostring(s) end
+  local ok = type(s) == "string" and s:find(a[1], a[3], a[4]) ~= nil
+  return ok, "Expected strings to match.\nPassed in:\n" .. describe_value(a[2]) .. "\nExpected:\n" .. describe_value(a[1]),
+         "Expected strings not to match.\nPassed in:\n" .. describe_value(a[2]) .. "\nDid not expect:\n" .. describe_value(a[1])
+end)
+local function call_for_error(fn)
+  if type(fn) ~= "function" then error("bad argument #1 to 'error' (function expected, got " .. type(fn) .. ")", 4) end
   local ok, err = pcall(fn)
-  if not ok then fail(msg or ("expected no error, got " .. show(err))) end
+  return ok, err
 end
-A.near = near
-A.are = { equal = A.equal, same = A.same, near = near }
-A.are_not = {
-  equal = function(a, b, msg) if a == b then fail(msg or ("expected values to differ, both " .. show(a))) end end,
-  same = function(a, b, msg) if deepsame(a, b) then fail(msg or ("expected different, both " .. show(a))) end end,
-}
-A.is = { ["true"] = A.is_true, ["false"] = A.is_false, ["nil"] = A.is_nil, truthy = A.truthy, falsy = A.falsy }
-A.is_not = { ["nil"] = A.is_not_nil }
-A.has = { error = A.has_error, no_error = A.has_no_error }
-A.has_no = { error = A.has_no_error, errors = A.has_no_error }
-A.errors = A.has_error
-assert = setmetatable(A, { __call = function(_, ...) return luaassert(...) end })
+register({ "error", "errors" }, 2, function(a)
+  local ok, err = call_for_error(a[1])
+  local matched = not ok
+  if matched and a.n >= 2 and a[2] ~= nil then
+    local actual = strip_position(err)
+    matched = (type(a[2]) == "table" and type(actual) == "table") and deepsame(a[2], actual) or a[2] == actual
+  end
+  return matched, ok and "Expected a different error.\nCaught:\n(nil)\nExpected:\n" .. describe_value(a[2]) or
+         ("Expected a different error.\nCaught:\n" .. describe_value(strip_position(err)) .. "\nExpected:\n" .. describe_value(a[2])),
+         "Expected no error, but caught:\n" .. describe_value(strip_position(err))
+end)
+register({ "error_matches", "error_match", "matches_error", "match_error" }, 4, function(a)
+  local ok, err = call_for_error(a[1])
+  local actual = strip_position(err)
+  local matched = not ok and type(actual) == "string" and actual:find(a[2], a[3], a[4]) ~= nil
+  return matched, "Expected an error matching:\n" .. describe_value(a[2]) .. "\nCaught:\n" .. describe_value(actual),
+         "Expected no error matching:\n" .. describe_value(a[2]) .. "\nCaught:\n" .. describe_value(actual)
+end)
+
+local ignored = { is = true, are = true, was = true, has = true, does = true }
+local chain_mt = {}
+chain_mt.__index = function(chain, key)
+  local tokens = {}
+  for i = 1, #chain.tokens do tokens[i] = chain.tokens[i] end
+  for token in tostring(key):lower():gmatch("[^_]+") do tokens[#tokens + 1] = token end
+  return setmetatable({ tokens = tokens }, chain_mt)
+end
+chain_mt.__call = function(chain, ...)
+  -- From the last word back, words join into the longest registered name (error_matches is one
+  -- assertion, not "error" then "matches"); the last assertion named is the one checked.
+  local name, negate, tokens = nil, false, chain.tokens
+  local i = #tokens
+  while i > 0 do
+    local key = tokens[i]
+    while i > 1 and assertions[tokens[i - 1] .. "_" .. key] do key = tokens[i - 1] .. "_" .. key; i = i - 1 end
+    if key == "not" or key == "no" then negate = not negate
+    elseif assertions[key] then name = name or key
+    elseif not ignored[key] then error("luassert: unknown assertion word '" .. key .. "' in assert." .. table.concat(tokens, "."), 2) end
+    i = i - 1
+  end
+  if not name then error("luassert: no assertion named in assert." .. table.concat(chain.tokens, "."), 2) end
+  local def = assertions[name]
+  local args = table.pack(...)
+  local ok, positive, negative = def.check(args)
+  if (not ok) ~= negate then
+    local message = negate and negative or positive
+    local custom = args.n > def.arity and args[def.arity + 1] or nil
+    if custom ~= nil then message = tostring(custom) .. "\n" .. message end
+    error(message, 2)
+  end
+  return ...
+end
+
+local A = setmetatable({ tokens = {} }, chain_mt)
+assert = setmetatable({}, {
+  __index = function(_, key) return A[key] end,
+  __call = function(_, v, message, ...)
+    if not v then error(message or "assertion failed!", 2) end
+    return v, message, ...
+  end,
+})
 
 local function message(err)
   if type(err) == "string" then return err end
@@ -147,6 +250,7 @@ function runner.one(i)
   local t = tests[i]
   if t.pending then return "pending", t.name, "", t.at end
   local ok, err = true, nil
+  running = true
   for _, b in ipairs(t.before) do
     if ok then ok, err = pcall(b) end
   end
@@ -155,6 +259,8 @@ function runner.one(i)
     local aok, aerr = pcall(a)
     if ok and not aok then ok, err = false, aerr end
   end
+  running = false
+  if not ok and getmetatable(err) == PENDING then return "pending", t.name, tostring(err.message or ""), t.at end
   return ok and "passed" or "failed", t.name, ok and "" or message(err), t.at
 end
 

@@ -84,11 +84,11 @@ public class CommandLineTests
         var junit = Path.Combine(dir, "results.xml");
         var (code, output, _) = Repo.Snn("test", dir, "--junit", junit);
         Assert.That(code, Is.Not.EqualTo(0));
-        Assert.That(output, Does.Contain("math_spec.lua:3:").And.Contain("expected 3, got 2"));
+        Assert.That(output, Does.Contain("math_spec.lua:3:").And.Contain("Expected objects to be equal.").And.Contain("Passed in:\n(number) 2"));
         Assert.That(output, Does.Contain("1 passed, 1 failed"));
         var doc = XDocument.Load(junit);
         Assert.That(doc.Root!.Attribute("failures")!.Value, Is.EqualTo("1"));
-        Assert.That(doc.Descendants("failure").Single().Attribute("message")!.Value, Does.Contain("expected 3, got 2"));
+        Assert.That(doc.Descendants("failure").Single().Attribute("message")!.Value, Does.Contain("Expected objects to be equal."));
         Directory.Delete(dir, true);
     }
 

@@ -33,7 +33,7 @@ public class SpecFileTests
             Assert.That(results.Count, Is.EqualTo(2));
             var f = results.Single(r => r.Failed);
             Assert.That(f.Name, Is.EqualTo("math adds"));
-            Assert.That(f.Message, Does.Contain(Path.GetFileName(path) + ":3:").And.Contain("expected 3, got 2"));
+            Assert.That(f.Message, Does.Contain(Path.GetFileName(path) + ":3:").And.Contain("Expected objects to be equal.").And.Contain("Expected:\n(number) 3"));
             Assert.That(results.Single(r => r.Passed).Name, Is.EqualTo("math passes"));
         }
         finally { File.Delete(path); }
