@@ -58,23 +58,33 @@ function before_each(fn) local b = blocks[#blocks].before; b[#b + 1] = fn end
 function after_each(fn) local a = blocks[#blocks].after; a[#a + 1] = fn end
 
 ---------------------------------------------------------------------------------------------
-local function show(v)
+-- A value in a failure message; tables to a few levels, a cycle shown as "...".
+local function show(v, depth, seen)
   if type(v) == "string" then return string.format("%q", v) end
   if torch and torch.isTensor(v) then return "tensor " .. table.concat(v:size(), "x") end
   if type(v) == "table" then
+    depth, seen = depth or 0, seen or {}
+    if seen[v] or depth > 4 then return "{...}" end
+    seen[v] = true
     local parts = {}
-    for k, x in pairs(v) do parts[#parts + 1] = tostring(k) .. "=" .. show(x) end
+    for k, x in pairs(v) do parts[#parts + 1] = tostring(k) .. "=" .. show(x, depth + 1, seen) end
+    seen[v] = nil
     return "{" .. table.concat(parts, ", ") .. "}"
   end
   return tostring(v)
 end
 
-local function deepsame(a, b)
-  if a == b then return true end
+-- Tables by content (raw: a table's __eq is not asked, as luassert compares contents), pairs
+-- already under comparison taken as equal so that cyclic tables end.
+local function deepsame(a, b, seen)
+  if rawequal(a, b) then return true end
   if type(a) ~= type(b) then return false end
   if type(a) == "table" then
-    for k, v in pairs(a) do if not deepsame(v, b[k]) then return false end end
-    for k in pairs(b) do if a[k] == nil then return false end end
+    seen = seen or {}
+    if seen[a] == b then return true end
+    seen[a] = b
+    for k, v in pairs(a) do if not deepsame(v, rawget(b, k), seen) then return false end end
+    for k in pairs(b) do if rawget(a, k) == nil then return false end end
     return true
   end
   if torch and torch.isTensor(a) and torch.isTensor(b) then

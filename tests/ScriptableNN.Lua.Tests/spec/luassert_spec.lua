@@ -59,3 +59,14 @@ describe("luassert spellings", function()
     assert.are.equal(3, select("#", assert(1, 2, 3)))
   end)
 end)
+
+describe("same", function()
+  it("compares cyclic tables without overflowing and ignores __eq at the top", function()
+    local a, b = { 1 }, { 1 }
+    a.self, b.self = a, b
+    assert.are.same(a, b)
+    local mt = { __eq = function() return true end }
+    local x, y = setmetatable({ 1 }, mt), setmetatable({ 2 }, mt)
+    assert.are_not.same(x, y)
+  end)
+end)
