@@ -1,12 +1,18 @@
 -- A test runner in the style of busted: describe, it, before_each, after_each, pending and
 -- the assert vocabulary Lua programmers know, plus assert.near for numbers and tensors.
--- Loading a spec file only collects its tests; the host then runs them one by one (runner.one).
-local tests, blocks = {}, { { name = nil, before = {}, after = {} } }
+-- As busted does, loading a spec file only registers its top-level blocks; each describe body
+-- runs when the runner reaches it (after the tests before it and their hooks), registering its
+-- own tests and hooks, which then run in order. The host takes one test at a time (runner.next).
+local root = { name = nil, before = {}, after = {} }
+local queue = {}            -- what is left to run, in order: blocks, tests, pendings
+local current = { root }    -- the blocks enclosing the code running now
+local insertAt = nil        -- while a block's body runs: where its children go in the queue
 -- debug.getinfo (scripts have no debug library) and the table where the host finds the runner:
 -- the runner lives in the registry, out of a spec's reach, and keeps its own copies of the
 -- functions it uses, so a spec that redefines pcall or ipairs cannot change its results.
 local getinfo, runner = ...
 local pcall, ipairs, type, tostring, getmetatable, setmetatable = pcall, ipairs, type, tostring, getmetatable, setmetatable
+local tinsert, tremove, concat = table.insert, table.remove, table.concat
 
 local function where(level)
   if not getinfo then return "?" end
@@ -14,35 +20,34 @@ local function where(level)
   return info and (info.short_src .. ":" .. (info.currentline or 0)) or "?"
 end
 
-local function path(name)
-  local parts = {}
-  for i = 2, #blocks do parts[#parts + 1] = blocks[i].name end
-  parts[#parts + 1] = name
-  return table.concat(parts, " ")
+local function add(item)
+  item.ancestors = current
+  if insertAt then tinsert(queue, insertAt, item); insertAt = insertAt + 1
+  else queue[#queue + 1] = item end
 end
 
-function describe(name, fn)
-  blocks[#blocks + 1] = { name = name, before = {}, after = {} }
-  fn()
-  blocks[#blocks] = nil
+local function fullname(item)
+  local parts = {}
+  for i = 2, #item.ancestors do parts[#parts + 1] = item.ancestors[i].name end
+  parts[#parts + 1] = item.name
+  return concat(parts, " ")
 end
+
+function describe(name, fn) add({ kind = "block", name = name, fn = fn, at = where(2) }) end
 context = describe
 
-local function chain(kind)
-  local fns = {}
-  for i = 1, #blocks do for _, f in ipairs(blocks[i][kind]) do fns[#fns + 1] = f end end
-  return fns
-end
+function it(name, fn) add({ kind = "test", name = name, fn = fn, at = where(2) }) end
 
--- busted runs after_each hooks innermost first, before_each outermost first.
-local function reversed(list)
-  local r = {}
-  for i = #list, 1, -1 do r[#r + 1] = list[i] end
-  return r
-end
+function before_each(fn) local b = current[#current].before; b[#b + 1] = fn end
+function after_each(fn) local a = current[#current].after; a[#a + 1] = fn end
 
-function it(name, fn)
-  tests[#tests + 1] = { name = path(name), fn = fn, before = chain("before"), after = reversed(chain("after")), at = where(2) }
+-- The hooks of a test, from its enclosing blocks as they stand when it runs: before_each
+-- outermost first, after_each innermost first (busted's order).
+local function hooks(item)
+  local before, after = {}, {}
+  for i = 1, #item.ancestors do for _, f in ipairs(item.ancestors[i].before) do before[#before + 1] = f end end
+  for i = #item.ancestors, 1, -1 do for _, f in ipairs(item.ancestors[i].after) do after[#after + 1] = f end end
+  return before, after
 end
 
 -- pending("why") declares a pending test; called inside a running test, it ends that test as
@@ -51,11 +56,8 @@ local PENDING = {}
 local running = false
 function pending(name)
   if running then error(setmetatable({ message = name }, PENDING), 2) end
-  tests[#tests + 1] = { name = path(name), pending = true, at = where(2) }
+  add({ kind = "pending", name = name, at = where(2) })
 end
-
-function before_each(fn) local b = blocks[#blocks].before; b[#b + 1] = fn end
-function after_each(fn) local a = blocks[#blocks].after; a[#a + 1] = fn end
 
 ---------------------------------------------------------------------------------------------
 -- A value in a failure message; tables to a few levels, a cycle shown as "...".
@@ -251,27 +253,49 @@ local function message(err)
   return "(error object is a " .. type(err) .. " value)"
 end
 
--- The host runs the collected tests one at a time, each with its own budget, so a test that
--- times out, yields or errors fails alone: runner.count() tests, runner.one(i) -> status, name,
--- message, position.
-function runner.count() return #tests end
-
-function runner.one(i)
-  local t = tests[i]
-  if t.pending then return "pending", t.name, "", t.at end
+-- The host takes one result at a time, each call under its own budget, so a test that times
+-- out, yields or errors fails alone: runner.next() -> status, name, message, position, or
+-- nothing when all has run; runner.current() names what the last call was running.
+local item_running
+local function runtest(item)
+  local before, after = hooks(item)
   local ok, err = true, nil
   running = true
-  for _, b in ipairs(t.before) do
+  for _, b in ipairs(before) do
     if ok then ok, err = pcall(b) end
   end
-  if ok then ok, err = pcall(t.fn) end
-  for _, a in ipairs(t.after) do
+  if ok then ok, err = pcall(item.fn) end
+  for _, a in ipairs(after) do
     local aok, aerr = pcall(a)
     if ok and not aok then ok, err = false, aerr end
   end
   running = false
-  if not ok and getmetatable(err) == PENDING then return "pending", t.name, tostring(err.message or ""), t.at end
-  return ok and "passed" or "failed", t.name, ok and "" or message(err), t.at
+  local name = fullname(item)
+  if not ok and getmetatable(err) == PENDING then return "pending", name, tostring(err.message or ""), item.at end
+  return ok and "passed" or "failed", name, ok and "" or message(err), item.at
 end
 
-function runner.name(i) return tests[i].name, tests[i].at end
+function runner.next()
+  current, insertAt, running = { root }, nil, false     -- a stop may have left a block's context behind
+  while #queue > 0 do
+    local item = tremove(queue, 1)
+    item_running = item
+    if item.kind == "test" then return runtest(item) end
+    if item.kind == "pending" then return "pending", fullname(item), "", item.at end
+    -- a block: its body registers its children just ahead of its later siblings
+    local block = { name = item.name, before = {}, after = {} }
+    local enclosing = {}
+    for i = 1, #item.ancestors do enclosing[i] = item.ancestors[i] end
+    enclosing[#enclosing + 1] = block
+    current, insertAt = enclosing, 1
+    local ok, err = pcall(item.fn)
+    current, insertAt = { root }, nil
+    if not ok then return "failed", fullname(item) .. " (describe)", message(err), item.at end
+  end
+  return nil
+end
+
+function runner.current()
+  if not item_running then return nil end
+  return fullname(item_running), item_running.at
+end

@@ -48,29 +48,30 @@ public static class SpecRunner
             return new[] { new SpecResult("failed", Path.GetFileName(path) + " (loading)", e.Message, e.Chunk != null ? $"{e.Chunk}:{e.Line}" : path) };
         }
         var list = new List<SpecResult>();
-        long count = host.CallRunner("count") is [long n, ..] ? n : 0;
-        for (long i = 1; i <= count; i++)
+        // One result a call, until the runner has nothing left; a call stopped by a budget or a
+        // stray yield is a failure of what it was running, and the next call goes on after it.
+        for (int guard = 0; guard < 1_000_000; guard++)
         {
-            try
-            {
-                var r = host.CallRunner("one", i);
-                list.Add(new SpecResult(r[0] as string ?? "failed", r[1] as string ?? $"test {i}", r[2] as string ?? "", r[3] as string ?? path));
-            }
+            object?[] r;
+            try { r = host.CallRunner("next"); }
             catch (LuaScriptException e)
             {
-                string name = $"test {i}", at = path;
+                string name = "(spec)", at = path;
                 try
                 {
-                    var info = host.CallRunner("name", i);
-                    name = info[0] as string ?? name;
-                    at = info[1] as string ?? at;
+                    var info = host.CallRunner("current");
+                    name = info.Length > 0 && info[0] is string n ? n : name;
+                    at = info.Length > 1 && info[1] is string w ? w : at;
                 }
                 catch (LuaScriptException) { }
                 string why = e is LuaBudgetException ? e.Message
                     : e.Message.Contains("attempt to yield from outside a coroutine", StringComparison.Ordinal) ? "the test yielded outside a coroutine of its own: " + e.Message
                     : e.Message;
                 list.Add(new SpecResult("failed", name, why, at));
+                continue;
             }
+            if (r.Length == 0 || r[0] is not string status) break;
+            list.Add(new SpecResult(status, r[1] as string ?? "(spec)", r[2] as string ?? "", r[3] as string ?? path));
         }
         return list;
     }

@@ -42,4 +42,31 @@ public class BustedSemanticsTests
             end)");
         Assert.That(r.Select(x => x.Status), Is.EqualTo(new[] { "passed", "passed" }), string.Join("\n", r.Select(x => x.Message)));
     }
+
+    [Test]
+    public void DescribeBodiesRunWhenReachedAfterTheTestsBeforeThem()
+    {
+        var r = Run(@"
+            local log = {}
+            describe('a', function()
+              it('first', function() log[#log + 1] = 'first test' end)
+            end)
+            describe('b', function()
+              log[#log + 1] = 'b body'
+              it('sees the order', function() assert.are.same({ 'first test', 'b body' }, log) end)
+            end)");
+        Assert.That(r.Select(x => x.Status), Is.EqualTo(new[] { "passed", "passed" }), string.Join("\n", r.Select(x => x.Message)));
+        Assert.That(r[1].Name, Is.EqualTo("b sees the order"));
+    }
+
+    [Test]
+    public void ADescribeBodyThatFailsIsOneFailureAndTheRestRun()
+    {
+        var r = Run(@"
+            describe('broken', function() error('setup went wrong') end)
+            describe('fine', function() it('runs', function() end) end)");
+        Assert.That(r.Select(x => x.Status), Is.EqualTo(new[] { "failed", "passed" }));
+        Assert.That(r[0].Name, Is.EqualTo("broken (describe)"));
+        Assert.That(r[0].Message, Does.Contain("setup went wrong"));
+    }
 }
