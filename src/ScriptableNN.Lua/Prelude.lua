@@ -940,6 +940,13 @@ for name, shown in pairs({ ["snn.Tensor"] = "torch.FloatTensor", ["snn.Module"] 
   registry[name].__metatable = shown
 end
 
+-- Lua 5.1 habits that Torch7 scripts rely on (Torch7 ran on LuaJIT / Lua 5.1), as 5.1 defined
+-- them: unpack, loadstring (text chunks only, through load), math.pow, table.getn.
+unpack = unpack or table.unpack
+loadstring = loadstring or function(s, chunkname) return load(s, chunkname, "t") end
+math.pow = math.pow or function(x, y) return x ^ y end
+table.getn = table.getn or function(t) return #t end
+
 if sandbox then
   -- Lua runs __gc metamethods with hooks off, so no budget could stop one that loops; scripts
   -- release resources with to-be-closed variables (local x <close> = ...) instead.
