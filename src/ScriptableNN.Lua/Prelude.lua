@@ -585,6 +585,22 @@ optim.rmsprop = function(feval, x, config, state)
   return x, { fx }
 end
 
+optim.adagrad = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local lr = config.learningRate or config.lr or 1e-3
+  local lrd = config.learningRateDecay or 0
+  state.evalCounter = state.evalCounter or 0
+  local fx, dfdx = evaluate("adagrad", feval, x)
+  local clr = lr / (1 + state.evalCounter * lrd)
+  state.paramVariance = state.paramVariance or torch.zeros(dfdx:nElement()):view(table.unpack(dfdx:size()))
+  state.paramVariance:add(torch.cmul(dfdx, dfdx))
+  state.paramStd = state.paramVariance:clone():sqrt():add(1e-10)
+  x:add(-clr, dfdx:clone():cdiv(state.paramStd))
+  state.evalCounter = state.evalCounter + 1
+  return x, { fx }
+end
+
 for _, kind in ipairs({ "adamw" }) do
   -- Torch7: x, {f(x)} = optim.kind(feval, x, config, state); feval(x) returns f, df/dx.
   optim[kind] = function(feval, x, config, state)

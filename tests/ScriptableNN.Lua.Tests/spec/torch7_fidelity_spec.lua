@@ -46,6 +46,15 @@ describe("optim's functional form", function()
     assert.near(1.000149, x[2], 1e-4)
   end)
 
+  it("adagrad follows Torch7's rule (optim's test: learning rate 0.1)", function()
+    local cfg = { learningRate = 1e-1 }
+    local x = run("adagrad", cfg)
+    assert.near(0.999978, x[1], 1e-4)
+    assert.near(0.999955, x[2], 1e-4)
+    assert.are.equal(10001, cfg.evalCounter)
+    assert.is_true(torch.isTensor(cfg.paramVariance))
+  end)
+
   it("keeps its state in the config table, with Torch7's field names", function()
     local cfg = { learningRate = 1e-3, momentum = 0.5 }
     run("sgd", cfg, 3)
