@@ -91,6 +91,40 @@ for _, name in ipairs({ "exp", "log", "abs", "sqrt", "tanh", "sigmoid", "relu", 
 end
 torch.pow = function(x, p) return F.unary("pow", x, p) end
 torch.cmul = function(x, y) return tbinary("cmul", x, y) end
+-- Torch7's constructors from doc/maths.md: range(x, y [, step]) has floor((y - x) / step) + 1
+-- values from x; linspace(x1, x2 [, n = 100]) n equally spaced points; eye(n [, m]) the identity;
+-- randperm(n) a permutation of 1..n drawn from torch's generator.
+torch.range = function(x, y, step)
+  step = step or 1
+  if step == 0 then fail("torch.range: step must not be zero") end
+  local n = math.floor((y - x) / step) + 1
+  if n < 1 then fail("torch.range: no values from " .. x .. " to " .. y .. " by " .. step) end
+  local v = {}
+  for i = 1, n do v[i] = x + (i - 1) * step end
+  return F.new(v)
+end
+torch.linspace = function(a, b, n)
+  n = n or 100
+  if n < 1 or (n == 1 and a ~= b) then fail("torch.linspace: invalid number of points " .. tostring(n)) end
+  local v = {}
+  for i = 1, n do v[i] = n == 1 and a or a + (b - a) * (i - 1) / (n - 1) end
+  return F.new(v)
+end
+torch.eye = function(n, m)
+  m = m or n
+  local t = F.zeros(n, m)
+  for i = 1, math.min(n, m) do t[i][i] = 1 end
+  return t
+end
+torch.randperm = function(n)
+  local r, p = F.rand(n), {}
+  for i = 1, n do p[i] = i end
+  for i = n, 2, -1 do
+    local j = math.min(i, math.floor(r[i] * i) + 1)
+    p[i], p[j] = p[j], p[i]
+  end
+  return F.new(p)
+end
 torch.type = function(x) if F.isTensor(x) then return "torch.FloatTensor" end return type(x) end
 torch.typename = function(x) if F.isTensor(x) then return "torch.FloatTensor" end return nil end
 
