@@ -150,7 +150,7 @@ internal sealed unsafe class ObjectTable
             lua_gc(L, GcCollect, 0, 0, 0);
         }
         long id = _ids.GetValue(o, _ => new StrongBox<long>(Interlocked.Increment(ref _nextId))).Value;
-        lua_getfield(L, RegistryIndex, "snn.cache");
+        PushRef(L, CacheRef);
         if (lua_rawgeti(L, -1, id) == TUserData && *(IntPtr*)lua_touserdata(L, -1) != IntPtr.Zero)
         {
             RemoveBelowTop(L);
@@ -175,7 +175,7 @@ internal sealed unsafe class ObjectTable
         else if (storages is float[][] many) foreach (var st in many) Hold(st);
         if (storages != null) _storagesOf[*p] = storages;
         Interlocked.Increment(ref _liveHandles);
-        lua_getfield(L, RegistryIndex, Metatables[(int)kind]);
+        PushRef(L, _metatableRefs[(int)kind]);
         lua_setmetatable(L, -2);
         lua_pushvalue(L, -1);
         lua_rawseti(L, -3, id);                             // cache[id] = ud
@@ -190,10 +190,20 @@ internal sealed unsafe class ObjectTable
     }
 
     // The address of each kind's metatable: tables never move, so an identity check is a
-    // pointer comparison, with no registry lookup by name.
+    // pointer comparison, with no registry lookup by name. The registry slots (Native.Ref)
+    // of the metatables and of the weak cache of userdata give raw, by-number access.
     private readonly IntPtr[] _metatables = new IntPtr[5];
+    private readonly int[] _metatableRefs = new int[5];
 
-    internal void RememberMetatable(ObjectKind kind, IntPtr table) => _metatables[(int)kind] = table;
+    /// <summary>Registry slot of the weak table id -> userdata.</summary>
+    internal int CacheRef;
+
+    /// <summary>Records the metatable on top of the stack (popped) for <paramref name="kind"/>.</summary>
+    internal void RememberMetatable(IntPtr L, ObjectKind kind)
+    {
+        _metatables[(int)kind] = lua_topointer(L, -1);
+        _metatableRefs[(int)kind] = Ref(L);
+    }
 
     public T? Get<T>(IntPtr L, int idx, ObjectKind kind) where T : class
     {

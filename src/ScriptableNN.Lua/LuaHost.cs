@@ -80,7 +80,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         RegisterBindings();
         LoadPrelude();
         _lua.NewTable();
-        _lua.SetField((int)LuaRegistry.Index, "snn.stopped");
+        _stoppedRef = Ref(_L);
         _lua.SetHook(_hook, LuaHookMask.Count, HookInterval);
     }
 
@@ -179,8 +179,8 @@ public sealed unsafe partial class LuaHost : IDisposable
             if (!CheckBudget()) return;
             if (lua_isyieldable(L) != 0) { lua_yieldk(L, 0, IntPtr.Zero, IntPtr.Zero); return; }
             if (RaiseHook == IntPtr.Zero) return;
-            // Remember the thread (registry["snn.stopped"][thread] = true) to give its hook back later.
-            lua_getfield(L, RegistryIndex, "snn.stopped");
+            // Remember the thread (stopped[thread] = true) to give its hook back later.
+            PushRef(L, _stoppedRef);
             lua_pushthread(L);
             lua_pushboolean(L, 1);
             lua_rawset(L, -3);
@@ -239,7 +239,7 @@ public sealed unsafe partial class LuaHost : IDisposable
     private void RestoreHooks()
     {
         IntPtr hook = Marshal.GetFunctionPointerForDelegate(_hook);
-        lua_getfield(_L, RegistryIndex, "snn.stopped");
+        PushRef(_L, _stoppedRef);
         lua_pushnil(_L);
         while (lua_next(_L, -2) != 0)
         {
@@ -248,9 +248,19 @@ public sealed unsafe partial class LuaHost : IDisposable
             if (thread != IntPtr.Zero) lua_sethook(thread, hook, MaskCount, HookInterval);
         }
         lua_settop(_L, -2);
-        lua_createtable(_L, 0, 0);
-        lua_setfield(_L, RegistryIndex, "snn.stopped");
+        PushRef(_L, _stoppedRef);               // empty it for the next run
+        while (true)
+        {
+            lua_pushnil(_L);
+            if (lua_next(_L, -2) == 0) break;
+            lua_settop(_L, -2);                 // ... stopped key
+            lua_pushnil(_L);
+            lua_rawset(_L, -3);
+        }
+        lua_settop(_L, -2);
     }
+
+    private int _stoppedRef;                    // registry slot of the set of threads stopped by RaiseHook
 
     /// <summary>Whether a budget (instructions or time) stopped the running script.</summary>
     internal bool Stopped => _budgetHit;
@@ -292,20 +302,16 @@ public sealed unsafe partial class LuaHost : IDisposable
 
     private void RegisterBindings()
     {
-        _lua.NewTable();
-        _lua.SetField((int)LuaRegistry.Index, "snn.cache");
-        _lua.NewTable();                        // weak values: a cached userdata may still be collected
+        _lua.NewTable();                        // the cache id -> userdata, with weak values:
+        _lua.NewTable();                        // a cached userdata may still be collected
         _lua.PushString("v");
-        _lua.SetField(-2, "__mode");   // setup, before any script
-        _lua.GetField((int)LuaRegistry.Index, "snn.cache");
-        _lua.Insert(-2);
+        RawSetField(_L, -2, "__mode");
         _lua.SetMetaTable(-2);
-        _lua.Pop(1);
+        Objects.CacheRef = Ref(_L);
         foreach (var kind in Enum.GetValues<ObjectKind>())
         {
-            _lua.NewMetaTable(ObjectTable.MetatableName(kind));
-            Objects.RememberMetatable(kind, lua_topointer(_L, -1));
-            _lua.Pop(1);
+            _lua.NewMetaTable(ObjectTable.MetatableName(kind));   // also registry[name], for the prelude
+            Objects.RememberMetatable(_L, kind);
         }
         // raw = { group = { name = C closure(id, host) } }
         _lua.NewTable();
@@ -313,27 +319,27 @@ public sealed unsafe partial class LuaHost : IDisposable
         for (int id = 0; id < all.Count; id++)
         {
             var (group, b) = all[id];
-            if (_lua.GetField(-1, group) != LuaType.Table)   // setup, before any script
+            if (RawField(_L, -1, group) != TTable)
             {
                 _lua.Pop(1);
                 _lua.NewTable();
                 _lua.PushCopy(-1);
-                _lua.SetField(-3, group);   // setup, before any script
+                RawSetField(_L, -3, group);
             }
             lua_pushinteger(_L, id);
             lua_pushlightuserdata(_L, GCHandle.ToIntPtr(_self));
             lua_pushcclosure(_L, (IntPtr)(delegate* unmanaged[Cdecl]<IntPtr, int>)&Dispatch, 2);
-            _lua.SetField(-2, b.Name);   // setup, before any script
+            RawSetField(_L, -2, b.Name);
             _lua.Pop(1);
         }
-        _lua.SetGlobal("__snn_raw");   // setup, before any script
+        RawSetGlobal(_L, "__snn_raw");
     }
 
     private void LoadPrelude()
     {
         string source = ReadResource("Prelude.lua");
-        if (_lua.LoadString(source, "=[snn]") != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + _lua.ToString(-1));
-        _lua.GetGlobal("__snn_raw");   // setup, before any script
+        if (_lua.LoadString(source, "=[snn]") != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + Native.ToString(_L, -1));
+        RawGlobal(_L, "__snn_raw");
         lua_pushlightuserdata(_L, ErrorSentinel);
         _lua.PushBoolean(Options.Sandbox);
         _lua.PushBoolean(Options.AllowIO);
@@ -341,9 +347,9 @@ public sealed unsafe partial class LuaHost : IDisposable
         _lua.NewTable();
         for (int i = 0; i < grants.Length; i++) { _lua.PushString(grants[i]); _lua.RawSetInteger(-2, i + 1); }
         GrantNames = grants;
-        if (_lua.PCall(5, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + _lua.ToString(-1));
+        if (_lua.PCall(5, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + Native.ToString(_L, -1));
         _lua.PushNil();
-        _lua.SetGlobal("__snn_raw");   // setup, before any script
+        RawSetGlobal(_L, "__snn_raw");
     }
 
     /// <summary>Names of the host functions granted to scripts, by the index the prelude calls them with.</summary>
@@ -365,9 +371,11 @@ public sealed unsafe partial class LuaHost : IDisposable
     // The rule for everything under this frame: no Lua error may be raised while a C# frame is
     // on the native stack, because Lua raises with longjmp and a longjmp over managed frames
     // corrupts the runtime (the process aborts at a later collection). So a binding
-    //  - reads a script's tables raw (Native.RawField, lua_rawgeti, lua_rawlen, lua_next): never
-    //    lua_getfield, lua_gettable, lua_len, luaL_tolstring, lua_compare or lua_concat, which
-    //    run the script's metamethods; duck typing, where wanted, is done in the Lua prelude;
+    //  - reads and writes tables, globals and strings only through Native's raw helpers
+    //    (RawField, RawSetField, RawGlobal, RawSetGlobal, Ref/PushRef, ToString, Bytes) and
+    //    lua_rawgeti, lua_rawlen, lua_next; lua_getfield, lua_gettable, lua_len,
+    //    luaL_tolstring, lua_compare and lua_concat run a script's metamethods and are not even
+    //    imported; duck typing, where wanted, is done in the Lua prelude;
     //  - calls into Lua only through lua_pcall;
     //  - checks the stack (lua_checkstack / Native.EnsureStack) before pushing a variable count;
     //  - reserves (Host.Reserve) before building anything large in Lua or in tensors, because
@@ -462,10 +470,7 @@ public sealed unsafe partial class LuaHost : IDisposable
         _lua.NewTable();
         _lua.PushString(path); _lua.RawSetInteger(-2, 0);
         for (int i = 0; i < args.Length; i++) { PushValue(args[i]); _lua.RawSetInteger(-2, i + 1); }
-        lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
-        lua_rotate(_L, -2, 1);
-        RawSetField(_L, -2, "arg");
-        lua_settop(_L, -2);
+        RawSetGlobal(_L, "arg");
         return Execute(args);
     }
 
@@ -474,11 +479,7 @@ public sealed unsafe partial class LuaHost : IDisposable
     {
         CheckUsable();
         lua_checkstack(_L, 8);
-        lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
-        int type = RawField(_L, -1, function);
-        lua_rotate(_L, -2, -1);
-        _lua.Pop(1);
-        if (type != TFunction)
+        if (RawGlobal(_L, function) != TFunction)
         {
             _lua.Pop(1);
             throw new LuaScriptException($"no global function '{function}'", null, 0, null);
@@ -488,7 +489,7 @@ public sealed unsafe partial class LuaHost : IDisposable
 
     private LuaScriptException LoadError()
     {
-        string msg = _lua.ToString(-1) ?? "syntax error";
+        string msg = Native.ToString(_L, -1) ?? "syntax error";
         _lua.Pop(1);
         var (chunk, line) = ParsePosition(msg);
         return new LuaScriptException(msg, chunk, line, null);
@@ -543,7 +544,7 @@ public sealed unsafe partial class LuaHost : IDisposable
             if (status == LuaStatus.ErrMem || (_memoryHit && msg.EndsWith("not enough memory", StringComparison.Ordinal)))
                 msg = $"{msg}: the script's memory cap of {Mb(_memoryLimit)} was reached (Lua heap {Mb(_memoryUsed)}, tensors {Mb(Objects.TensorBytes)})";
             co.Traceback(co, msg, 0);
-            string trace = co.ToString(-1) ?? "";
+            string trace = Native.ToString(co.Handle, -1) ?? "";
             var (chunk, line) = ParsePosition(msg);
             if (chunk == null) (chunk, line) = (c, l);
             throw new LuaScriptException(msg, chunk, line, trace);
@@ -570,7 +571,7 @@ public sealed unsafe partial class LuaHost : IDisposable
     private static string ErrorMessage(KeraLua.Lua co)
     {
         var t = co.Type(-1);
-        return t is LuaType.String or LuaType.Number ? co.ToString(-1) ?? "" : $"(error object is a {t.ToString().ToLowerInvariant()} value)";
+        return Native.ToString(co.Handle, -1) ?? $"(error object is a {t.ToString().ToLowerInvariant()} value)";
     }
 
     private static readonly Regex Position = new(@"^(?<chunk>[^\n]*?):(?<line>\d+):", RegexOptions.Compiled);
@@ -602,15 +603,11 @@ public sealed unsafe partial class LuaHost : IDisposable
         try
         {
             lua_checkstack(_L, 8);
-            lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
             PushValue(value);
-            RawSetField(_L, -2, name);     // raw: a script's __newindex on _G never runs under C#
-            lua_settop(_L, -2);
+            RawSetGlobal(_L, name);        // raw: a script's __newindex on _G never runs under C#
         }
         finally { CallbackDepth--; }
     }
-
-    private const int GlobalsIndex = 2;    // LUA_RIDX_GLOBALS
 
     /// <summary>A global as a .NET value (see <see cref="SetGlobal"/>; tables become object?[] or dictionaries).</summary>
     public object? GetGlobal(string name)
@@ -618,10 +615,9 @@ public sealed unsafe partial class LuaHost : IDisposable
         CheckUsable();
         CallbackDepth++;
         lua_checkstack(_L, 8);
-        lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
-        RawField(_L, -1, name);            // raw: a script's __index on _G never runs under C#
+        RawGlobal(_L, name);               // raw: a script's __index on _G never runs under C#
         try { return ToValue(_lua, -1); }
-        finally { _lua.Pop(2); CallbackDepth--; }
+        finally { _lua.Pop(1); CallbackDepth--; }
     }
 
     /// <summary>The module a script stored in global <paramref name="name"/> (a trained network, say).</summary>

@@ -22,7 +22,8 @@ internal static unsafe class Native
     [DllImport(Lib), SuppressGCTransition] public static extern double lua_tonumberx(IntPtr L, int idx, int* isnum);
     [DllImport(Lib), SuppressGCTransition] public static extern long lua_tointegerx(IntPtr L, int idx, int* isnum);
     [DllImport(Lib), SuppressGCTransition] public static extern int lua_toboolean(IntPtr L, int idx);
-    [DllImport(Lib)] public static extern byte* lua_tolstring(IntPtr L, int idx, nuint* len);
+    [DllImport(Lib)] private static extern byte* lua_tolstring(IntPtr L, int idx, nuint* len);
+    [DllImport(Lib)] public static extern int luaL_ref(IntPtr L, int t);
     [DllImport(Lib), SuppressGCTransition] public static extern IntPtr lua_touserdata(IntPtr L, int idx);
     [DllImport(Lib), SuppressGCTransition] public static extern int lua_isinteger(IntPtr L, int idx);
     [DllImport(Lib), SuppressGCTransition] public static extern void lua_pushnil(IntPtr L);
@@ -40,8 +41,6 @@ internal static unsafe class Native
     [DllImport(Lib)] public static extern void lua_rawseti(IntPtr L, int idx, long n);
     [DllImport(Lib), SuppressGCTransition] public static extern int lua_rawgeti(IntPtr L, int idx, long n);
     [DllImport(Lib), SuppressGCTransition] public static extern ulong lua_rawlen(IntPtr L, int idx);
-    [DllImport(Lib)] public static extern int lua_getfield(IntPtr L, int idx, [MarshalAs(UnmanagedType.LPStr)] string k);
-    [DllImport(Lib)] public static extern void lua_setfield(IntPtr L, int idx, [MarshalAs(UnmanagedType.LPStr)] string k);
     [DllImport(Lib)] public static extern int lua_rawget(IntPtr L, int idx);
     [DllImport(Lib)] public static extern void lua_rawset(IntPtr L, int idx);
     [DllImport(Lib)] public static extern int lua_next(IntPtr L, int idx);
@@ -60,6 +59,38 @@ internal static unsafe class Native
     [DllImport(Lib), SuppressGCTransition] public static extern void lua_rotate(IntPtr L, int idx, int n);
 
     public const int MaskCount = 8;
+
+    // ---- the only ways C# reads or writes Lua tables and strings ----------------------
+    // Every one is raw: a script's metamethods can error, yield or loop, and none of that may
+    // happen under a C# frame (a Lua error is a longjmp). lua_getfield, lua_gettable, lua_len,
+    // luaL_tolstring and friends are not imported at all; SourceRuleTests keeps it that way.
+
+    private const int GlobalsIndex = 2;    // LUA_RIDX_GLOBALS
+
+    /// <summary>Pushes the global <paramref name="name"/>, raw; returns its type.</summary>
+    public static int RawGlobal(IntPtr L, string name)
+    {
+        lua_rawgeti(L, RegistryIndex, GlobalsIndex);
+        int t = RawField(L, -1, name);
+        lua_rotate(L, -2, -1);
+        lua_settop(L, -2);
+        return t;
+    }
+
+    /// <summary>Sets the global <paramref name="name"/> to the value on top (popped), raw.</summary>
+    public static void RawSetGlobal(IntPtr L, string name)
+    {
+        lua_rawgeti(L, RegistryIndex, GlobalsIndex);
+        lua_rotate(L, -2, 1);                  // ... globals value
+        RawSetField(L, -2, name);
+        lua_settop(L, -2);
+    }
+
+    /// <summary>Keeps the value on top (popped) in the registry; returns the slot for <see cref="PushRef"/>.</summary>
+    public static int Ref(IntPtr L) => luaL_ref(L, RegistryIndex);
+
+    /// <summary>Pushes the value kept by <see cref="Ref"/>.</summary>
+    public static void PushRef(IntPtr L, int slot) => lua_rawgeti(L, RegistryIndex, slot);
 
     /// <summary>
     /// Pushes t[key] for the table at <paramref name="idx"/> without metamethods: a script's
@@ -107,11 +138,25 @@ internal static unsafe class Native
         }
     }
 
+    /// <summary>A string or number at <paramref name="idx"/> as text (null for anything else); never runs __tostring.</summary>
     public static string? ToString(IntPtr L, int idx)
     {
-        nuint len;
-        byte* p = lua_tolstring(L, idx, &len);
-        return p == null ? null : Encoding.UTF8.GetString(p, (int)len);
+        byte* p = Bytes(L, idx, out int len);
+        return p == null ? null : Encoding.UTF8.GetString(p, len);
+    }
+
+    /// <summary>
+    /// The bytes of a string (or a number, converted in its own slot, as Lua's string functions
+    /// do) at <paramref name="idx"/>, valid while it stays on the stack; null for anything else.
+    /// </summary>
+    public static byte* Bytes(IntPtr L, int idx, out int len)
+    {
+        int t = lua_type(L, idx);
+        if (t != TString && t != TNumber) { len = 0; return null; }
+        nuint n;
+        byte* p = lua_tolstring(L, idx, &n);
+        len = n > int.MaxValue ? int.MaxValue : (int)n;
+        return p;
     }
 
     public static string TypeName(int t) => t switch

@@ -92,28 +92,26 @@ public static class SpecRunner
 public sealed partial class LuaHost
 {
     private bool _specLoaded;
+    private int _runnerRef;     // registry slot of the spec library's runner table, out of a spec's reach
 
     /// <summary>Defines describe/it/assert... in this state (idempotent).</summary>
     internal void LoadSpecLibrary()
     {
         if (_specLoaded) return;
-        if (_lua.LoadString(ReadResource("Spec.lua"), "=[spec]") != LuaStatus.OK) throw new InvalidOperationException("spec library: " + _lua.ToString(-1));
-        _lua.GetField((int)LuaRegistry.Index, "snn.getinfo");
+        if (_lua.LoadString(ReadResource("Spec.lua"), "=[spec]") != LuaStatus.OK) throw new InvalidOperationException("spec library: " + Native.ToString(_L, -1));
+        RawField(_L, RegistryIndex, "snn.getinfo");      // the prelude keeps debug.getinfo there
         _lua.NewTable();
         _lua.PushCopy(-1);
-        _lua.SetField((int)LuaRegistry.Index, "snn.spec");
-        if (_lua.PCall(2, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("spec library: " + _lua.ToString(-1));
+        _runnerRef = Ref(_L);
+        if (_lua.PCall(2, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("spec library: " + Native.ToString(_L, -1));
         // A spec that calls os.exit (granted with --allow-io) fails; it cannot end the run early.
-        lua_rawgeti(_L, RegistryIndex, GlobalsIndex);
-        if (RawField(_L, -1, "os") == TTable)
+        if (RawGlobal(_L, "os") == TTable)
         {
-            lua_rotate(_L, -2, -1);
-            _lua.Pop(1);
             _lua.LoadString("local os = ... ; rawset(os, 'exit', function(code) error('os.exit(' .. tostring(code) .. ') called inside a spec', 2) end)", "=[spec]");
             _lua.Insert(-2);
             if (_lua.PCall(1, 0, 0) != LuaStatus.OK) _lua.Pop(1);
         }
-        else _lua.Pop(2);
+        else _lua.Pop(1);
         _specLoaded = true;
     }
 
@@ -122,7 +120,7 @@ public sealed partial class LuaHost
     {
         CheckUsable();
         lua_checkstack(_L, 8);
-        lua_getfield(_L, RegistryIndex, "snn.spec");
+        PushRef(_L, _runnerRef);
         RawField(_L, -1, name);
         lua_rotate(_L, -2, -1);
         _lua.Pop(1);

@@ -21,12 +21,8 @@ internal static unsafe class StringBindings
 
     private static byte* Bytes(Args a, int i, string fn, out int len)
     {
-        int t = lua_type(a.L, i);
-        if (t != TString && t != TNumber) throw new ScriptError($"bad argument #{i} to '{fn}' (string expected, got {TypeName(t)})");
-        nuint n;
-        byte* p = lua_tolstring(a.L, i, &n);    // a number becomes a string in its own slot, as Lua's string functions do
-        if (n > int.MaxValue) throw new ScriptError($"bad argument #{i} to '{fn}' (string too long)");
-        len = (int)n;
+        byte* p = Native.Bytes(a.L, i, out len);
+        if (p == null) throw new ScriptError($"bad argument #{i} to '{fn}' (string expected, got {TypeName(lua_type(a.L, i))})");
         return p;
     }
 
