@@ -106,7 +106,7 @@ internal readonly unsafe struct Args
     public int Push(string v) { PushString(L, v); return 1; }
     public int Push(Tensor v)
     {
-        if (!Host.Objects.Holds(v)) Host.Reserve(4L * v.Memory.Storage.Length, "a tensor of " + v.ShapeText);
+        if (Host.MemoryCapped && !Host.Objects.Holds(v)) Host.Reserve(4L * v.Memory.Storage.Length, "a tensor of " + v.ShapeText);
         Host.Objects.Push(L, v, ObjectKind.Tensor);
         return 1;
     }

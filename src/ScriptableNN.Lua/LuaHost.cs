@@ -138,6 +138,9 @@ public sealed unsafe partial class LuaHost : IDisposable
         throw new ScriptError($"not enough memory: {what} needs {Mb(bytes)}, past the script's memory cap of {Mb(_memoryLimit)} (Lua heap {Mb(_memoryUsed)}, tensors {Mb(Objects.TensorBytes)})");
     }
 
+    /// <summary>Whether a memory cap is set (pushes skip the cap's bookkeeping without one).</summary>
+    internal bool MemoryCapped => _memoryLimit > 0;
+
     /// <summary>Bytes left under the memory cap (int.MaxValue without a cap): file loaders read no more.</summary>
     internal long RoomBytes => _memoryLimit <= 0 ? int.MaxValue : Math.Max(0, _memoryLimit - _memoryUsed - Objects.TensorBytes);
 

@@ -549,6 +549,8 @@ optim = {}
 -- sgd.lua, adam.lua, rmsprop.lua): x, {f(x)} = optim.kind(feval, x, config, state). Each call
 -- works on the x and df/dx it is given, so a feval that returns a new gradient tensor each time
 -- (optim's own Rosenbrock test does) is stepped with that tensor.
+local function zeroslike(t) return torch.zeros(t:nElement()):view(table.unpack(t:size())) end
+
 local function evaluate(kind, feval, x)
   local fx, dfdx = feval(x)
   if not F.isTensor(dfdx) then fail("optim." .. kind .. ": feval must return the loss and the gradient tensor") end
@@ -591,8 +593,8 @@ optim.adam = function(feval, x, config, state)
   local fx, dfdx = evaluate("adam", feval, x)
   if wd ~= 0 then dfdx:add(wd, x) end
   state.t = state.t or 0
-  state.m = state.m or torch.zeros(dfdx:nElement()):view(table.unpack(dfdx:size()))
-  state.v = state.v or torch.zeros(dfdx:nElement()):view(table.unpack(dfdx:size()))
+  state.m = state.m or zeroslike(dfdx)
+  state.v = state.v or zeroslike(dfdx)
   local clr = lr / (1 + state.t * lrd)
   state.t = state.t + 1
   state.m:mul(beta1):add(1 - beta1, dfdx)
@@ -612,7 +614,7 @@ optim.rmsprop = function(feval, x, config, state)
   local wd = config.weightDecay or 0
   local fx, dfdx = evaluate("rmsprop", feval, x)
   if wd ~= 0 then dfdx:add(wd, x) end
-  state.m = state.m or torch.zeros(dfdx:nElement()):view(table.unpack(dfdx:size()))
+  state.m = state.m or zeroslike(dfdx)
   state.m:mul(alpha):add(1 - alpha, torch.cmul(dfdx, dfdx))
   state.tmp = state.m:clone():sqrt():add(epsilon)
   x:add(-lr, dfdx:clone():cdiv(state.tmp))
@@ -627,7 +629,7 @@ optim.adagrad = function(feval, x, config, state)
   state.evalCounter = state.evalCounter or 0
   local fx, dfdx = evaluate("adagrad", feval, x)
   local clr = lr / (1 + state.evalCounter * lrd)
-  state.paramVariance = state.paramVariance or torch.zeros(dfdx:nElement()):view(table.unpack(dfdx:size()))
+  state.paramVariance = state.paramVariance or zeroslike(dfdx)
   state.paramVariance:add(torch.cmul(dfdx, dfdx))
   state.paramStd = state.paramVariance:clone():sqrt():add(1e-10)
   x:add(-clr, dfdx:clone():cdiv(state.paramStd))
@@ -823,16 +825,9 @@ nn.StochasticGradient = function(module, criterion)
                maxIteration = 25, shuffleIndices = true }
   function sg:train(d)
     local n = d:size()
-    local order = {}
-    for i = 1, n do order[i] = i end
-    if self.shuffleIndices then
-      local r = torch.rand(n)
-      for i = n, 2, -1 do
-        local j = math.floor(r[i] * i) + 1
-        if j > i then j = i end
-        order[i], order[j] = order[j], order[i]
-      end
-    end
+    local order
+    if self.shuffleIndices then order = torch.randperm(n):totable()
+    else order = {}; for i = 1, n do order[i] = i end end
     local iteration, lr = 1, self.learningRate
     print("# StochasticGradient: training")
     while true do
