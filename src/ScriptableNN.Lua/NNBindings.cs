@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using ScriptableNN.Losses;
 using ScriptableNN.NN;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 using static ScriptableNN.Lua.Native;
 
@@ -13,6 +14,7 @@ internal static class NNBindings
     {
         new("module", 1, NewModule),
         new("criterion", 1, NewCriterion),
+        new("names", 0, Names),
         new("isModule", 1, a => a.Push(a.Host.Objects.Get<Module>(a.L, 1, ObjectKind.Module) != null)),
     };
 
@@ -62,122 +64,43 @@ internal static class NNBindings
     /// <summary>The module whose parameters a flat vector from getParameters holds.</summary>
     internal static readonly ConditionalWeakTable<Tensor, Module> FlatOwner = new();
 
+    // nn.<Name>(...): any registered module, its arguments read by its settings schema. The
+    // parameters and gradients (8 bytes an element) are reserved under the memory cap before
+    // the layer allocates them.
     private static int NewModule(Args a)
     {
         string name = a.String(1);
-        // Parameters and gradients (8 bytes an element), reserved under the memory cap before
-        // the layer allocates them.
-        long elements = name switch
-        {
-            "Linear" => (long)a.Int(2) * a.Int(3) + a.Int(3),
-            "Maxout" => ((long)a.Int(2) + 1) * a.Int(3) * a.Int(4),
-            "RBF" => ((long)a.Int(2) + 1) * a.Int(3),
-            "PReLU" => Math.Max(1, a.OptInt(2, 0)),
-            _ => 0,
-        };
-        if (elements < 0) throw new ScriptError($"nn.{name}: sizes must not be negative");
-        if (elements > int.MaxValue) throw new ScriptError($"nn.{name}: {elements} parameters is more than a layer can hold");
-        a.Host.Reserve(8 * elements, $"nn.{name}'s parameters");
-        Module m = name switch
-        {
-            "Sequential" => new Sequential(),
-            "Linear" => new Linear(a.Int(2), a.Int(3), bias: a.IsNoneOrNil(4) || a.Type(4) != TBoolean || a.Bool(4), init: InitOf(a, 4)),
-            "Identity" => new Identity(),
-            "ReLU" => new ReLU(),
-            "LeakyReLU" => new LeakyReLU((float)a.OptNumber(2, 0.01)),
-            "PReLU" => new PReLU(a.OptInt(2, 0), (float)a.OptNumber(3, 0.25)),
-            "Abs" => new Abs(),
-            "Maxout" => new Maxout(a.Int(2), a.Int(3), a.Int(4)),
-            "Sigmoid" => new Sigmoid(),
-            "Tanh" => new Tanh(),
-            "SoftPlus" => new SoftPlus(),
-            "HardTanh" => new HardTanh((float)a.OptNumber(2, -1), (float)a.OptNumber(3, 1)),
-            "Cos" => new Cos(),
-            "RBF" => new RBF(a.Int(2), a.Int(3), (float)a.OptNumber(4, 1)),
-            "SoftMax" => new SoftMax(),
-            "LogSoftMax" => new LogSoftMax(),
-            "Dropout" => new Dropout((float)a.OptNumber(2, 0.5)),
-            _ => throw new ScriptError($"nn.{name}: no such module"),
-        };
-        return a.Push(m);
-    }
-
-    // nn.Linear(in, out, {init = "he"}) or nn.Linear(in, out, false)
-    private static Init InitOf(Args a, int idx)
-    {
-        if (a.Type(idx) != TTable) return Init.Default;
-        RawField(a.L, idx, "init");
-        string? s = Native.ToString(a.L, -1);
-        lua_settop(a.L, -2);
-        return s switch
-        {
-            null or "default" => Init.Default,
-            "xavier" or "glorot" or "xavier_uniform" => Init.XavierUniform,
-            "xavier_normal" or "glorot_normal" => Init.XavierNormal,
-            "he" or "kaiming" or "he_uniform" => Init.HeUniform,
-            "he_normal" or "kaiming_normal" => Init.HeNormal,
-            _ => throw new ScriptError($"nn.Linear: unknown init '{s}' (default, xavier, xavier_normal, he, he_normal)"),
-        };
-    }
-
-    // Criterion options: a boolean (Torch7's sizeAverage) or a table {reduction = "mean"|"sum"|"none", weights = tensor}.
-    private static Reduction ReductionOf(Args a, int idx)
-    {
-        if (a.Type(idx) == TBoolean) return a.Bool(idx) ? Reduction.Mean : Reduction.Sum;
-        if (a.Type(idx) != TTable) return Reduction.Mean;
-        RawField(a.L, idx, "reduction");
-        string? r = Native.ToString(a.L, -1);
-        lua_settop(a.L, -2);
-        RawField(a.L, idx, "sizeAverage");
-        int t = lua_type(a.L, -1);
-        bool sizeAverage = t != TBoolean || lua_toboolean(a.L, -1) != 0;
-        lua_settop(a.L, -2);
-        return r switch
-        {
-            null => sizeAverage ? Reduction.Mean : Reduction.Sum,
-            "mean" => Reduction.Mean,
-            "sum" => Reduction.Sum,
-            "none" => Reduction.None,
-            _ => throw new ScriptError($"unknown reduction '{r}' (mean, sum or none)"),
-        };
-    }
-
-    private static float[]? WeightsOf(Args a, int idx)
-    {
-        if (a.Type(idx) == TUserData) return a.Tensor(idx).ToArray();
-        if (a.Type(idx) != TTable) return null;
-        RawField(a.L, idx, "weights");
-        try { return a.Type(-1) == TUserData ? a.Tensor(-1).ToArray() : null; }
-        finally { lua_settop(a.L, -2); }
+        var type = Catalog.Module(name) ?? throw new ScriptError($"nn.{name}: no such module");
+        string call = "nn." + name;
+        var settings = SettingsReader.Read(a, 2, type.Schema, call);
+        long elements = type.ParameterCount(settings);
+        if (elements < 0) throw new ScriptError($"{call}: sizes must not be negative");
+        if (elements > int.MaxValue) throw new ScriptError($"{call}: {elements} parameters is more than a layer can hold");
+        a.Host.Reserve(8 * elements, $"{call}'s parameters");
+        return a.Push(type.Create(settings));
     }
 
     private static int NewCriterion(Args a)
     {
         string name = a.String(1);
-        // ClassNLLCriterion(weights, sizeAverage) takes the weights first, as in Torch7.
-        int opt = a.Type(2) == TUserData ? 3 : 2;
-        var red = ReductionOf(a, opt);
-        Criterion c = name switch
-        {
-            "MSECriterion" => new MSECriterion(red),
-            "AbsCriterion" => new AbsCriterion(red),
-            "BCECriterion" => new BCECriterion(red),
-            "BCEWithLogitsCriterion" => new BCEWithLogitsCriterion(red),
-            "ClassNLLCriterion" => new ClassNLLCriterion(red, WeightsOf(a, 2)),
-            "CrossEntropyCriterion" => new CrossEntropyCriterion(red, WeightsOf(a, 2)),
-            "GaussianNLLCriterion" => GaussianOf(a, red),
-            _ => throw new ScriptError($"nn.{name}: no such criterion"),
-        };
-        return a.Push(c);
+        var type = Catalog.Criterion(name) ?? throw new ScriptError($"nn.{name}: no such criterion");
+        return a.Push(type.Create(SettingsReader.Read(a, 2, type.Schema, "nn." + name)));
     }
 
-    // nn.GaussianNLLCriterion(sigma) or nn.GaussianNLLCriterion{outputs = n, sigma = s0} (learned sigma)
-    private static Criterion GaussianOf(Args a, Reduction red)
+    // nn.names(): two tables, module names and criterion names (aliases included), each name
+    // mapped to its Torch7 name, for the prelude.
+    private static int Names(Args a)
     {
-        if (a.Type(2) == TNumber) return new GaussianNLLCriterion(a.Float(2), red);
-        int outputs = (int)a.Field(2, "outputs", 0);
-        float sigma = (float)a.Field(2, "sigma", 1);
-        return outputs > 0 ? new GaussianNLLCriterion(outputs, sigma, red) : new GaussianNLLCriterion(sigma, red);
+        void Map(IEnumerable<(string Name, IReadOnlyList<string> Aliases)> types)
+        {
+            lua_createtable(a.L, 0, 0);
+            foreach (var (name, aliases) in types)
+                foreach (var n in aliases.Prepend(name)) { PushString(a.L, name); RawSetField(a.L, -2, n); }
+        }
+        if (lua_checkstack(a.L, 4) == 0) throw new ScriptError("nn.names: out of stack space");
+        Map(Catalog.Modules.Select(t => (t.Name, t.Aliases)));
+        Map(Catalog.Criteria.Select(t => (t.Name, t.Aliases)));
+        return 2;
     }
 
     private static readonly ConditionalWeakTable<Criterion, StrongBox<Tensor?>> Shifted = new();

@@ -1,5 +1,6 @@
 using ScriptableNN.NN;
 using ScriptableNN.Optim;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 using static ScriptableNN.Lua.Native;
 
@@ -18,36 +19,26 @@ internal static class OptimBindings
         new("objstep", 1, a => { a.Optimizer(1).Step(); return 0; }),
         new("zeroGrad", 1, a => { a.Optimizer(1).ZeroGrad(); return 0; }),
         new("learningRate", 1, LearningRate),
+        new("config", 1, Config),
         new("stepCount", 1, a => a.Push(a.Optimizer(1).State.Step)),
     };
 
-    // Torch7 config names; PyTorch's (lr, betas via beta1/beta2, weight_decay) are accepted too.
-    private static Optimizer Create(Args a, string kind, IEnumerable<Parameter> ps, int cfg)
+    // The registered optimizer called kind, its settings read from the table at cfg by name
+    // (PyTorch's spellings too: lr, weight_decay, eps). The object form refuses unknown names;
+    // Torch7's functional form keeps its state in the same table, so there they are skipped.
+    private static Optimizer Create(Args a, string kind, IEnumerable<Parameter> ps, int cfg, bool strict)
     {
-        float lr(double def) => (float)a.Field(cfg, "learningRate", a.Field(cfg, "lr", def));
-        float wd = (float)a.Field(cfg, "weightDecay", a.Field(cfg, "weight_decay", 0));
-        bool decayAll = a.Field(cfg, "decayAll", 0) != 0;
-        return kind switch
-        {
-            "sgd" => new Sgd(ps, new SgdConfig
-            {
-                LearningRate = lr(1e-3), Momentum = (float)a.Field(cfg, "momentum", 0), Dampening = (float)a.Field(cfg, "dampening", 0),
-                Nesterov = a.Field(cfg, "nesterov", 0) != 0, WeightDecay = wd, DecayAll = decayAll,
-            }),
-            "adam" or "adamw" => new Adam(ps, new AdamConfig
-            {
-                LearningRate = lr(1e-3), Beta1 = (float)a.Field(cfg, "beta1", 0.9), Beta2 = (float)a.Field(cfg, "beta2", 0.999),
-                Epsilon = (float)a.Field(cfg, "epsilon", a.Field(cfg, "eps", 1e-8)),
-                WeightDecay = kind == "adamw" ? (float)a.Field(cfg, "weightDecay", a.Field(cfg, "weight_decay", 0.01)) : wd,
-                Decoupled = kind == "adamw", DecayAll = decayAll,
-            }),
-            "rmsprop" => new RmsProp(ps, new RmsPropConfig
-            {
-                LearningRate = lr(1e-2), Alpha = (float)a.Field(cfg, "alpha", 0.99), Epsilon = (float)a.Field(cfg, "epsilon", 1e-8),
-                Momentum = (float)a.Field(cfg, "momentum", 0), WeightDecay = wd, DecayAll = decayAll,
-            }),
-            _ => throw new ScriptError($"optim.{kind}: no such optimizer"),
-        };
+        var type = Catalog.Optimizer(kind) ?? throw new ScriptError($"optim.{kind}: no such optimizer");
+        var settings = SettingsReader.ReadNamed(a, cfg, type.Schema, type.ToString(), type.SettingAliases, strict);
+        return type.Create(ps, settings);
+    }
+
+    // optimizer:config(): the settings as a table, defaults filled in.
+    private static int Config(Args a)
+    {
+        var o = a.Optimizer(1);
+        SettingsReader.Push(a, Catalog.TypeOf(o).Describe(o));
+        return 1;
     }
 
     // The parameters behind x and dfdx: a module's own, when x is its flat getParameters vector
@@ -77,7 +68,7 @@ internal static class OptimBindings
         lua_settop(a.L, -2);
         if (opt == null)
         {
-            opt = Create(a, kind, ParametersOf(x, dfdx), 4);
+            opt = Create(a, kind, ParametersOf(x, dfdx), 4, strict: false);
             a.Push(opt);
             RawSetField(a.L, 5, "_snn");
         }
@@ -115,7 +106,7 @@ internal static class OptimBindings
             }
         }
         else throw a.Bad(2, "module, parameter table or flat parameter vector");
-        return a.Push(Create(a, kind, ps, 3));
+        return a.Push(Create(a, kind, ps, 3, strict: true));
     }
 
     private static int LearningRate(Args a)

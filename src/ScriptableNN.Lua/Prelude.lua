@@ -86,7 +86,12 @@ torch.zeros, torch.ones, torch.rand, torch.randn = F.zeros, F.ones, F.rand, F.ra
 torch.manualSeed, torch.manual_seed = F.manualSeed, F.manualSeed
 torch.isTensor = F.isTensor
 torch.mm, torch.matmul = F.mm, F.mm
-for _, name in ipairs({ "exp", "log", "abs", "sqrt", "tanh", "sigmoid", "relu", "sum", "mean" }) do
+-- torch.exp(x) and every other registered element-wise function; sum and mean reduce.
+local pointwise = F.functions()
+for _, name in ipairs(pointwise) do
+  torch[name] = function(x) return F.unary(name, x) end
+end
+for _, name in ipairs({ "sum", "mean" }) do
   torch[name] = function(x) return F.unary(name, x) end
 end
 torch.pow = function(x, p) return F.unary("pow", x, p) end
@@ -171,8 +176,9 @@ TM.sub = function(t, ...)
 end
 TM.clamp = function(t, lo, hi) return inplace(t, "clamp", lo, hi) end
 TM.pow = function(t, p) return inplace(t, "pow", p) end
-for _, op in ipairs({ "exp", "log", "abs", "sqrt", "tanh", "sigmoid", "neg" }) do
-  TM[op] = function(t) return unaryInPlace(t, op) end
+-- Torch7's in-place x:exp(), x:tanh()... for every registered element-wise function.
+for _, op in ipairs(pointwise) do
+  if TM[op] == nil then TM[op] = function(t) return unaryInPlace(t, op) end end
 end
 -- t:size() without a dimension is Torch7's LongStorage: an array of the sizes that prints as
 -- Torch7 prints it, with #s, s[i], s:size() and s:totable().
@@ -525,18 +531,17 @@ CriterionMT.__name = "nn.Criterion"
 
 local newmodule, newcriterion = wrap(raw.nn.module), wrap(raw.nn.criterion)
 nn = {}
-for _, name in ipairs({ "Sequential", "Linear", "Identity", "ReLU", "LeakyReLU", "PReLU", "Abs", "Maxout",
-                        "Sigmoid", "Tanh", "SoftPlus", "HardTanh", "Cos", "RBF", "SoftMax", "LogSoftMax", "Dropout" }) do
-  nn[name] = function(...) return newmodule(name, ...) end
+-- Every registered module and criterion, under its Torch7 name and its aliases (PyTorch's).
+local moduleNames, criterionNames = wrap2(raw.nn.names)()
+local function constructors(names, new)
+  local made = {}
+  for name, torchName in pairs(names) do
+    made[torchName] = made[torchName] or function(...) return new(torchName, ...) end
+    nn[name] = made[torchName]
+  end
 end
-for _, name in ipairs({ "MSECriterion", "AbsCriterion", "BCECriterion", "BCEWithLogitsCriterion",
-                        "ClassNLLCriterion", "CrossEntropyCriterion", "GaussianNLLCriterion" }) do
-  nn[name] = function(...) return newcriterion(name, ...) end
-end
--- PyTorch spellings
-nn.Softplus, nn.Hardtanh, nn.Softmax, nn.LogSoftmax = nn.SoftPlus, nn.HardTanh, nn.SoftMax, nn.LogSoftMax
-nn.MSELoss, nn.L1Loss, nn.L1Criterion, nn.BCELoss, nn.BCEWithLogitsLoss = nn.MSECriterion, nn.AbsCriterion, nn.AbsCriterion, nn.BCECriterion, nn.BCEWithLogitsCriterion
-nn.NLLLoss, nn.CrossEntropyLoss, nn.GaussianNLLLoss = nn.ClassNLLCriterion, nn.CrossEntropyCriterion, nn.GaussianNLLCriterion
+constructors(moduleNames, newmodule)
+constructors(criterionNames, newcriterion)
 nn.isModule = wrap(raw.nn.isModule)
 
 ---------------------------------------------------------------------------------------------
@@ -652,7 +657,7 @@ end
 local onew = wrap(O.new)
 local OM = {
   step = wrap0(O.objstep), zeroGrad = wrap0(O.zeroGrad), zero_grad = wrap0(O.zeroGrad),
-  learningRate = wrap(O.learningRate), stepCount = wrap(O.stepCount),
+  learningRate = wrap(O.learningRate), stepCount = wrap(O.stepCount), config = wrap(O.config),
 }
 local OptimizerMT = registry["snn.Optimizer"]
 OptimizerMT.__index = OM

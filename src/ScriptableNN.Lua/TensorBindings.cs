@@ -14,6 +14,7 @@ internal static unsafe class TensorBindings
     public static readonly Binding[] Functions =
     {
         new("new", 0, New),
+        new("functions", 0, Functions_),
         new("zeros", 1, a => a.Push(Tensor.Zeros(NewShape(a, 1)))),
         new("ones", 1, a => a.Push(Tensor.Ones(NewShape(a, 1)))),
         new("rand", 1, a => a.Push(Tensor.Uniform(Rng.Global, 0f, 1f, NewShape(a, 1)))),
@@ -379,24 +380,19 @@ internal static unsafe class TensorBindings
         return a.Push(t);
     }
 
-    private static Tensor ApplyUnary(string op, Tensor x, Tensor? into) => op switch
+    // torch.functions(): the names of the registered element-wise functions.
+    private static int Functions_(Args a)
     {
-        "exp" => x.Exp(into), "log" => x.Log(into), "sqrt" => x.Sqrt(into), "abs" => x.Abs(into),
-        "neg" => Tensor.Unary<NegOp>(x, into),
-        "tanh" => Map(x, into, static (s, d) => System.Numerics.Tensors.TensorPrimitives.Tanh(s, d)),
-        "sigmoid" => Map(x, into, static (s, d) => System.Numerics.Tensors.TensorPrimitives.Sigmoid(s, d)),
-        "relu" => Map(x, into, static (s, d) => System.Numerics.Tensors.TensorPrimitives.Max(s, 0f, d)),
-        _ => throw new ScriptError($"unknown function '{op}'"),
-    };
-
-    private delegate void SpanMap(ReadOnlySpan<float> s, Span<float> d);
-
-    private static Tensor Map(Tensor x, Tensor? into, SpanMap f)
-    {
-        var d = into ?? Tensor.Zeros(x.Shape.ToArray());
-        f(x.Span, d.Span);
-        return d;
+        var names = PointwiseFunctions.Names;
+        if (lua_checkstack(a.L, 2) == 0) throw new ScriptError("torch.functions: out of stack space");
+        lua_createtable(a.L, names.Count, 0);
+        for (int i = 0; i < names.Count; i++) { PushString(a.L, names[i]); lua_rawseti(a.L, -2, i + 1); }
+        return 1;
     }
+
+    // t:tanh(), t:exp()...: the element-wise function registered under the name.
+    private static Tensor ApplyUnary(string op, Tensor x, Tensor? into) =>
+        Tensor.Map(x, PointwiseFunctions.Named(op) ?? throw new ScriptError($"unknown function '{op}'"), into);
 
     // torch.exp(x) and friends: a new tensor, recorded when x requires grad.
     private static int UnaryNew(Args a)
@@ -406,12 +402,9 @@ internal static unsafe class TensorBindings
         if (Tape.Current != null && x.RequiresGrad)
             return a.Push(op switch
             {
-                "exp" => Ops.Exp(x), "log" => Ops.Log(x), "abs" => Ops.Abs(x), "neg" => Ops.Neg(x),
-                "tanh" => Ops.Tanh(x), "sigmoid" => Ops.Sigmoid(x), "relu" => Ops.Relu(x),
-                "sqrt" => Ops.Pow(x, 0.5f),
                 "sum" => Ops.Sum(x), "mean" => Ops.Mean(x),
                 "pow" => Ops.Pow(x, a.Float(3)),
-                _ => throw new ScriptError($"'{op}' is not differentiable here"),
+                _ => Ops.Apply(x, PointwiseFunctions.Named(op) ?? throw new ScriptError($"'{op}' is not differentiable here")),
             });
         if (op == "sum") return a.Push(Tensor.Full(x.Sum(), 1));
         if (op == "mean") return a.Push(Tensor.Full(x.Mean(), 1));

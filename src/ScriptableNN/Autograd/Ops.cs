@@ -10,7 +10,7 @@ namespace ScriptableNN.Autograd;
 /// </summary>
 public static class Ops
 {
-    private enum Kind { Add, Sub, Mul, Div, MatMul, Sum, Mean, Exp, Log, Pow, Abs, Neg, Tanh, Sigmoid, Relu, Scale }
+    private enum Kind { Add, Sub, Mul, Div, MatMul, Sum, Mean, Pow, Scale }
 
     private sealed class Node : INode
     {
@@ -37,15 +37,8 @@ public static class Ops
                     break;
                 case Kind.Sum: Into(A, Tensor.Full(g[0], A.Shape.ToArray()), 1f); break;
                 case Kind.Mean: Into(A, Tensor.Full(g[0] / A.Length, A.Shape.ToArray()), 1f); break;
-                case Kind.Exp: Into(A, g * Out, 1f); break;
-                case Kind.Log: Into(A, g / A, 1f); break;
                 case Kind.Pow: Into(A, g * A.Pow(S - 1f) * S, 1f); break;
-                case Kind.Abs: Into(A, g * Sign(A), 1f); break;
-                case Kind.Neg: Into(A, g, -1f); break;
                 case Kind.Scale: Into(A, g, S); break;
-                case Kind.Tanh: Into(A, g * (1f - Out * Out), 1f); break;
-                case Kind.Sigmoid: Into(A, g * Out * (1f - Out), 1f); break;
-                case Kind.Relu: Into(A, g * Sign(Out), 1f); break;
             }
         }
 
@@ -63,14 +56,37 @@ public static class Ops
             var g = x.EnsureGrad();
             TP.MultiplyAdd(contribution.Span, sign, g.Span, g.Span);
         }
+    }
 
-        private static Tensor Sign(Tensor x)
+    // An element-wise function: its derivative comes from the same struct as its forward.
+    private sealed class PointwiseNode<TOp> : INode where TOp : IPointwise
+    {
+        public TOp F = default!;
+        public Tensor A = null!;
+        public Tensor Out = null!;
+        public Tensor Output => Out;
+
+        public void Backward()
         {
-            var s = Tensor.Zeros(x.Shape.ToArray());
-            var xs = x.Span; var ss = s.Span;
-            for (int i = 0; i < xs.Length; i++) ss[i] = xs[i] > 0 ? 1 : xs[i] < 0 ? -1 : 0;
-            return s;
+            var g = Out.Grad;
+            if (g == null || !A.RequiresGrad) return;
+            var dx = Tensor.Zeros(A.Shape.ToArray());
+            F.Backward(A.Span, Out.Span, g.Span, dx.Span);
+            var ga = A.EnsureGrad();
+            TP.Add(ga.Span, dx.Span, ga.Span);
         }
+    }
+
+    /// <summary>g(a) element-wise for the function <paramref name="f"/>, recorded for autograd with f's own derivative.</summary>
+    public static Tensor Apply<TOp>(Tensor a, TOp f) where TOp : IPointwise
+    {
+        var y = Tensor.Map(a, f);
+        if (Tape.Current != null && a.RequiresGrad)
+        {
+            y.RequiresGrad = true;
+            Tape.Record(new PointwiseNode<TOp> { F = f, A = a, Out = y });
+        }
+        return y;
     }
 
     private static Tensor Record(Kind kind, Tensor result, Tensor a, Tensor? b = null, float s = 0f)
@@ -106,37 +122,19 @@ public static class Ops
     /// <summary>The mean of all elements as a [1] tensor, recorded for autograd.</summary>
     public static Tensor Mean(Tensor a) => Record(Kind.Mean, Tensor.Full(a.Mean(), 1), a);
     /// <summary>e^a element-wise, recorded for autograd.</summary>
-    public static Tensor Exp(Tensor a) => Record(Kind.Exp, a.Exp(), a);
+    public static Tensor Exp(Tensor a) => Apply(a, new ExpOp());
     /// <summary>ln a element-wise, recorded for autograd.</summary>
-    public static Tensor Log(Tensor a) => Record(Kind.Log, a.Log(), a);
+    public static Tensor Log(Tensor a) => Apply(a, new LogOp());
     /// <summary>a^p element-wise, recorded for autograd.</summary>
     public static Tensor Pow(Tensor a, float p) => Record(Kind.Pow, a.Pow(p), a, null, p);
     /// <summary>|a| element-wise, recorded for autograd.</summary>
-    public static Tensor Abs(Tensor a) => Record(Kind.Abs, a.Abs(), a);
+    public static Tensor Abs(Tensor a) => Apply(a, new AbsOp());
     /// <summary>-a, recorded for autograd.</summary>
-    public static Tensor Neg(Tensor a) => Record(Kind.Neg, -a, a);
-
+    public static Tensor Neg(Tensor a) => Apply(a, new NegOp());
     /// <summary>tanh(a) element-wise, recorded for autograd.</summary>
-    public static Tensor Tanh(Tensor a)
-    {
-        var y = Tensor.Zeros(a.Shape.ToArray());
-        TP.Tanh(a.Span, y.Span);
-        return Record(Kind.Tanh, y, a);
-    }
-
+    public static Tensor Tanh(Tensor a) => Apply(a, new TanhOp());
     /// <summary>The logistic sigmoid element-wise, recorded for autograd.</summary>
-    public static Tensor Sigmoid(Tensor a)
-    {
-        var y = Tensor.Zeros(a.Shape.ToArray());
-        TP.Sigmoid(a.Span, y.Span);
-        return Record(Kind.Sigmoid, y, a);
-    }
-
+    public static Tensor Sigmoid(Tensor a) => Apply(a, new SigmoidOp());
     /// <summary>max(0, a) element-wise, recorded for autograd.</summary>
-    public static Tensor Relu(Tensor a)
-    {
-        var y = Tensor.Zeros(a.Shape.ToArray());
-        TP.Max(a.Span, 0f, y.Span);
-        return Record(Kind.Relu, y, a);
-    }
+    public static Tensor Relu(Tensor a) => Apply(a, new ReluOp(0f));
 }

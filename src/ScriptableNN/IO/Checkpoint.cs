@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ScriptableNN.NN;
 using ScriptableNN.Optim;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 
 namespace ScriptableNN.IO;
@@ -155,7 +156,7 @@ public static class Checkpoint
             new JsonDocumentOptions { MaxDepth = 2 * Sequential.MaxDepth + 16 })!.AsObject();
         // Before building anything: no module may declare more parameters than the file holds,
         // so a tiny file cannot make the loader allocate gigabytes.
-        CheckDeclaredSizes(path, header["model"]!, dataLength / 4);
+        CheckDeclaredSizes(path, header["model"]!.AsObject(), dataLength / 4);
         var model = Build(header["model"]!.AsObject());
         int offset = fixedHead + headerLength + 8;
         void Fill(Tensor t, string what)
@@ -182,95 +183,72 @@ public static class Checkpoint
         return new CheckpointData(model, opt, meta);
     }
 
-    private static void CheckDeclaredSizes(string path, JsonNode node, long elements)
+    // Each module's settings say how many parameters it makes (its ModuleType counts them);
+    // together they may not exceed what the file holds.
+    private static void CheckDeclaredSizes(string path, JsonObject node, long elements)
     {
-        if (node is JsonArray arr) { foreach (var n in arr) if (n != null) CheckDeclaredSizes(path, n, elements); return; }
-        if (node is not JsonObject o) return;
-        long product = 1;
-        bool any = false;
-        foreach (var key in new[] { "in", "out", "units", "pieces" })
+        long total = 0;
+        var todo = new Stack<JsonObject>();
+        todo.Push(node);
+        while (todo.Count > 0)
         {
-            if (o[key] is not JsonValue v || !v.TryGetValue(out long size)) continue;
-            if (size < 0) throw new InvalidDataException($"{path}: module {(string?)o["type"]} declares a negative size ({key} = {size}).");
-            const long cap = long.MaxValue / 1024;
-            product = Math.Max(size, 1) >= cap / product ? cap : product * Math.Max(size, 1);
-            any = true;
+            var o = todo.Pop();
+            var type = TypeOf(o);
+            long n;
+            try { n = type.ParameterCount(o); }
+            catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+            if (n < 0) throw new InvalidDataException($"{path}: module {type} declares a negative size.");
+            total += n;
+            if (total > Math.Max(elements, 1))
+                throw new InvalidDataException($"{path}: module {type} declares {n} parameters, but the file holds {elements} in all (corrupt or forged).");
+            if (o["modules"] is JsonArray children)
+                foreach (var c in children) todo.Push(c?.AsObject() ?? throw new InvalidDataException($"{path}: a null module in {type}."));
         }
-        if (any && product > Math.Max(elements, 1))
-            throw new InvalidDataException($"{path}: module {(string?)o["type"]} declares {product} parameters, but the file holds {elements} in all (corrupt or forged).");
-        foreach (var (_, child) in o) if (child is JsonArray or JsonObject) CheckDeclaredSizes(path, child, elements);
     }
 
     private static JsonArray Shape(Tensor t) => new(t.Shape.ToArray().Select(d => (JsonNode)d).ToArray());
 
     // ---- architecture ----------------------------------------------------------------
 
-    /// <summary>The module as data: its type and constructor arguments, recursively.</summary>
-    public static JsonObject Describe(Module m) => m switch
+    /// <summary>The module as data: its type and settings, and a container's modules, recursively.</summary>
+    public static JsonObject Describe(Module m)
     {
-        Sequential s => new JsonObject { ["type"] = "Sequential", ["modules"] = new JsonArray(s.Children.Select(c => (JsonNode)Describe(c)).ToArray()) },
-        Linear l => new JsonObject { ["type"] = "Linear", ["in"] = l.In, ["out"] = l.Out, ["bias"] = l.Bias != null },
-        LeakyReLU r => new JsonObject { ["type"] = "LeakyReLU", ["slope"] = r.Slope },
-        PReLU p => new JsonObject { ["type"] = "PReLU", ["units"] = p.Slope.Length == 1 ? 0 : p.Slope.Length },
-        HardTanh h => new JsonObject { ["type"] = "HardTanh", ["min"] = h.Min, ["max"] = h.Max },
-        Maxout x => new JsonObject { ["type"] = "Maxout", ["in"] = x.In, ["out"] = x.Out, ["pieces"] = x.Pieces },
-        RBF b => new JsonObject { ["type"] = "RBF", ["in"] = b.In, ["units"] = b.Units, ["eps"] = b.Eps },
-        Dropout d => new JsonObject { ["type"] = "Dropout", ["p"] = d.P },
-        Identity or ReLU or Abs or Sigmoid or Tanh or SoftPlus or Cos or SoftMax or LogSoftMax => new JsonObject { ["type"] = m.GetType().Name },
-        _ => throw new NotSupportedException($"checkpoint: cannot describe module {m}."),
-    };
+        var type = Catalog.TypeOf(m);
+        var j = new JsonObject { ["type"] = type.Name };
+        foreach (var (k, v) in type.Describe(m)) j[k] = v?.DeepClone();
+        if (type.IsContainer) j["modules"] = new JsonArray(m.Children.Select(c => (JsonNode)Describe(c)).ToArray());
+        return j;
+    }
+
+    private static ModuleType TypeOf(JsonObject d)
+    {
+        string name = (string?)d["type"] ?? throw new InvalidDataException("checkpoint: a module without a type.");
+        return Catalog.Module(name) ?? throw new InvalidDataException($"checkpoint: unknown module type '{name}' (written by a newer version, or a host that registered it?).");
+    }
 
     /// <summary>Builds a module from its description (parameters freshly initialised).</summary>
     public static Module Build(JsonObject d)
     {
-        string type = (string?)d["type"] ?? throw new InvalidDataException("checkpoint: a module without a type.");
-        int I(string k) => (int)(d[k] ?? throw new InvalidDataException($"checkpoint: {type} without '{k}'."));
-        float F(string k) => (float)(d[k] ?? throw new InvalidDataException($"checkpoint: {type} without '{k}'."));
-        var rng = new Rng(0);
-        return type switch
+        var type = TypeOf(d);
+        var settings = new JsonObject();
+        foreach (var (k, v) in d) if (k is not "type" and not "modules") settings[k] = v?.DeepClone();
+        Module m;
+        try { m = type.Create(settings, new Rng(0)); }
+        catch (ArgumentException e) { throw new InvalidDataException($"checkpoint: {e.Message}", e); }
+        if (type.IsContainer)
         {
-            "Sequential" => new Sequential(d["modules"]!.AsArray().Select(n => Build(n!.AsObject())).ToArray()),
-            "Linear" => new Linear(I("in"), I("out"), (bool)(d["bias"] ?? true), rng: rng),
-            "LeakyReLU" => new LeakyReLU(F("slope")),
-            "PReLU" => new PReLU(I("units")),
-            "HardTanh" => new HardTanh(F("min"), F("max")),
-            "Maxout" => new Maxout(I("in"), I("out"), I("pieces"), rng: rng),
-            "RBF" => new RBF(I("in"), I("units"), F("eps"), rng),
-            "Dropout" => new Dropout(F("p"), rng),
-            "Identity" => new Identity(),
-            "ReLU" => new ReLU(),
-            "Abs" => new Abs(),
-            "Sigmoid" => new Sigmoid(),
-            "Tanh" => new Tanh(),
-            "SoftPlus" => new SoftPlus(),
-            "Cos" => new Cos(),
-            "SoftMax" => new SoftMax(),
-            "LogSoftMax" => new LogSoftMax(),
-            _ => throw new InvalidDataException($"checkpoint: unknown module type '{type}' (written by a newer version?)."),
-        };
+            if (m is not IContainer c) throw new InvalidDataException($"checkpoint: {type} is a container type but its module cannot take children.");
+            foreach (var n in d["modules"]?.AsArray() ?? new JsonArray()) c.Add(Build(n!.AsObject()));
+        }
+        return m;
     }
 
     // ---- optimizer state -------------------------------------------------------------
 
     private static JsonObject DescribeOptimizer(Optimizer o, Parameter[] ps, List<Tensor> tensors)
     {
-        var j = new JsonObject { ["step"] = o.State.Step, ["learningRate"] = o.LearningRate };
-        switch (o)
-        {
-            case Sgd s:
-                j["type"] = "sgd";
-                j["config"] = new JsonObject { ["learningRate"] = s.Config.LearningRate, ["momentum"] = s.Config.Momentum, ["dampening"] = s.Config.Dampening, ["nesterov"] = s.Config.Nesterov, ["weightDecay"] = s.Config.WeightDecay, ["decayAll"] = s.Config.DecayAll };
-                break;
-            case Adam a:
-                j["type"] = "adam";
-                j["config"] = new JsonObject { ["learningRate"] = a.Config.LearningRate, ["beta1"] = a.Config.Beta1, ["beta2"] = a.Config.Beta2, ["epsilon"] = a.Config.Epsilon, ["weightDecay"] = a.Config.WeightDecay, ["decoupled"] = a.Config.Decoupled, ["decayAll"] = a.Config.DecayAll };
-                break;
-            case RmsProp r:
-                j["type"] = "rmsprop";
-                j["config"] = new JsonObject { ["learningRate"] = r.Config.LearningRate, ["alpha"] = r.Config.Alpha, ["epsilon"] = r.Config.Epsilon, ["momentum"] = r.Config.Momentum, ["weightDecay"] = r.Config.WeightDecay, ["decayAll"] = r.Config.DecayAll };
-                break;
-            default: throw new NotSupportedException($"checkpoint: cannot save optimizer {o.GetType().Name}.");
-        }
+        var type = Catalog.TypeOf(o);
+        var j = new JsonObject { ["type"] = type.Name, ["step"] = o.State.Step, ["learningRate"] = o.LearningRate, ["config"] = type.Describe(o) };
         if (o.Parameters.Count != ps.Length || o.Parameters.Where((p, i) => !ReferenceEquals(p, ps[i])).Any())
             throw new ArgumentException("checkpoint: the optimizer does not update exactly the model's parameters.");
         var slots = new JsonArray();
@@ -291,16 +269,9 @@ public static class Checkpoint
 
     private static Optimizer BuildOptimizer(JsonObject j, Parameter[] ps, Action<Tensor, string> fill)
     {
-        var c = j["config"]!.AsObject();
-        float F(string k, float def) => c[k] is JsonNode n ? (float)n : def;
-        bool B(string k) => c[k] is JsonNode n && (bool)n;
-        Optimizer o = (string?)j["type"] switch
-        {
-            "sgd" => new Sgd(ps, new SgdConfig { LearningRate = F("learningRate", 0.01f), Momentum = F("momentum", 0), Dampening = F("dampening", 0), Nesterov = B("nesterov"), WeightDecay = F("weightDecay", 0), DecayAll = B("decayAll") }),
-            "adam" => new Adam(ps, new AdamConfig { LearningRate = F("learningRate", 1e-3f), Beta1 = F("beta1", 0.9f), Beta2 = F("beta2", 0.999f), Epsilon = F("epsilon", 1e-8f), WeightDecay = F("weightDecay", 0), Decoupled = B("decoupled"), DecayAll = B("decayAll") }),
-            "rmsprop" => new RmsProp(ps, new RmsPropConfig { LearningRate = F("learningRate", 0.01f), Alpha = F("alpha", 0.99f), Epsilon = F("epsilon", 1e-8f), Momentum = F("momentum", 0), WeightDecay = F("weightDecay", 0), DecayAll = B("decayAll") }),
-            var t => throw new InvalidDataException($"checkpoint: unknown optimizer type '{t}'."),
-        };
+        string name = (string?)j["type"] ?? throw new InvalidDataException("checkpoint: an optimizer without a type.");
+        var type = Catalog.Optimizer(name) ?? throw new InvalidDataException($"checkpoint: unknown optimizer type '{name}'.");
+        var o = type.Create(ps, j["config"]?.AsObject() ?? new JsonObject());
         o.State.Step = (long)j["step"]!;
         o.LearningRate = (float)j["learningRate"]!;
         foreach (var slot in j["buffers"]!.AsArray())

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using ScriptableNN.Kernels;
 using ScriptableNN.NN;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 
 namespace ScriptableNN.Inference;
@@ -33,13 +34,13 @@ public sealed class CompiledNetwork : Module
     // y = act(x W^T + b): Wt is [In, Padded] row-major, so each input scales one contiguous row.
     private sealed class Affine : Layer
     {
-        public readonly Linear Source;
+        public readonly IAffine Source;
         public readonly int Padded;
         public float[] Wt = Array.Empty<float>(), Bias = Array.Empty<float>();
         public IPointwise? Act;
         public float[] Scratch = Array.Empty<float>();
 
-        public Affine(Linear l)
+        public Affine(IAffine l)
         {
             Source = l; In = l.In; Out = l.Out;
             Padded = (Out + 15) & ~15;
@@ -85,6 +86,15 @@ public sealed class CompiledNetwork : Module
         }
     }
 
+    // An element-wise unit on its own (not after an affine layer): its function, in place.
+    private sealed class Elementwise : Layer
+    {
+        private readonly IPointwise _f;
+        public Elementwise(IPointwise f, int width) { _f = f; In = Out = width; }
+        public override void Run(ReadOnlySpan<float> x, Span<float> y) => _f.Forward(x, y);
+        public override void RunBatch(ReadOnlySpan<float> x, Span<float> y, int rows) => _f.Forward(x[..(rows * In)], y[..(rows * Out)]);
+    }
+
     // Any other module: its own forward on a one-row tensor view of preallocated storage.
     private sealed class Fallback : Layer
     {
@@ -117,7 +127,7 @@ public sealed class CompiledNetwork : Module
     {
         _source = source;
         InputSize = inputSize;
-        var modules = source is Sequential s ? Flatten(s) : new List<Module> { source };
+        var modules = Flatten(source);
         int width = inputSize;
         bool wasTraining = source.IsTraining;
         source.Evaluate();
@@ -126,19 +136,24 @@ public sealed class CompiledNetwork : Module
             for (int i = 0; i < modules.Count; i++)
             {
                 var m = modules[i];
-                if (m is Linear l)
+                var type = Catalog.TryTypeOf(m);
+                if (m is IAffine l)
                 {
-                    if (l.In != width) throw new ArgumentException($"compile: layer {i + 1} ({l}) expects {l.In} inputs, the layer before gives {width}.");
+                    if (l.In != width) throw new ArgumentException($"compile: layer {i + 1} ({m}) expects {l.In} inputs, the layer before gives {width}.");
                     var a = new Affine(l);
                     // Fuse an element-wise unit that follows.
-                    if (i + 1 < modules.Count && ActivationOf(modules[i + 1]) is { } act) { a.Act = act; i++; }
+                    if (i + 1 < modules.Count && Catalog.TryTypeOf(modules[i + 1])?.Activation(modules[i + 1]) is { } act) { a.Act = act; i++; }
                     _layers.Add(a);
                     width = l.Out;
                 }
-                else if (m is Dropout or Identity) { }
+                else if (type is { PassThroughAtInference: true }) { }
+                else if (type?.Activation(m) is { } f) _layers.Add(new Elementwise(f, width));
                 else
                 {
-                    int outW = m.Forward(Tensor.Zeros(1, width)).Cols;
+                    // The generic path: the module's own forward on a preallocated row.
+                    int outW;
+                    try { outW = m.Forward(Tensor.Zeros(1, width)).Cols; }
+                    catch (ArgumentException e) { throw new ArgumentException($"compile: layer {i + 1} ({m}): {e.Message}", e); }
                     _layers.Add(new Fallback(m, width, outW));
                     width = outW;
                 }
@@ -152,26 +167,14 @@ public sealed class CompiledNetwork : Module
         Evaluate();
     }
 
-    private static List<Module> Flatten(Sequential s)
+    // Containers are opened: the compiled form is one chain of layers.
+    private static List<Module> Flatten(Module m)
     {
         var list = new List<Module>();
-        foreach (var c in s.Children)
-            if (c is Sequential inner) list.AddRange(Flatten(inner)); else list.Add(c);
+        if (Catalog.TryTypeOf(m) is not { IsContainer: true }) { list.Add(m); return list; }
+        foreach (var c in m.Children) list.AddRange(Flatten(c));
         return list;
     }
-
-    private static IPointwise? ActivationOf(Module m) => m switch
-    {
-        ReLU => new ReluOp(0f),
-        LeakyReLU l => new ReluOp(l.Slope),
-        Tanh => new TanhOp(),
-        Sigmoid => new SigmoidOp(),
-        SoftPlus => new SoftPlusOp(),
-        HardTanh h => new HardTanhOp(h.Min, h.Max),
-        Abs => new AbsRectOp(),
-        Cos => new CosOp(),
-        _ => null,
-    };
 
     /// <summary>Freezes <paramref name="model"/> for inputs of <paramref name="inputSize"/> features.</summary>
     public static CompiledNetwork Compile(Module model, int inputSize)
@@ -183,8 +186,8 @@ public sealed class CompiledNetwork : Module
     /// <summary>Freezes a network whose first layer is a Linear (its input size is taken from it).</summary>
     public static CompiledNetwork Compile(Module model)
     {
-        var first = model is Sequential s ? Flatten(s).FirstOrDefault() : model;
-        if (first is not Linear l) throw new ArgumentException("compile: give the input size; the network does not start with nn.Linear.");
+        var first = Flatten(model).FirstOrDefault();
+        if (first is not IAffine l) throw new ArgumentException($"compile: give the input size; the network does not start with an affine layer (it starts with {first}).");
         return new CompiledNetwork(model, l.In);
     }
 

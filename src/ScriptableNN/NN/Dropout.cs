@@ -1,3 +1,5 @@
+using ScriptableNN.IO;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
@@ -10,6 +12,15 @@ namespace ScriptableNN.NN;
 /// </summary>
 public sealed class Dropout : Module
 {
+    /// <summary>nn.Dropout(p): the identity at inference and in ONNX.</summary>
+    public static readonly ModuleType<Dropout, DropoutSettings> Type = new("Dropout", "p", "v1", "inplace")
+    {
+        New = static (s, rng) => s.V1 ? throw new ArgumentException("nn.Dropout: v1 (scaling at test time) is not supported; leave it false, Torch7's default.") : new Dropout(s.P, rng),
+        SettingsOf = static m => new DropoutSettings { P = m.P },
+        Onnx = static (_, _) => { },
+        PassThroughAtInference = true,
+    };
+
     /// <summary>The probability of zeroing a unit.</summary>
     public float P { get; }
     private readonly Rng _rng;
@@ -48,4 +59,13 @@ public sealed class Dropout : Module
 
     /// <inheritdoc/>
     public override string ToString() => $"nn.Dropout({P})";
+}
+
+/// <summary>Settings of dropout.</summary>
+public sealed record DropoutSettings : InPlaceSettings
+{
+    /// <summary>The probability of zeroing a unit.</summary>
+    public float P { get; init; } = 0.5f;
+    /// <summary>Torch7's v1 flag (scaling at test time instead of training time); only false, Torch7's default, is supported.</summary>
+    public bool V1 { get; init; }
 }

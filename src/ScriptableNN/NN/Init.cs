@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using ScriptableNN.Tensors;
 
 namespace ScriptableNN.NN;
@@ -42,4 +44,34 @@ internal static class Initializer
     {
         for (int i = 0; i < s.Length; i++) s[i] = (float)(std * rng.NextNormal());
     }
+}
+
+/// <summary>
+/// The names an initialisation goes by in settings and scripts: Keras' (glorot, he), PyTorch's
+/// (xavier, kaiming), each with _uniform and _normal.
+/// </summary>
+public sealed class InitNames : JsonConverter<Init>
+{
+    /// <inheritdoc/>
+    public override Init Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        string? s = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        return s?.ToLowerInvariant() switch
+        {
+            "default" => Init.Default,
+            "xavier" or "glorot" or "xavier_uniform" or "glorot_uniform" or "xavieruniform" => Init.XavierUniform,
+            "xavier_normal" or "glorot_normal" or "xaviernormal" => Init.XavierNormal,
+            "he" or "kaiming" or "he_uniform" or "kaiming_uniform" or "heuniform" => Init.HeUniform,
+            "he_normal" or "kaiming_normal" or "henormal" => Init.HeNormal,
+            _ => throw new JsonException($"unknown init '{s}' (default, xavier, xavier_normal, he, he_normal)"),
+        };
+    }
+
+    /// <inheritdoc/>
+    public override void Write(Utf8JsonWriter writer, Init value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value switch
+        {
+            Init.XavierUniform => "xavier", Init.XavierNormal => "xavier_normal",
+            Init.HeUniform => "he", Init.HeNormal => "he_normal", _ => "default",
+        });
 }

@@ -1,3 +1,5 @@
+using ScriptableNN.IO;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
@@ -8,8 +10,25 @@ namespace ScriptableNN.NN;
 /// hidden and output layer of the lecture starts with; with no activation after it, the
 /// linear output unit.
 /// </summary>
-public sealed class Linear : Module
+public sealed class Linear : Module, IAffine
 {
+    /// <summary>nn.Linear(in, out, bias) or nn.Linear(in, out, {init = "he"}); ONNX Gemm; compiled as an affine layer.</summary>
+    public static readonly ModuleType<Linear, LinearSettings> Type = new("Linear", "in", "out", "bias")
+    {
+        New = static (s, rng) => new Linear(s.In, s.Out, s.Bias, s.Init, rng),
+        SettingsOf = static m => m.Settings,
+        Parameters = static s => (long)s.In * s.Out + (s.Bias ? s.Out : 0),
+        Onnx = static (m, g) =>
+        {
+            var inputs = new List<string> { g.Initializer(m.Weight.Value.Span, m.Out, m.In) };
+            if (m.Bias != null) inputs.Add(g.Initializer(m.Bias.Value.Span, m.Out));
+            g.Node("Gemm", inputs, OnnxAttribute.Of("transB", 1L));
+        },
+    };
+
+    /// <summary>The settings the layer was made with.</summary>
+    public LinearSettings Settings { get; }
+
     /// <summary>Input features.</summary>
     public int In { get; }
     /// <summary>Output features.</summary>
@@ -25,6 +44,7 @@ public sealed class Linear : Module
         if (inFeatures <= 0 || outFeatures <= 0) throw new ArgumentException($"nn.Linear: sizes must be positive, got {inFeatures} -> {outFeatures}.");
         In = inFeatures;
         Out = outFeatures;
+        Settings = new LinearSettings { In = inFeatures, Out = outFeatures, Bias = bias, Init = init };
         rng ??= Rng.Global;
         var w = Tensor.Zeros(outFeatures, inFeatures);
         Initializer.Fill(w, init, inFeatures, outFeatures, rng);
@@ -106,5 +126,39 @@ public sealed class Linear : Module
     }
 
     /// <inheritdoc/>
+    public override int OutputWidth(int inputWidth) =>
+        inputWidth == In ? Out : throw new ArgumentException($"{this} takes {In} features, the layer before gives {inputWidth}.");
+
+    /// <inheritdoc/>
     public override string ToString() => $"nn.Linear({In} -> {Out}{(Bias == null ? ", without bias" : "")})";
+}
+
+/// <summary>Settings of a Linear layer.</summary>
+public sealed record LinearSettings
+{
+    /// <summary>Input features.</summary>
+    public required int In { get; init; }
+    /// <summary>Output features.</summary>
+    public required int Out { get; init; }
+    /// <summary>With a bias b.</summary>
+    public bool Bias { get; init; } = true;
+    /// <summary>How the weights start.</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(InitNames))]
+    public Init Init { get; init; } = Init.Default;
+}
+
+/// <summary>
+/// A layer that is y = x W^T + b and nothing more: a compiled network runs it with its own
+/// matrix-vector kernel and fuses the element-wise unit after it.
+/// </summary>
+public interface IAffine
+{
+    /// <summary>Input features.</summary>
+    int In { get; }
+    /// <summary>Output features.</summary>
+    int Out { get; }
+    /// <summary>W, [out, in].</summary>
+    Parameter Weight { get; }
+    /// <summary>b, [out], or null.</summary>
+    Parameter? Bias { get; }
 }

@@ -1,3 +1,5 @@
+using ScriptableNN.IO;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 
 namespace ScriptableNN.NN;
@@ -8,6 +10,15 @@ namespace ScriptableNN.NN;
 /// </summary>
 public sealed class Maxout : Module
 {
+    /// <summary>nn.Maxout(in, out, pieces); no ONNX form.</summary>
+    public static readonly ModuleType<Maxout, MaxoutSettings> Type = new("Maxout", "in", "out", "pieces")
+    {
+        New = static (s, rng) => new Maxout(s.In, s.Out, s.Pieces, s.Init, rng),
+        SettingsOf = static m => new MaxoutSettings { In = m.In, Out = m.Out, Pieces = m.Pieces, Init = m._init },
+        Parameters = static s => ((long)s.In + 1) * s.Out * s.Pieces,
+    };
+
+    private readonly Init _init;
     private readonly Linear _linear;
     private Tensor? _out, _gradZ;
     private int[] _argmax = Array.Empty<int>();
@@ -25,6 +36,7 @@ public sealed class Maxout : Module
         if (pieces < 1) throw new ArgumentException($"nn.Maxout: pieces must be at least 1, got {pieces}.");
         Out = outFeatures;
         Pieces = pieces;
+        _init = init;
         _linear = new Linear(inFeatures, outFeatures * pieces, true, init, rng);
     }
 
@@ -81,5 +93,23 @@ public sealed class Maxout : Module
     public override IEnumerable<Parameter> Parameters() => _linear.Parameters();
 
     /// <inheritdoc/>
+    public override int OutputWidth(int inputWidth) =>
+        inputWidth == In ? Out : throw new ArgumentException($"{this} takes {In} features, the layer before gives {inputWidth}.");
+
+    /// <inheritdoc/>
     public override string ToString() => $"nn.Maxout({In} -> {Out}, {Pieces} pieces)";
+}
+
+/// <summary>Settings of maxout units.</summary>
+public sealed record MaxoutSettings
+{
+    /// <summary>Input features.</summary>
+    public required int In { get; init; }
+    /// <summary>Units.</summary>
+    public required int Out { get; init; }
+    /// <summary>Affine pieces per unit.</summary>
+    public required int Pieces { get; init; }
+    /// <summary>How the pieces' weights start.</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(InitNames))]
+    public Init Init { get; init; } = Init.Default;
 }

@@ -74,6 +74,13 @@ public abstract class Module
     /// <summary>The learned parameters, in a fixed order.</summary>
     public virtual IEnumerable<Parameter> Parameters() => Array.Empty<Parameter>();
 
+    /// <summary>
+    /// The features per sample this module gives for <paramref name="inputWidth"/> features in,
+    /// found without running it (an element-wise unit keeps the width); a width the module cannot
+    /// take throws <see cref="ArgumentException"/> naming both.
+    /// </summary>
+    public virtual int OutputWidth(int inputWidth) => inputWidth;
+
     /// <summary>The modules inside this one (none for a layer).</summary>
     public virtual IReadOnlyList<Module> Children => Array.Empty<Module>();
 

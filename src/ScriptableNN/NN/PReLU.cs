@@ -1,3 +1,5 @@
+using ScriptableNN.IO;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 
 namespace ScriptableNN.NN;
@@ -8,6 +10,15 @@ namespace ScriptableNN.NN;
 /// </summary>
 public sealed class PReLU : Module
 {
+    /// <summary>nn.PReLU(units) (Torch7's nOutputPlane; 0 shares one slope); ONNX PRelu.</summary>
+    public static readonly ModuleType<PReLU, PReLUSettings> Type = new("PReLU", "units", "init")
+    {
+        New = static (s, _) => new PReLU(s.Units, s.Init),
+        SettingsOf = static m => new PReLUSettings { Units = m.Slope.Length == 1 ? 0 : m.Slope.Length },
+        Parameters = static s => Math.Max(1, s.Units),
+        Onnx = static (m, g) => g.Node("PRelu", new[] { g.Initializer(m.Slope.Value.Span, m.Slope.Length) }),
+    };
+
     /// <summary>The learned slope(s) a.</summary>
     public Parameter Slope { get; }
     private Tensor? _out, _gradIn;
@@ -81,4 +92,13 @@ public sealed class PReLU : Module
 
     /// <inheritdoc/>
     public override string ToString() => Shared ? "nn.PReLU" : $"nn.PReLU({Slope.Length})";
+}
+
+/// <summary>Settings of a parametric ReLU.</summary>
+public sealed record PReLUSettings
+{
+    /// <summary>0 for one shared slope, else one per unit.</summary>
+    public int Units { get; init; }
+    /// <summary>The slopes' starting value.</summary>
+    public float Init { get; init; } = 0.25f;
 }

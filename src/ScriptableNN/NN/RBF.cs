@@ -1,3 +1,5 @@
+using ScriptableNN.IO;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
@@ -9,6 +11,14 @@ namespace ScriptableNN.NN;
 /// </summary>
 public sealed class RBF : Module
 {
+    /// <summary>nn.RBF(in, units, eps); no ONNX form.</summary>
+    public static readonly ModuleType<RBF, RBFSettings> Type = new("RBF", "in", "units", "eps")
+    {
+        New = static (s, rng) => new RBF(s.In, s.Units, s.Eps, rng),
+        SettingsOf = static m => new RBFSettings { In = m.In, Units = m.Units, Eps = m.Eps },
+        Parameters = static s => (long)s.In * s.Units,
+    };
+
     /// <summary>Input features.</summary>
     public int In { get; }
     /// <summary>Units (centres).</summary>
@@ -105,5 +115,20 @@ public sealed class RBF : Module
     public override IEnumerable<Parameter> Parameters() { yield return Centres; }
 
     /// <inheritdoc/>
+    public override int OutputWidth(int inputWidth) =>
+        inputWidth == In ? Units : throw new ArgumentException($"{this} takes {In} features, the layer before gives {inputWidth}.");
+
+    /// <inheritdoc/>
     public override string ToString() => $"nn.RBF({In} -> {Units}, eps={Eps})";
+}
+
+/// <summary>Settings of radial basis function units.</summary>
+public sealed record RBFSettings
+{
+    /// <summary>Input features.</summary>
+    public required int In { get; init; }
+    /// <summary>Units (centres).</summary>
+    public required int Units { get; init; }
+    /// <summary>The width factor eps.</summary>
+    public float Eps { get; init; } = 1f;
 }

@@ -1,12 +1,21 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 
 namespace ScriptableNN.NN;
 
 /// <summary>A chain f(x) = f_n(...f_2(f_1(x))): the composition of functions of the lecture.</summary>
-public sealed class Sequential : Module
+public sealed class Sequential : Module, IContainer
 {
+    /// <summary>nn.Sequential(): a container; checkpoints keep its modules under "modules".</summary>
+    public static readonly ModuleType<Sequential, NoSettings> Type = new("Sequential")
+    {
+        New = static (_, _) => new Sequential(),
+        SettingsOf = static _ => new NoSettings(),
+        IsContainer = true,
+    };
+
     private readonly List<Module> _modules = new();
 
     /// <summary>A chain of the given modules, in order.</summary>
@@ -36,6 +45,8 @@ public sealed class Sequential : Module
         Interlocked.Increment(ref StructureVersion);
         return this;
     }
+
+    void IContainer.Add(Module module) => Add(module);
 
     /// <inheritdoc/>
     public override IReadOnlyList<Module> Children
@@ -92,6 +103,18 @@ public sealed class Sequential : Module
             foreach (var c in s._modules) if (!depth.ContainsKey(c)) todo.Push((c, false));
         }
         return depth[m];
+    }
+
+    /// <inheritdoc/>
+    public override int OutputWidth(int inputWidth)
+    {
+        int w = inputWidth;
+        for (int i = 0; i < _modules.Count; i++)
+        {
+            try { w = _modules[i].OutputWidth(w); }
+            catch (ArgumentException e) { throw LayerError(i, e); }
+        }
+        return w;
     }
 
     /// <summary>The module at 0-based position <paramref name="index"/>.</summary>
@@ -189,4 +212,11 @@ public sealed class Sequential : Module
         }
         return sb.Append('}').ToString();
     }
+}
+
+/// <summary>A module that holds other modules in order; checkpoints rebuild it by adding them back.</summary>
+public interface IContainer
+{
+    /// <summary>Appends <paramref name="module"/>.</summary>
+    void Add(Module module);
 }

@@ -1,3 +1,5 @@
+using ScriptableNN.IO;
+using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
@@ -40,6 +42,15 @@ public abstract class RowFunction : Module
 /// <summary>Row-wise softmax output unit, stable for any logits: a distribution over classes.</summary>
 public sealed class SoftMax : RowFunction
 {
+    /// <summary>nn.SoftMax() (PyTorch: nn.Softmax), ONNX Softmax over the last axis.</summary>
+    public static readonly ModuleType<SoftMax, NoSettings> Type = new("SoftMax")
+    {
+        Aliases = new[] { "Softmax" },
+        New = static (_, _) => new SoftMax(),
+        SettingsOf = static _ => new NoSettings(),
+        Onnx = static (_, g) => g.Node("Softmax", null, OnnxAttribute.Of("axis", -1L)),
+    };
+
     /// <inheritdoc/>
     protected override void Row(ReadOnlySpan<float> z, Span<float> y) => Tensor.SoftmaxRow(z, y);
 
@@ -49,21 +60,5 @@ public sealed class SoftMax : RowFunction
     {
         TP.Subtract(dy, TP.Dot(dy, y), dz);
         TP.Multiply(dz, y, dz);
-    }
-}
-
-/// <summary>Row-wise log-softmax by log-sum-exp: log-probabilities that stay finite.</summary>
-public sealed class LogSoftMax : RowFunction
-{
-    /// <inheritdoc/>
-    protected override void Row(ReadOnlySpan<float> z, Span<float> y) => Tensor.LogSoftmaxRow(z, y);
-
-    // dz = dy - exp(y) * sum(dy)
-    /// <inheritdoc/>
-    protected override void RowGrad(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dz)
-    {
-        float s = TP.Sum(dy);
-        TP.Exp(y, dz);
-        TP.MultiplyAdd(dz, -s, dy, dz);
     }
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using ScriptableNN.NN;
+using ScriptableNN.Registry;
 
 namespace ScriptableNN.Optim;
 
@@ -30,6 +31,21 @@ public sealed record AdamConfig
 /// </summary>
 public sealed class Adam : Optimizer
 {
+    /// <summary>optim.Adam(params, {learningRate =, beta1 =, beta2 =, epsilon =, weightDecay =}).</summary>
+    public static readonly OptimizerType<Adam, AdamConfig> Type = new("Adam")
+    {
+        New = static (ps, c) => new Adam(ps, c),
+        SettingsOf = static o => o.Config,
+    };
+
+    /// <summary>optim.AdamW: Adam with decoupled weight decay, 0.01 by default (PyTorch's AdamW).</summary>
+    public static readonly OptimizerType<Adam, AdamConfig> WType = new("AdamW")
+    {
+        New = static (ps, c) => new Adam(ps, c),
+        SettingsOf = static o => o.Config,
+        Default = new AdamConfig { WeightDecay = 0.01f, Decoupled = true },
+    };
+
     /// <summary>The settings.</summary>
     public AdamConfig Config { get; }
 
@@ -39,7 +55,7 @@ public sealed class Adam : Optimizer
 
     /// <summary>AdamW: Adam with decoupled weight decay (default 0.01).</summary>
     public static Adam W(IEnumerable<Parameter> parameters, AdamConfig? config = null) =>
-        new(parameters, (config ?? new AdamConfig { WeightDecay = 0.01f }) with { Decoupled = true });
+        new(parameters, (config ?? WType.Default) with { Decoupled = true });
 
     /// <summary>Parameters at least this long are updated on all GEMM threads.</summary>
     public static int ParallelThreshold { get; set; } = 32 * 1024;

@@ -1,4 +1,5 @@
 using ScriptableNN.NN;
+using ScriptableNN.Registry;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace ScriptableNN.Optim;
@@ -23,6 +24,13 @@ public sealed record RmsPropConfig
 /// <summary>RMSProp: divide the step by a running root-mean-square of the gradient.</summary>
 public sealed class RmsProp : Optimizer
 {
+    /// <summary>optim.RMSprop(params, {learningRate =, alpha =, epsilon =, momentum =, weightDecay =}): PyTorch's RMSprop and its defaults.</summary>
+    public static readonly OptimizerType<RmsProp, RmsPropConfig> Type = new("RMSprop")
+    {
+        New = static (ps, c) => new RmsProp(ps, c),
+        SettingsOf = static o => o.Config,
+    };
+
     /// <summary>The settings.</summary>
     public RmsPropConfig Config { get; }
 

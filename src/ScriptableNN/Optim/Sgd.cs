@@ -1,4 +1,5 @@
 using ScriptableNN.NN;
+using ScriptableNN.Registry;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace ScriptableNN.Optim;
@@ -6,8 +7,8 @@ namespace ScriptableNN.Optim;
 /// <summary>Settings of <see cref="Sgd"/>.</summary>
 public sealed record SgdConfig
 {
-    /// <summary>The step size.</summary>
-    public float LearningRate { get; init; } = 0.01f;
+    /// <summary>The step size (PyTorch's default, 1e-3, as Torch7's optim.sgd).</summary>
+    public float LearningRate { get; init; } = 1e-3f;
     /// <summary>Momentum mu (0 for plain gradient descent).</summary>
     public float Momentum { get; init; }
     /// <summary>Dampening of the gradient added to the momentum.</summary>
@@ -26,6 +27,13 @@ public sealed record SgdConfig
 /// </summary>
 public sealed class Sgd : Optimizer
 {
+    /// <summary>optim.SGD(params, {learningRate =, momentum =, dampening =, nesterov =, weightDecay =}): PyTorch's SGD and its defaults.</summary>
+    public static readonly OptimizerType<Sgd, SgdConfig> Type = new("SGD")
+    {
+        New = static (ps, c) => new Sgd(ps, c),
+        SettingsOf = static o => o.Config,
+    };
+
     /// <summary>The settings.</summary>
     public SgdConfig Config { get; }
 

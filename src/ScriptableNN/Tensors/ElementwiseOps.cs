@@ -18,15 +18,6 @@ public interface IBinaryOp
     static abstract void Apply(float x, ReadOnlySpan<float> y, Span<float> d);
 }
 
-/// <summary>A unary element-wise operation over spans.</summary>
-public interface IUnaryOp
-{
-    /// <summary>The name used in error messages.</summary>
-    static abstract string Name { get; }
-    /// <summary>d = op(x) element-wise.</summary>
-    static abstract void Apply(ReadOnlySpan<float> x, Span<float> d);
-}
-
 /// <summary>Addition.</summary>
 public readonly struct AddOp : IBinaryOp
 {
@@ -105,47 +96,6 @@ public readonly struct MinimumOp : IBinaryOp
     public static void Apply(float x, ReadOnlySpan<float> y, Span<float> d) => TP.Min(y, x, d);
 }
 
-/// <summary>The exp function.</summary>
-public readonly struct ExpOp : IUnaryOp
-{
-    /// <inheritdoc/>
-    public static string Name => "exp";
-    /// <inheritdoc/>
-    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Exp(x, d);
-}
-/// <summary>The log function.</summary>
-public readonly struct LogOp : IUnaryOp
-{
-    /// <inheritdoc/>
-    public static string Name => "log";
-    /// <inheritdoc/>
-    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Log(x, d);
-}
-/// <summary>The sqrt function.</summary>
-public readonly struct SqrtOp : IUnaryOp
-{
-    /// <inheritdoc/>
-    public static string Name => "sqrt";
-    /// <inheritdoc/>
-    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Sqrt(x, d);
-}
-/// <summary>The abs function.</summary>
-public readonly struct AbsOp : IUnaryOp
-{
-    /// <inheritdoc/>
-    public static string Name => "abs";
-    /// <inheritdoc/>
-    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Abs(x, d);
-}
-/// <summary>The neg function.</summary>
-public readonly struct NegOp : IUnaryOp
-{
-    /// <inheritdoc/>
-    public static string Name => "neg";
-    /// <inheritdoc/>
-    public static void Apply(ReadOnlySpan<float> x, Span<float> d) => TP.Negate(x, d);
-}
-
 public sealed partial class Tensor
 {
     /// <summary>
@@ -200,11 +150,11 @@ public sealed partial class Tensor
         return d;
     }
 
-    /// <summary>d = op(a) element-wise.</summary>
-    public static Tensor Unary<TOp>(Tensor a, Tensor? into = null) where TOp : IUnaryOp
+    /// <summary>d = g(a) element-wise for the function <paramref name="g"/>.</summary>
+    public static Tensor Map<TOp>(Tensor a, TOp g, Tensor? into = null) where TOp : IPointwise
     {
-        var d = Result(TOp.Name, into, a.Shape);
-        TOp.Apply(a.Span, d.Span);
+        var d = Result("map", into, a.Shape);
+        g.Forward(a.Span, d.Span);
         return d;
     }
 
@@ -246,16 +196,16 @@ public sealed partial class Tensor
     /// <summary>a / b for every element.</summary>
     public static Tensor operator /(float a, Tensor b) => Binary<DivOp>(a, b);
     /// <summary>-a.</summary>
-    public static Tensor operator -(Tensor a) => Unary<NegOp>(a);
+    public static Tensor operator -(Tensor a) => Map(a, new NegOp());
 
     /// <summary>e^x element-wise.</summary>
-    public Tensor Exp(Tensor? into = null) => Unary<ExpOp>(this, into);
+    public Tensor Exp(Tensor? into = null) => Map(this, new ExpOp(), into);
     /// <summary>ln x element-wise.</summary>
-    public Tensor Log(Tensor? into = null) => Unary<LogOp>(this, into);
+    public Tensor Log(Tensor? into = null) => Map(this, new LogOp(), into);
     /// <summary>The square root element-wise.</summary>
-    public Tensor Sqrt(Tensor? into = null) => Unary<SqrtOp>(this, into);
+    public Tensor Sqrt(Tensor? into = null) => Map(this, new SqrtOp(), into);
     /// <summary>|x| element-wise.</summary>
-    public Tensor Abs(Tensor? into = null) => Unary<AbsOp>(this, into);
+    public Tensor Abs(Tensor? into = null) => Map(this, new AbsOp(), into);
 
     /// <summary>Each element raised to <paramref name="exponent"/>.</summary>
     public Tensor Pow(float exponent, Tensor? into = null)

@@ -2,59 +2,9 @@ using ScriptableNN.NN;
 using ScriptableNN.Tensors;
 using TP = System.Numerics.Tensors.TensorPrimitives;
 
+using ScriptableNN.Registry;
+
 namespace ScriptableNN.Losses;
-
-/// <summary>Squared error (x - y)^2: maximum likelihood under Gaussian noise; its minimiser is the conditional mean.</summary>
-public sealed class MSECriterion : Criterion
-{
-    /// <summary>With the given reduction (mean by default).</summary>
-    public MSECriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
-    /// <inheritdoc/>
-    protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
-
-    /// <inheritdoc/>
-    protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
-    {
-        TP.Subtract(input.Span, target.Span, items);
-        TP.Multiply(items, items, items);
-    }
-
-    /// <inheritdoc/>
-    protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
-    {
-        TP.Subtract(input.Span, target.Span, grad);
-        TP.Multiply(grad, 2f * scale, grad);
-        if (!weights.IsEmpty) TP.Multiply(grad, weights, grad);
-    }
-}
-
-/// <summary>Absolute error |x - y| (Torch7's AbsCriterion): Laplace likelihood; its minimiser is the conditional median.</summary>
-public sealed class AbsCriterion : Criterion
-{
-    /// <summary>With the given reduction (mean by default).</summary>
-    public AbsCriterion(Reduction reduction = Reduction.Mean) : base(reduction) { }
-    /// <inheritdoc/>
-    protected override void CheckTarget(Tensor input, Tensor target) => CheckSameShape(input, target);
-
-    /// <inheritdoc/>
-    protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
-    {
-        TP.Subtract(input.Span, target.Span, items);
-        TP.Abs(items, items);
-    }
-
-    /// <inheritdoc/>
-    protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
-    {
-        var x = input.Span; var y = target.Span;
-        for (int i = 0; i < grad.Length; i++)
-        {
-            float d = x[i] - y[i];
-            float s = d > 0f ? scale : d < 0f ? -scale : 0f;
-            grad[i] = weights.IsEmpty ? s : s * weights[i];
-        }
-    }
-}
 
 /// <summary>
 /// Gaussian negative log-likelihood of the target under N(input, sigma^2):
@@ -63,6 +13,13 @@ public sealed class AbsCriterion : Criterion
 /// </summary>
 public sealed class GaussianNLLCriterion : Criterion
 {
+    /// <summary>nn.GaussianNLLCriterion(sigma) or nn.GaussianNLLCriterion{outputs = n, sigma = s0} for a learned sigma (PyTorch: nn.GaussianNLLLoss).</summary>
+    public static readonly CriterionType<GaussianNLLCriterion, GaussianNLLSettings> Type = new("GaussianNLLCriterion", "sigma")
+    {
+        Aliases = new[] { "GaussianNLLLoss" },
+        New = static s => s.Outputs > 0 ? new GaussianNLLCriterion(s.Outputs, s.Sigma, s.Resolved, s.Full) : new GaussianNLLCriterion(s.Sigma, s.Resolved, s.Full),
+    };
+
     private readonly float _fixedSigma;
     private readonly bool _full;
 
@@ -121,4 +78,15 @@ public sealed class GaussianNLLCriterion : Criterion
 
     /// <inheritdoc/>
     public override IEnumerable<Parameter> Parameters() => LogSigma == null ? Array.Empty<Parameter>() : new[] { LogSigma };
+}
+
+/// <summary>Settings of the Gaussian negative log-likelihood.</summary>
+public sealed record GaussianNLLSettings : CriterionSettings
+{
+    /// <summary>The fixed sigma, or the starting sigma when learned.</summary>
+    public float Sigma { get; init; } = 1f;
+    /// <summary>Columns of a learned sigma (0: sigma is fixed).</summary>
+    public int Outputs { get; init; }
+    /// <summary>Add the constant log(2 pi)/2.</summary>
+    public bool Full { get; init; }
 }
