@@ -187,7 +187,7 @@ internal static unsafe class DataBindings
         }
         var model = Get<Module>("model", ObjectKind.Module) ?? throw new ScriptError("train: 'model' must be an nn module");
         var loss = Get<Criterion>("loss", ObjectKind.Criterion) ?? throw new ScriptError("train: 'loss' must be an nn criterion");
-        var optimizer = Get<Optimizer>("optimizer", ObjectKind.Optimizer) ?? new Adam(model.ParameterArray());
+        var optimizer = Get<Optimizer>("optimizer", ObjectKind.Optimizer) ?? Registry.Catalog.DefaultOptimizer.Create(model.ParameterArray(), new System.Text.Json.Nodes.JsonObject());
         RawField(L, 1, "data");
         int dataIdx = lua_gettop(L);
         int classes = ClassesOf(a, model, loss, dataIdx);

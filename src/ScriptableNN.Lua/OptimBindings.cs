@@ -20,6 +20,7 @@ internal static class OptimBindings
         new("zeroGrad", 1, a => { a.Optimizer(1).ZeroGrad(); return 0; }),
         new("learningRate", 1, LearningRate),
         new("config", 1, Config),
+        new("names", 0, Names),
         new("stepCount", 1, a => a.Push(a.Optimizer(1).State.Step)),
     };
 
@@ -31,6 +32,16 @@ internal static class OptimBindings
         var type = Catalog.Optimizer(kind) ?? throw new ScriptError($"optim.{kind}: no such optimizer");
         var settings = SettingsReader.ReadNamed(a, cfg, type.Schema, type.ToString(), type.SettingAliases, strict);
         return type.Create(ps, settings);
+    }
+
+    // optim.names(): every registered optimizer's name.
+    private static int Names(Args a)
+    {
+        var types = Catalog.Optimizers;
+        if (lua_checkstack(a.L, 2) == 0) throw new ScriptError("optim.names: out of stack space");
+        lua_createtable(a.L, types.Count, 0);
+        for (int i = 0; i < types.Count; i++) { PushString(a.L, types[i].Name); lua_rawseti(a.L, -2, i + 1); }
+        return 1;
     }
 
     // optimizer:config(): the settings as a table, defaults filled in.

@@ -663,10 +663,11 @@ local OptimizerMT = registry["snn.Optimizer"]
 OptimizerMT.__index = OM
 OptimizerMT.__gc = function(o) T.free(o) end
 OptimizerMT.__name = "optim.Optimizer"
-optim.SGD = function(params, config) return onew("sgd", params, config or {}) end
-optim.Adam = function(params, config) return onew("adam", params, config or {}) end
-optim.AdamW = function(params, config) return onew("adamw", params, config or {}) end
-optim.RMSprop = function(params, config) return onew("rmsprop", params, config or {}) end
+-- The object form of every registered optimizer, by its name (optim.SGD, optim.Adam, optim.AdamW,
+-- optim.RMSprop): PyTorch's spelling and defaults. The lower-case functions above are Torch7's.
+for _, name in ipairs(wrap(O.names)()) do
+  optim[name] = function(params, config) return onew(name, params, config or {}) end
+end
 optim.RMSProp = optim.RMSprop
 
 ---------------------------------------------------------------------------------------------

@@ -7,6 +7,9 @@ namespace ScriptableNN.Registry;
 /// <summary>The registration list: one line per built-in module, criterion and optimizer.</summary>
 internal static class BuiltIns
 {
+    /// <summary>What train.fit uses when a script names no optimizer.</summary>
+    public static OptimizerType DefaultOptimizer => Adam.Type;
+
     public static void RegisterAll()
     {
         Catalog.Register(Sequential.Type);

@@ -25,6 +25,9 @@ public static class Catalog
 
     static Catalog() => BuiltIns.RegisterAll();
 
+    /// <summary>The optimizer a training loop uses when none is given (Adam, with its defaults).</summary>
+    public static OptimizerType DefaultOptimizer => BuiltIns.DefaultOptimizer;
+
     /// <summary>Every registered module type, in registration order.</summary>
     public static IReadOnlyList<ModuleType> Modules { get { lock (Gate) return ModuleList.ToArray(); } }
 
