@@ -32,11 +32,11 @@ internal static unsafe class DataBindings
         new("done", 1, a => a.Push(a.Trainer(1).Done)),
         new("epoch", 1, a => a.Push((long)a.Trainer(1).Epoch)),
         new("steps", 1, a => a.Push(a.Trainer(1).Steps)),
+        new("epochs", 1, a => a.Push((long)a.Trainer(1).Options.Epochs)),
         new("stepsPerEpoch", 1, a => a.Push((long)a.Trainer(1).StepsPerEpoch)),
         new("stoppedEarly", 1, a => a.Push(a.Trainer(1).StoppedEarly)),
         new("stats", 2, Stats),
         new("evaluate", 3, Evaluate),
-        new("progress", 3, Progress),
     };
 
     // trainer:step(n): n steps, stopping early at the host's timeout (the hook then stops the
@@ -85,7 +85,7 @@ internal static unsafe class DataBindings
             _ => throw new ScriptError($"data.{kind}: no such generator (xor, spirals, moons, circles, sine)"),
         };
         a.Push(ds.Inputs);
-        a.Push(classes ? ds.Targets + 1f : ds.Targets);
+        a.Push(classes ? ClassLabels.ToScript(ds.Targets) : ds.Targets);
         return 2;
     }
 
@@ -111,7 +111,7 @@ internal static unsafe class DataBindings
         if (File.Exists(path)) a.Host.Reserve(new FileInfo(path).Length * 2, $"loading {a.String(1)}");
         var c = CsvLoader.Load(path, opts);
         a.Push(c.Data.Inputs);
-        a.Push(c.Classes != null ? c.Data.Targets + 1f : c.Data.Targets);
+        a.Push(c.Classes != null ? ClassLabels.ToScript(c.Data.Targets) : c.Data.Targets);
         if (c.Classes == null) { lua_pushnil(a.L); return 3; }
         lua_createtable(a.L, c.Classes.Length, 0);
         for (int i = 0; i < c.Classes.Length; i++) { PushString(a.L, c.Classes[i]); lua_rawseti(a.L, -2, i + 1); }
@@ -149,20 +149,13 @@ internal static unsafe class DataBindings
         lua_settop(a.L, -3);
         if (x == null || y == null) throw new ScriptError($"train: '{what}' must hold tensors x and y");
         if (x.Rank == 1) x = x.Reshape(x.Length, 1);
-        if (loss is ClassCriterion)
-        {
-            var t = y.Span;
-            for (int i = 0; i < t.Length; i++)
-                if (!(t[i] >= 1 && t[i] <= classes) || t[i] != MathF.Floor(t[i]))
-                    throw new ScriptError($"train: {what} label {t[i]} of example {i + 1} is outside the classes 1..{classes}");
-            y = y.Reshape(y.Length) - 1f;
-        }
+        if (loss is ClassCriterion) y = ClassLabels.ToEngineChecked(y, classes, what);
         try { return new Dataset(x, y); }
         catch (ArgumentException e) { throw new ScriptError($"train: {what}: {e.Message}"); }
     }
 
-    // For a class loss, the classes the model tells apart: the width of its output on the first
-    // example of the data set at idx (0 for other losses).
+    // For a class loss, the classes the model tells apart: the width of its output for the data
+    // set's inputs, found from the modules' shapes without running the model (0 for other losses).
     private static int ClassesOf(Args a, Module model, Criterion loss, int idx)
     {
         if (loss is not ClassCriterion) return 0;
@@ -171,7 +164,8 @@ internal static unsafe class DataBindings
         var x0 = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
         lua_settop(a.L, -2);
         if (x0 == null) throw new ScriptError("train: 'data' must hold tensors x and y");
-        return model.Forward(x0.Rank == 1 ? x0.Reshape(1, x0.Length) : x0.Narrow(0, 1)).Cols;
+        try { return model.OutputWidth(x0.Rank == 1 ? 1 : x0.Cols); }
+        catch (ArgumentException e) { throw new ScriptError($"train: the data's {(x0.Rank == 1 ? 1 : x0.Cols)} features do not fit the model: {e.Message}"); }
     }
 
     // train.new{model =, loss =, optimizer =, data =, validation =, epochs =, batchSize =, shuffle =, seed =, accuracy =, earlyStopping = {...}}
@@ -219,10 +213,14 @@ internal static unsafe class DataBindings
         var trainer = new Trainer(new TrainerOptions
         {
             Model = model, Loss = loss, Optimizer = optimizer, Data = data, Validation = validation,
-            Epochs = (int)a.Field(1, "epochs", 10), BatchSize = (int)a.Field(1, "batchSize", a.Field(1, "batch_size", 32)),
+            Epochs = (int)a.Field(1, "epochs", TrainerOptions.DefaultEpochs),
+            BatchSize = (int)a.Field(1, "batchSize", a.Field(1, "batch_size", TrainerOptions.DefaultBatchSize)),
             Shuffle = a.Field(1, "shuffle", 1) != 0, Seed = (ulong)a.Field(1, "seed", 0), Accuracy = a.Field(1, "accuracy", 0) != 0,
             EarlyStopping = early,
         });
+        // fit's progress line comes straight from the trainer's epoch event to the host.
+        if (a.Field(1, "progress", 0) != 0 && a.Host.Progress is { } progress)
+            trainer.EpochEnded += s => progress(new TrainingProgress(s.Epoch, trainer.Options.Epochs, s.Loss, s.Accuracy, s.ValidationLoss, s.ValidationAccuracy));
         return a.Push(trainer);
     }
 
@@ -257,15 +255,5 @@ internal static unsafe class DataBindings
         var (l, acc) = Trainer.Evaluate(model, loss, data);
         PushStats(a, new EpochStats(0, l, acc, null, null, 0));
         return 1;
-    }
-
-    // train.progress(epoch, epochs, stats): hands an epoch to the host's progress display.
-    private static int Progress(Args a)
-    {
-        var p = a.Host.Progress;
-        if (p == null) return 0;
-        double? Opt(string k) { double v = a.Field(3, k, double.NaN); return double.IsNaN(v) ? null : v; }
-        p(new TrainingProgress(a.Int(1), a.Int(2), a.Field(3, "loss", double.NaN), Opt("accuracy"), Opt("val_loss"), Opt("val_accuracy")));
-        return 0;
     }
 }

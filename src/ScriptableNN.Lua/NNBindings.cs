@@ -117,13 +117,10 @@ internal static class NNBindings
         if (a.Type(idx) == TNumber)
         {
             var one = Tensor.Reuse(ref box.Value, 1);
-            one[0] = a.Float(idx) - 1f;
+            one[0] = ClassLabels.ToEngine(a.Float(idx));
             return one;
         }
-        var t = a.Tensor(idx);
-        var d = Tensor.Reuse(ref box.Value, t.Length);
-        System.Numerics.Tensors.TensorPrimitives.Subtract(t.Span, 1f, d.Span);
-        return d;
+        return ClassLabels.ToEngine(a.Tensor(idx), ref box.Value);
     }
 
     // parameters(): two tables, the weights and their gradients (Torch7).

@@ -774,7 +774,7 @@ local TR = wrapall(raw.train)
 local TrainerMT = registry["snn.Trainer"]
 TrainerMT.__index = {
   step = TR.step, stepFor = TR.stepFor, done = TR.done, epoch = TR.epoch, steps = TR.steps,
-  stepsPerEpoch = TR.stepsPerEpoch, stoppedEarly = TR.stoppedEarly,
+  stepsPerEpoch = TR.stepsPerEpoch, epochs = TR.epochs, stoppedEarly = TR.stoppedEarly,
   stats = function(t, i) return TR.stats(t, i) end,
   last = function(t) return TR.stats(t, TR.epoch(t)) end,
   history = function(t)
@@ -794,7 +794,6 @@ local function options(o)
   if type(o.validation) == "table" then copy.validation = astensors(o.validation, "validation") end
   local metrics = o.metrics or { "loss" }
   for _, m in ipairs(metrics) do if m == "accuracy" then copy.accuracy = true end end
-  copy.batchSize = o.batchSize or o.batch_size
   return copy
 end
 
@@ -803,17 +802,17 @@ train.Trainer = function(o) return TR.new(options(o)) end
 
 -- Keras-like fit: returns the history, a table of per-epoch stats.
 train.fit = function(o)
-  local trainer = train.Trainer(o)
-  local epochs = o.epochs or 10
+  local copy = {}
+  for k, v in pairs(o) do copy[k] = v end
+  copy.progress = o.verbose ~= false
+  local trainer = train.Trainer(copy)
   local seen = 0
   while not trainer:done() do
     trainer:step(trainer:stepsPerEpoch())
     local e = trainer:epoch()
     while seen < e do
       seen = seen + 1
-      local stats = trainer:stats(seen)
-      if o.verbose ~= false then TR.progress(seen, epochs, stats) end
-      if o.onEpoch and o.onEpoch(seen, stats) == false then return trainer:history(), trainer end
+      if o.onEpoch and o.onEpoch(seen, trainer:stats(seen)) == false then return trainer:history(), trainer end
     end
   end
   return trainer:history(), trainer

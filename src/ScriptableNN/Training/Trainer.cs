@@ -20,10 +20,14 @@ public sealed class TrainerOptions
     public required Dataset Data { get; init; }
     /// <summary>Held-out examples evaluated after every epoch.</summary>
     public Dataset? Validation { get; init; }
+    /// <summary>Passes over the data when none is said.</summary>
+    public const int DefaultEpochs = 10;
+    /// <summary>Examples per minibatch when none is said.</summary>
+    public const int DefaultBatchSize = 32;
     /// <summary>Passes over the data.</summary>
-    public int Epochs { get; init; } = 10;
+    public int Epochs { get; init; } = DefaultEpochs;
     /// <summary>Examples per minibatch (the last one of an epoch may be smaller).</summary>
-    public int BatchSize { get; init; } = 32;
+    public int BatchSize { get; init; } = DefaultBatchSize;
     /// <summary>Shuffle the examples every epoch.</summary>
     public bool Shuffle { get; init; } = true;
     /// <summary>Seed of the shuffling; the same seed gives the same batches.</summary>
@@ -98,6 +102,9 @@ public sealed class Trainer
 
     /// <summary>Epochs completed.</summary>
     public int Epoch { get; private set; }
+
+    /// <summary>The options the trainer runs with.</summary>
+    public TrainerOptions Options => _o;
 
     /// <summary>Minibatch steps taken in all.</summary>
     public long Steps { get; private set; }
