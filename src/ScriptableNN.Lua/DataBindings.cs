@@ -33,6 +33,8 @@ internal static unsafe class DataBindings
         new("epoch", 1, a => a.Push((long)a.Trainer(1).Epoch)),
         new("steps", 1, a => a.Push(a.Trainer(1).Steps)),
         new("epochs", 1, a => a.Push((long)a.Trainer(1).Options.Epochs)),
+        new("save", 2, a => { a.Trainer(1).Save(a.Host.ResolvePath(a.String(2), forWriting: true)); return 0; }),
+        new("learningRate", 1, a => a.Push((double)a.Trainer(1).Options.Optimizer.LearningRate)),
         new("stepsPerEpoch", 1, a => a.Push((long)a.Trainer(1).StepsPerEpoch)),
         new("stoppedEarly", 1, a => a.Push(a.Trainer(1).StoppedEarly)),
         new("stats", 2, Stats),
@@ -196,28 +198,25 @@ internal static unsafe class DataBindings
         }
         else if (lua_type(L, -1) == TTable) validation = DatasetOf(a, lua_gettop(L), "validation", loss, classes);
         lua_settop(L, -2);
-        EarlyStopping? early = null;
-        if (RawField(L, 1, "earlyStopping") == TTable)
-        {
-            int es = lua_gettop(L);
-            RawField(L, es, "monitor");
-            string monitor = Native.ToString(L, -1) ?? "val_loss";
-            lua_settop(L, -2);
-            early = new EarlyStopping
-            {
-                Monitor = monitor, Patience = (int)a.Field(es, "patience", 5), MinDelta = a.Field(es, "minDelta", 0),
-                RestoreBest = a.Field(es, "restoreBest", 1) != 0,
-            };
-        }
-        lua_settop(L, -2);
+        var (callbacks, early) = TrainingOptionsReader.Callbacks(a);
+        var (clipNorm, clipValue) = TrainingOptionsReader.Clipping(a);
         var trainer = new Trainer(new TrainerOptions
         {
             Model = model, Loss = loss, Optimizer = optimizer, Data = data, Validation = validation,
             Epochs = (int)a.Field(1, "epochs", TrainerOptions.DefaultEpochs),
             BatchSize = (int)a.Field(1, "batchSize", a.Field(1, "batch_size", TrainerOptions.DefaultBatchSize)),
             Shuffle = a.Field(1, "shuffle", 1) != 0, Seed = (ulong)a.Field(1, "seed", 0), Accuracy = a.Field(1, "accuracy", 0) != 0,
-            EarlyStopping = early,
+            EarlyStopping = early, Callbacks = callbacks, ClipNorm = clipNorm, ClipValue = clipValue,
+            Schedule = TrainingOptionsReader.Schedule(a), Penalties = TrainingOptionsReader.Penalties(a, model),
         });
+        // resume = path: continue from a trainer checkpoint (trainer:save or train.ModelCheckpoint).
+        if (RawField(L, 1, "resume") == TString)
+        {
+            string path = a.Host.ResolvePath(Native.ToString(L, -1)!);
+            if (File.Exists(path)) a.Host.Reserve(new FileInfo(path).Length * 2, "resuming from a checkpoint");
+            trainer.Resume(path);
+        }
+        lua_settop(L, -2);
         // fit's progress line comes straight from the trainer's epoch event to the host.
         if (a.Field(1, "progress", 0) != 0 && a.Host.Progress is { } progress)
             trainer.EpochEnded += s => progress(new TrainingProgress(s.Epoch, trainer.Options.Epochs, s.Loss, s.Accuracy, s.ValidationLoss, s.ValidationAccuracy));

@@ -176,6 +176,12 @@ TM.sub = function(t, ...)
 end
 TM.clamp = function(t, lo, hi) return inplace(t, "clamp", lo, hi) end
 TM.pow = function(t, p) return inplace(t, "pow", p) end
+-- Torch7's t:norm([p]): the p-norm (default 2) of all elements, a number.
+TM.norm = function(t, p)
+  p = p or 2
+  if p == 1 then return t:clone():abs():sum() end
+  return t:clone():abs():pow(p):sum() ^ (1 / p)
+end
 -- Torch7's in-place x:exp(), x:tanh()... for every registered element-wise function.
 for _, op in ipairs(pointwise) do
   if TM[op] == nil then TM[op] = function(t) return unaryInPlace(t, op) end end
@@ -775,6 +781,7 @@ local TrainerMT = registry["snn.Trainer"]
 TrainerMT.__index = {
   step = TR.step, stepFor = TR.stepFor, done = TR.done, epoch = TR.epoch, steps = TR.steps,
   stepsPerEpoch = TR.stepsPerEpoch, epochs = TR.epochs, stoppedEarly = TR.stoppedEarly,
+  save = wrap0(raw.train.save), learningRate = TR.learningRate,
   stats = function(t, i) return TR.stats(t, i) end,
   last = function(t) return TR.stats(t, TR.epoch(t)) end,
   history = function(t)
@@ -816,6 +823,16 @@ train.fit = function(o)
     end
   end
   return trainer:history(), trainer
+end
+
+-- Keras' callbacks for fit and Trainer: callbacks = {train.ReduceLROnPlateau{patience = 3}, ...}.
+for _, kind in ipairs({ "ReduceLROnPlateau", "ModelCheckpoint", "EarlyStopping" }) do
+  train[kind] = function(o)
+    local c = {}
+    for k, v in pairs(o or {}) do c[k] = v end
+    c.callback = kind
+    return c
+  end
 end
 
 train.evaluate = function(model, loss, d) return TR.evaluate(model, loss, astensors(d, "data")) end

@@ -45,7 +45,7 @@ internal static class SettingsReader
     /// unknown name is an error (it is usually a misspelling); without, it is skipped (Torch7's
     /// optim keeps its state in the same table as the settings).
     /// </summary>
-    public static JsonObject ReadNamed(Args a, int idx, SettingsSchema schema, string call, IReadOnlyDictionary<string, string>? aliases, bool strict, JsonObject? into = null)
+    public static JsonObject ReadNamed(Args a, int idx, SettingsSchema schema, string call, IReadOnlyDictionary<string, string>? aliases, bool strict, JsonObject? into = null, string? ignore = null)
     {
         var json = into ?? new JsonObject();
         if (a.Type(idx) != TTable) return json;
@@ -63,6 +63,7 @@ internal static class SettingsReader
                 if (strict) throw new ScriptError($"{call}: option names must be strings");
                 continue;
             }
+            if (key == ignore) { lua_settop(L, -2); continue; }
             string name = aliases != null && aliases.TryGetValue(key, out var canon) ? canon : CamelCase(key);
             if (!schema.Settings.TryGetValue(name, out var s))
             {

@@ -26,4 +26,16 @@ public static class GradClip
         }
         return norm;
     }
+
+    /// <summary>Limits every gradient element to [-<paramref name="maxValue"/>, <paramref name="maxValue"/>] (Keras' clipvalue).</summary>
+    public static void ByValue(IReadOnlyList<Parameter> parameters, float maxValue)
+    {
+        if (!(maxValue > 0f)) throw new ArgumentException($"clip: the value limit must be positive, got {maxValue}.");
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            var g = parameters[i].Grad.Span;
+            TP.Max(g, -maxValue, g);
+            TP.Min(g, maxValue, g);
+        }
+    }
 }

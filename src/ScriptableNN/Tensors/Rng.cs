@@ -32,6 +32,13 @@ public sealed class Rng
         _hasSpare = false;
     }
 
+    /// <summary>The generator's position (its four state words), to save and restore a stream exactly.</summary>
+    internal ulong[] State
+    {
+        get => new[] { _s0, _s1, _s2, _s3 };
+        set { _s0 = value[0]; _s1 = value[1]; _s2 = value[2]; _s3 = value[3]; _hasSpare = false; }
+    }
+
     private static ulong SplitMix(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;

@@ -1,5 +1,7 @@
 using ScriptableNN.Autograd;
+using System.Text.Json.Nodes;
 using ScriptableNN.Data;
+using ScriptableNN.IO;
 using ScriptableNN.Losses;
 using ScriptableNN.NN;
 using ScriptableNN.Optim;
@@ -38,6 +40,14 @@ public sealed class TrainerOptions
     public EarlyStopping? EarlyStopping { get; init; }
     /// <summary>Sets the learning rate at the start of each epoch.</summary>
     public LearningRateSchedule? Schedule { get; init; }
+    /// <summary>L1/L2 penalties added to the cost, each over its own group of parameters.</summary>
+    public IReadOnlyList<Penalty> Penalties { get; init; } = Array.Empty<Penalty>();
+    /// <summary>Scale all gradients together so their joint norm is at most this (null: no clipping).</summary>
+    public float? ClipNorm { get; init; }
+    /// <summary>Limit every gradient element to plus or minus this (null: no clipping).</summary>
+    public float? ClipValue { get; init; }
+    /// <summary>Called after every epoch, in order (after early stopping has looked).</summary>
+    public IReadOnlyList<TrainingCallback> Callbacks { get; init; } = Array.Empty<TrainingCallback>();
 }
 
 /// <summary>Stop when the monitored loss has not improved for <see cref="Patience"/> epochs.</summary>
@@ -124,12 +134,23 @@ public sealed class Trainer
     /// <summary>Minibatches per epoch.</summary>
     public int StepsPerEpoch => (_o.Data.Count + _o.BatchSize - 1) / _o.BatchSize;
 
+    /// <summary>
+    /// A factor on the scheduled learning rate, lowered by <see cref="ReduceLROnPlateau"/>; it
+    /// takes effect from the next epoch and is kept in trainer checkpoints.
+    /// </summary>
+    public float LearningRateScale { get; set; } = 1f;
+
     private void StartEpoch()
     {
         if (_o.Shuffle) _rng.Shuffle<int>(_order);
         _cursor = 0;
         _lossSum = 0; _correct = 0; _seen = 0;
-        _o.Schedule?.Apply(_o.Optimizer, Epoch);
+        // The rate is set only when something governs it, so a host may set it by hand otherwise.
+        if (_o.Schedule != null || LearningRateScale != 1f)
+        {
+            var opt = _o.Optimizer;
+            opt.LearningRate = (_o.Schedule?.Rate(Epoch, opt.BaseLearningRate) ?? opt.BaseLearningRate) * LearningRateScale;
+        }
         if (Epoch >= _o.Epochs) Done = true;
     }
 
@@ -188,9 +209,13 @@ public sealed class Trainer
             throw new TrainingException($"epoch {Epoch + 1}, step {_cursor / _o.BatchSize + 1}: {e.Message} Training stopped; no update was applied.", e);
         }
         _tape.Backward(loss, 1f, overwriteParameterGradients: _chain);
+        double cost = loss[0];
+        for (int i = 0; i < _o.Penalties.Count; i++) cost += _o.Penalties[i].Apply();
+        if (_o.ClipValue is { } cv) GradClip.ByValue(_o.Optimizer.Parameters, cv);
+        if (_o.ClipNorm is { } cn) GradClip.ByNorm(_o.Optimizer.Parameters, cn);
         _o.Optimizer.Step();
         Steps++;
-        _lossSum += (double)loss[0] * n;
+        _lossSum += cost * n;
         if (_o.Accuracy) _correct += Correct(_o.Model.Output!, y);
         _seen += n;
         _cursor += n;
@@ -225,6 +250,7 @@ public sealed class Trainer
         var stats = new EpochStats(Epoch, loss, acc, vLoss, vAcc, Steps);
         History.Add(stats);
         EarlyStop(stats);
+        for (int i = 0; i < _o.Callbacks.Count; i++) _o.Callbacks[i].OnEpochEnd(this, stats);
         EpochEnded?.Invoke(stats);
         if (!Done) StartEpoch();
     }
@@ -250,6 +276,80 @@ public sealed class Trainer
                 for (int i = 0; i < ps.Length; i++) _bestParams[i].CopyTo(ps[i].Value.Span);
             }
         }
+    }
+
+    // ---- saving and resuming --------------------------------------------------------------
+
+    /// <summary>
+    /// Saves the model, the optimizer and the training position (epoch, steps, the shuffled
+    /// order and the generator, the schedule's place and rate scale, early stopping's and each
+    /// callback's state, the history) as one checkpoint. A trainer made with the same options
+    /// and <see cref="Resume"/>d from it continues exactly as this one would.
+    /// </summary>
+    public void Save(string path)
+    {
+        var state = new JsonObject
+        {
+            ["epoch"] = Epoch, ["steps"] = Steps, ["cursor"] = _cursor, ["done"] = Done, ["stoppedEarly"] = StoppedEarly,
+            ["order"] = new JsonArray(_order.Select(i => (JsonNode)i).ToArray()),
+            ["rng"] = new JsonArray(_rng.State.Select(w => (JsonNode)w.ToString()).ToArray()),
+            ["lossSum"] = _lossSum, ["correct"] = _correct, ["seen"] = _seen,
+            ["best"] = double.IsInfinity(_best) ? null : _best, ["wait"] = _wait,
+            ["learningRateScale"] = LearningRateScale,
+            ["callbacks"] = new JsonArray(_o.Callbacks.Select(c => c.SaveState()).ToArray()),
+            ["history"] = new JsonArray(History.Select(h => (JsonNode)new JsonObject
+            {
+                ["epoch"] = h.Epoch, ["loss"] = h.Loss, ["accuracy"] = h.Accuracy, ["valLoss"] = h.ValidationLoss,
+                ["valAccuracy"] = h.ValidationAccuracy, ["steps"] = h.Steps,
+            }).ToArray()),
+        };
+        Checkpoint.Save(path, _o.Model, _o.Optimizer, new Dictionary<string, string> { ["trainer"] = state.ToJsonString() });
+    }
+
+    /// <summary>
+    /// Continues from a checkpoint <see cref="Save"/> wrote: the parameters, the optimizer's state
+    /// and the training position come back into this trainer's model and optimizer, which must
+    /// have the same architecture and kind.
+    /// </summary>
+    public void Resume(string path)
+    {
+        var c = Checkpoint.Load(path);
+        if (!c.Metadata.TryGetValue("trainer", out var text)) throw new InvalidDataException($"{path}: a model checkpoint without a trainer's position (saved by trainer:save?).");
+        var mine = _o.Model.ParameterArray();
+        var theirs = c.Model.ParameterArray();
+        if (mine.Length != theirs.Length) throw new InvalidDataException($"{path}: the saved model has {theirs.Length} parameters, this trainer's has {mine.Length}.");
+        for (int i = 0; i < mine.Length; i++)
+        {
+            if (!mine[i].Value.SameShape(theirs[i].Value))
+                throw new InvalidDataException($"{path}: parameter {i + 1} ({mine[i].Name}) saved as {theirs[i].Value.ShapeText}, this model has {mine[i].Value.ShapeText}.");
+            mine[i].Value.CopyFrom(theirs[i].Value);
+        }
+        var opt = _o.Optimizer;
+        if (c.Optimizer is not { } saved || saved.GetType() != opt.GetType())
+            throw new InvalidDataException($"{path}: saved with optimizer {c.Optimizer?.GetType().Name ?? "none"}, this trainer uses {opt.GetType().Name}.");
+        opt.State.Step = saved.State.Step;
+        opt.LearningRate = saved.LearningRate;
+        opt.State.Buffers.Clear();
+        opt.State.Buffers.AddRange(saved.State.Buffers);
+
+        var s = JsonNode.Parse(text)!.AsObject();
+        var order = s["order"]!.AsArray().Select(n => (int)n!).ToArray();
+        if (order.Length != _order.Length) throw new InvalidDataException($"{path}: saved over {order.Length} examples, this trainer has {_order.Length}.");
+        _order = order;
+        Epoch = (int)s["epoch"]!; Steps = (long)s["steps"]!; _cursor = (int)s["cursor"]!;
+        Done = (bool)s["done"]!; StoppedEarly = (bool)s["stoppedEarly"]!;
+        _rng.State = s["rng"]!.AsArray().Select(n => ulong.Parse((string)n!)).ToArray();
+        _lossSum = (double)s["lossSum"]!; _correct = (long)s["correct"]!; _seen = (long)s["seen"]!;
+        _best = s["best"] is JsonNode b ? (double)b : double.PositiveInfinity;
+        _wait = (int)s["wait"]!;
+        LearningRateScale = (float)s["learningRateScale"]!;
+        var cbs = s["callbacks"]!.AsArray();
+        for (int i = 0; i < _o.Callbacks.Count && i < cbs.Count; i++) _o.Callbacks[i].LoadState(cbs[i]);
+        History.Clear();
+        foreach (var h in s["history"]!.AsArray())
+            History.Add(new EpochStats((int)h!["epoch"]!, (double)h["loss"]!, (double?)h["accuracy"], (double?)h["valLoss"], (double?)h["valAccuracy"], (long)h["steps"]!));
+        // Saved between epochs (from a callback): the next epoch starts now, as it would have.
+        if (!Done && _cursor >= _o.Data.Count) StartEpoch();
     }
 
     /// <summary>Mean loss per example (and accuracy) of <paramref name="model"/> on <paramref name="data"/>, in evaluation mode.</summary>
