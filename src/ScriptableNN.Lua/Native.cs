@@ -36,7 +36,6 @@ internal static unsafe class Native
     [DllImport(Lib)] public static extern void lua_pushcclosure(IntPtr L, IntPtr fn, int n);
     [DllImport(Lib)] public static extern IntPtr lua_newuserdatauv(IntPtr L, nuint size, int nuvalue);
     [DllImport(Lib)] public static extern int lua_setmetatable(IntPtr L, int idx);
-    [DllImport(Lib)] public static extern IntPtr luaL_testudata(IntPtr L, int idx, [MarshalAs(UnmanagedType.LPStr)] string tname);
     [DllImport(Lib)] public static extern void lua_createtable(IntPtr L, int narr, int nrec);
     [DllImport(Lib)] public static extern void lua_rawseti(IntPtr L, int idx, long n);
     [DllImport(Lib), SuppressGCTransition] public static extern int lua_rawgeti(IntPtr L, int idx, long n);
@@ -46,7 +45,6 @@ internal static unsafe class Native
     [DllImport(Lib)] public static extern int lua_next(IntPtr L, int idx);
     [DllImport(Lib), SuppressGCTransition] public static extern int lua_isyieldable(IntPtr L);
     [DllImport(Lib)] public static extern int lua_yieldk(IntPtr L, int nresults, IntPtr ctx, IntPtr k);
-    [DllImport(Lib)] public static extern int lua_getinfo(IntPtr L, [MarshalAs(UnmanagedType.LPStr)] string what, IntPtr ar);
     [DllImport(Lib)] public static extern int lua_gc(IntPtr L, int what, int a, int b, int c);
     [DllImport(Lib), SuppressGCTransition] public static extern int lua_getmetatable(IntPtr L, int idx);
     [DllImport(Lib), SuppressGCTransition] public static extern IntPtr lua_topointer(IntPtr L, int idx);

@@ -304,53 +304,43 @@ internal static unsafe class TensorBindings
             return r.Length == 1 && a.Tensor(2).Rank == 1 && !r.RequiresGrad ? a.Push((double)r[0]) : a.Push(r);
         }
         if (xNum && yNum) throw new ScriptError($"'{op}': no tensor among the operands");
-        Tensor x = xNum ? null! : a.Tensor(2), y = yNum ? null! : a.Tensor(3);
-        bool grad = Tape.Current != null && ((!xNum && x.RequiresGrad) || (!yNum && y.RequiresGrad));
-        if (grad)
+        bool grad = Tape.Current != null && ((!xNum && a.Tensor(2).RequiresGrad) || (!yNum && a.Tensor(3).RequiresGrad));
+        return a.Push(grad ? Recorded(a, op, xNum) : op switch
         {
-            // autograd: a number becomes a single-element tensor on the right, which Ops broadcasts
-            if (yNum)
+            "+" => Plain<AddOp>(a, xNum, yNum), "-" => Plain<SubOp>(a, xNum, yNum),
+            "*" or "cmul" => Plain<MulOp>(a, xNum, yNum), "/" or "cdiv" => Plain<DivOp>(a, xNum, yNum),
+            _ => throw new ScriptError($"unknown operator '{op}'"),
+        });
+    }
+
+    // x op y with either side a number, broadcasting as Tensor.Binary does.
+    private static Tensor Plain<TOp>(Args a, bool xNum, bool yNum) where TOp : IBinaryOp =>
+        xNum ? Tensor.Binary<TOp>(a.Float(2), a.Tensor(3))
+        : yNum ? Tensor.Binary<TOp>(a.Tensor(2), a.Float(3))
+        : Tensor.Binary<TOp>(a.Tensor(2), a.Tensor(3));
+
+    // Recorded for autograd: a number becomes a single-element tensor, which Ops broadcasts on
+    // the right; a number on the left is rewritten so it lands there (v - y = -y + v).
+    private static Tensor Recorded(Args a, string op, bool xNum)
+    {
+        if (xNum)
+        {
+            float v = a.Float(2);
+            var y = a.Tensor(3);
+            return op switch
             {
-                var c = Tensor.Full(a.Float(3), 1);
-                return a.Push(op switch
-                {
-                    "+" => Ops.Add(x, c), "-" => Ops.Sub(x, c), "*" => Ops.Mul(x, c), "/" => Ops.Div(x, c),
-                    _ => throw new ScriptError($"unknown operator '{op}'"),
-                });
-            }
-            if (xNum)
-            {
-                float v = a.Float(2);
-                return a.Push(op switch
-                {
-                    "+" => Ops.Add(y, Tensor.Full(v, 1)), "*" => Ops.Mul(y, Tensor.Full(v, 1)),
-                    "-" => Ops.Add(Ops.Neg(y), Tensor.Full(v, 1)), "/" => Ops.Div(Tensor.Full(v, y.Shape.ToArray()), y),
-                    _ => throw new ScriptError($"unknown operator '{op}'"),
-                });
-            }
-            return a.Push(op switch
-            {
-                "+" => Ops.Add(x, y), "-" => Ops.Sub(x, y), "*" or "cmul" => Ops.Mul(x, y), "/" or "cdiv" => Ops.Div(x, y),
+                "+" => Ops.Add(y, Tensor.Full(v, 1)), "*" => Ops.Mul(y, Tensor.Full(v, 1)),
+                "-" => Ops.Add(Ops.Neg(y), Tensor.Full(v, 1)), "/" => Ops.Div(Tensor.Full(v, y.Shape.ToArray()), y),
                 _ => throw new ScriptError($"unknown operator '{op}'"),
-            });
+            };
         }
-        if (xNum) return a.Push(op switch
+        var x = a.Tensor(2);
+        var r = a.Type(3) == TNumber ? Tensor.Full(a.Float(3), 1) : a.Tensor(3);
+        return op switch
         {
-            "+" => Tensor.Binary<AddOp>(a.Float(2), y), "-" => Tensor.Binary<SubOp>(a.Float(2), y),
-            "*" => Tensor.Binary<MulOp>(a.Float(2), y), "/" => Tensor.Binary<DivOp>(a.Float(2), y),
+            "+" => Ops.Add(x, r), "-" => Ops.Sub(x, r), "*" or "cmul" => Ops.Mul(x, r), "/" or "cdiv" => Ops.Div(x, r),
             _ => throw new ScriptError($"unknown operator '{op}'"),
-        });
-        if (yNum) return a.Push(op switch
-        {
-            "+" => Tensor.Binary<AddOp>(x, a.Float(3)), "-" => Tensor.Binary<SubOp>(x, a.Float(3)),
-            "*" => Tensor.Binary<MulOp>(x, a.Float(3)), "/" => Tensor.Binary<DivOp>(x, a.Float(3)),
-            _ => throw new ScriptError($"unknown operator '{op}'"),
-        });
-        return a.Push(op switch
-        {
-            "+" => Tensor.Add(x, y), "-" => Tensor.Sub(x, y), "cmul" or "*" => Tensor.Mul(x, y), "/" or "cdiv" => Tensor.Div(x, y),
-            _ => throw new ScriptError($"unknown operator '{op}'"),
-        });
+        };
     }
 
     // t:inplace(op, v[, tensor]): add/mul/div/cmul/cdiv in place (Torch7's t:add(v), t:add(a, y), t:cmul(y)).

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ScriptableNN.Autograd;
+using ScriptableNN.Diagnostics;
 using ScriptableNN.IO;
 using ScriptableNN.Kernels;
 using ScriptableNN.Lua;

@@ -1,5 +1,6 @@
 using NUnit.Framework;
 using ScriptableNN.Autograd;
+using ScriptableNN.Diagnostics;
 using ScriptableNN.Losses;
 using ScriptableNN.NN;
 using ScriptableNN.Tensors;

@@ -61,13 +61,12 @@ public static unsafe class Gemm
     }
     private static GemmKernel _kernel = Detected;
 
-    /// <summary>The most threads one product may use (1 = the calling thread only).</summary>
+    /// <summary>The most threads one product may use (1 = the calling thread only); the same setting as <see cref="Parallelism.MaxThreads"/>.</summary>
     public static int MaxThreads
     {
-        get => _maxThreads;
-        set => _maxThreads = Math.Clamp(value, 1, 64);
+        get => Parallelism.MaxThreads;
+        set => Parallelism.MaxThreads = value;
     }
-    private static int _maxThreads = Math.Min(Environment.ProcessorCount, 2);
 
     /// <summary>Read a row-major B in place instead of packing it (an experiment switch for benchmarks).</summary>
     internal static bool BInPlace = true;
@@ -77,10 +76,10 @@ public static unsafe class Gemm
 
     /// <summary>When true, the time spent inside <see cref="Multiply"/> is added to <see cref="ProfiledTicks"/>
     /// (Stopwatch ticks, calling thread's view): how benchmarks tell GEMM time from the rest.</summary>
-    public static bool Profiling { get; set; }
+    internal static bool Profiling { get; set; }
 
     /// <summary>Stopwatch ticks spent in <see cref="Multiply"/> while <see cref="Profiling"/> was on.</summary>
-    public static long ProfiledTicks;
+    internal static long ProfiledTicks;
 
     /// <summary>
     /// C[m x n] = alpha * op(A) * op(B) + beta * C. op(A) is m x k, op(B) is k x n. Leading
@@ -150,7 +149,7 @@ public static unsafe class Gemm
     private static void Run(ref Job job)
     {
         long flops = (long)job.M * job.N * job.K;
-        int threads = flops >= ParallelThreshold ? _maxThreads : 1;
+        int threads = flops >= ParallelThreshold ? Parallelism.MaxThreads : 1;
         // Split the columns at panel boundaries or the rows at strip boundaries, whichever
         // shares the work more evenly; when both are even, the longer side, so that each part
         // reads the smaller share of the operand the other split would make it read whole.

@@ -11,6 +11,22 @@ internal interface IParallelWork
 /// Each worker spins briefly, then blocks: on two cores the other one may be busy with the
 /// host, and a spinning waiter would steal it. Nothing is allocated per call.
 /// </summary>
+/// <summary>How many threads the engine's parallel loops (products, optimizer updates) may use.</summary>
+public static class Parallelism
+{
+    private static int _maxThreads = Math.Min(Environment.ProcessorCount, 2);
+
+    /// <summary>The most threads one loop may use (1 = the calling thread only).</summary>
+    public static int MaxThreads
+    {
+        get => _maxThreads;
+        set => _maxThreads = Math.Clamp(value, 1, 64);
+    }
+
+    /// <summary>The parts to split a loop of <paramref name="length"/> elements into: all threads from <paramref name="threshold"/> elements, else one.</summary>
+    public static int PartsFor(long length, long threshold) => length >= threshold ? MaxThreads : 1;
+}
+
 internal static class WorkerPool
 {
     private sealed class Worker

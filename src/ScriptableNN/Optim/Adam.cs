@@ -79,7 +79,7 @@ public sealed class Adam : Optimizer
         fixed (float* m = Buffer(0, index, p).Span) fixed (float* v = Buffer(1, index, p).Span)
         {
             _work.Set(w, g, m, v, p.Length, c);
-            int parts = p.Length >= ParallelThreshold ? Kernels.Gemm.MaxThreads : 1;
+            int parts = Kernels.Parallelism.PartsFor(p.Length, ParallelThreshold);
             Kernels.WorkerPool.Run(_work, parts);
         }
     }

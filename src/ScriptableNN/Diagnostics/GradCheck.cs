@@ -1,8 +1,9 @@
+using ScriptableNN.Autograd;
 using ScriptableNN.Losses;
 using ScriptableNN.NN;
 using ScriptableNN.Tensors;
 
-namespace ScriptableNN.Autograd;
+namespace ScriptableNN.Diagnostics;
 
 /// <summary>The worst agreement found between back-propagated and numerical gradients.</summary>
 public readonly record struct GradCheckResult(double MaxRelativeError, string Worst)
