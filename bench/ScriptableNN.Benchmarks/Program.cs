@@ -7,6 +7,7 @@ switch (args.FirstOrDefault())
 {
     case "gemm": GemmTable.Run(); return;
     case "train": TrainingTable.Run(); return;
+    case "infer": InferenceTable.Run(); return;
     case "lua": LuaTable.Run(); return;
     case "robustness": RobustnessTable.Run(); return;
     case "compare": Compare.Run(args); return;
