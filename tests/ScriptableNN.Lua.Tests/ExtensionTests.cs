@@ -91,6 +91,7 @@ public class ExtensionTests
     {
         Catalog.Register(Swish.Type);
         Catalog.Register(Adagrad.Type);
+        PointwiseFunctions.Register("swish", new SwishOp());
         return true;
     });
 
@@ -179,6 +180,25 @@ public class ExtensionTests
         using var results = session.Run(new[] { NamedOnnxValue.CreateFromTensor("input", input) });
         var output = results.First().AsEnumerable<float>().ToArray();
         Assert.That(output, Is.EqualTo(expected.ToArray()).Within(1e-5f));
+    }
+
+    [Test]
+    public void AHostsElementwiseFunctionIsATensorMethodWithItsDerivative()
+    {
+        using var host = Host();
+        var r = host.Run("""
+            local x = torch.Tensor({-1, 0, 2})
+            local y = torch.swish(x)
+            local w = torch.Tensor({0.5, 1, 1.5}); w.requiresGrad = true
+            local loss = torch.sum(torch.swish(w)); loss:backward()
+            local z = x:clone(); z:swish()
+            return y, w.grad, z
+            """);
+        float Swish(float v) => v / (1 + MathF.Exp(-v));
+        float Slope(float v) { float s = 1 / (1 + MathF.Exp(-v)); return s + v * s * (1 - s); }
+        Assert.That(((Tensor)r[0]!).ToArray(), Is.EqualTo(new[] { Swish(-1), 0f, Swish(2) }).Within(1e-6f));
+        Assert.That(((Tensor)r[1]!).ToArray(), Is.EqualTo(new[] { Slope(0.5f), Slope(1), Slope(1.5f) }).Within(1e-5f));
+        Assert.That(((Tensor)r[2]!).ToArray(), Is.EqualTo(((Tensor)r[0]!).ToArray()), "in place");
     }
 
     [Test]
