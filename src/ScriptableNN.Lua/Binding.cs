@@ -81,6 +81,7 @@ internal readonly unsafe struct Args
     public Criterion Criterion(int i) => Host.Objects.Get<Criterion>(L, i, ObjectKind.Criterion) ?? throw Bad(i, "criterion");
     public Optimizer Optimizer(int i) => Host.Objects.Get<Optimizer>(L, i, ObjectKind.Optimizer) ?? throw Bad(i, "optimizer");
     public Training.Trainer Trainer(int i) => Host.Objects.Get<Training.Trainer>(L, i, ObjectKind.Trainer) ?? throw Bad(i, "trainer");
+    public Inference.CompiledNetwork Compiled(int i) => Host.Objects.Get<Inference.CompiledNetwork>(L, i, ObjectKind.Compiled) ?? throw Bad(i, "compiled network");
 
     /// <summary>The number at key <paramref name="key"/> of the table at <paramref name="i"/>, or <paramref name="def"/>.</summary>
     public double Field(int i, string key, double def)
@@ -114,10 +115,11 @@ internal readonly unsafe struct Args
     public int Push(Criterion v) { Host.Objects.Push(L, v, ObjectKind.Criterion); return 1; }
     public int Push(Optimizer v) { Host.Objects.Push(L, v, ObjectKind.Optimizer); return 1; }
     public int Push(Training.Trainer v) { Host.Objects.Push(L, v, ObjectKind.Trainer); return 1; }
+    public int Push(Inference.CompiledNetwork v) { Host.Objects.Push(L, v, ObjectKind.Compiled); return 1; }
 }
 
 /// <summary>The kinds of C# objects a script holds, each with its own metatable.</summary>
-internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer }
+internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer, Compiled }
 
 /// <summary>
 /// C# objects held by Lua: each is a full userdata with a GCHandle, one metatable per kind,
@@ -126,7 +128,7 @@ internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer }
 /// </summary>
 internal sealed unsafe class ObjectTable
 {
-    private static readonly string[] Metatables = { "snn.Tensor", "snn.Module", "snn.Criterion", "snn.Optimizer", "snn.Trainer" };
+    private static readonly string[] Metatables = { "snn.Tensor", "snn.Module", "snn.Criterion", "snn.Optimizer", "snn.Trainer", "snn.Compiled" };
     private readonly ConditionalWeakTable<object, StrongBox<long>> _ids = new();
     private long _nextId = 1;
     private long _liveHandles;
@@ -192,8 +194,8 @@ internal sealed unsafe class ObjectTable
     // The address of each kind's metatable: tables never move, so an identity check is a
     // pointer comparison, with no registry lookup by name. The registry slots (Native.Ref)
     // of the metatables and of the weak cache of userdata give raw, by-number access.
-    private readonly IntPtr[] _metatables = new IntPtr[5];
-    private readonly int[] _metatableRefs = new int[5];
+    private readonly IntPtr[] _metatables = new IntPtr[Metatables.Length];
+    private readonly int[] _metatableRefs = new int[Metatables.Length];
 
     /// <summary>Registry slot of the weak table id -> userdata.</summary>
     internal int CacheRef;

@@ -12,6 +12,7 @@ internal static class Bindings
         Add("nn", NNBindings.Functions);
         Add("Module", NNBindings.ModuleMethods);
         Add("Criterion", NNBindings.CriterionMethods);
+        Add("Compiled", NNBindings.CompiledMethods);
         Add("optim", OptimBindings.Functions);
         Add("host", HostBindings.Functions);
         Add("data", DataBindings.Functions);

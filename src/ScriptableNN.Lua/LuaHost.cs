@@ -648,6 +648,7 @@ public sealed unsafe partial class LuaHost : IDisposable
             case Module m: Objects.Push(L, m, ObjectKind.Module); break;
             case Criterion c: Objects.Push(L, c, ObjectKind.Criterion); break;
             case Optimizer o: Objects.Push(L, o, ObjectKind.Optimizer); break;
+            case Inference.CompiledNetwork c: Objects.Push(L, c, ObjectKind.Compiled); break;
             case float[] fa:
                 s.CreateTable(fa.Length, 0);
                 for (int i = 0; i < fa.Length; i++) { s.PushNumber(fa[i]); s.RawSetInteger(-2, i + 1); }
@@ -682,7 +683,8 @@ public sealed unsafe partial class LuaHost : IDisposable
                     return (object?)Objects.Get<Tensor>(L, idx, ObjectKind.Tensor)
                         ?? (object?)Objects.Get<Module>(L, idx, ObjectKind.Module)
                         ?? (object?)Objects.Get<Criterion>(L, idx, ObjectKind.Criterion)
-                        ?? Objects.Get<Optimizer>(L, idx, ObjectKind.Optimizer);
+                        ?? (object?)Objects.Get<Optimizer>(L, idx, ObjectKind.Optimizer)
+                        ?? Objects.Get<Inference.CompiledNetwork>(L, idx, ObjectKind.Compiled);
                 }
                 catch (ScriptError) { return null; }     // freed by the script: nothing to hand over
             case LuaType.Table when depth < 16:

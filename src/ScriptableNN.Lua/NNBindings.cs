@@ -36,15 +36,24 @@ internal static class NNBindings
         new("tostring", 1, a => a.Push(a.Module(1).ToString())),
         new("field", 2, Field),
         new("compile", 1, a => a.Push(a.IsNoneOrNil(2) ? Inference.CompiledNetwork.Compile(a.Module(1)) : Inference.CompiledNetwork.Compile(a.Module(1), a.Int(2)))),
+    };
+
+    /// <summary>A compiled network's methods: inference only, so no backward and no parameters.</summary>
+    public static readonly Binding[] CompiledMethods =
+    {
+        new("forward", 2, a => a.Push(a.Compiled(1).Forward(a.Tensor(2)))),
         new("run", 3, Run),
+        new("refresh", 1, a => { a.Compiled(1).Refresh(); return 0; }),
+        new("tostring", 1, a => a.Push(a.Compiled(1).ToString())),
+        new("inputSize", 1, a => a.Push((long)a.Compiled(1).InputSize)),
+        new("outputSize", 1, a => a.Push((long)a.Compiled(1).OutputSize)),
     };
 
     // compiled:run(x, y): one sample from tensor x into tensor y, allocating nothing.
     private static int Run(Args a)
     {
-        if (a.Module(1) is not Inference.CompiledNetwork c) throw new ScriptError("run: only a compiled network (net:compile()) has run(x, y)");
         var y = a.Tensor(3);
-        c.Run(a.Tensor(2).Span, y.Span);
+        a.Compiled(1).Run(a.Tensor(2).Span, y.Span);
         return a.Push(y);
     }
 

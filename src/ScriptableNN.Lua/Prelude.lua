@@ -512,6 +512,23 @@ ModuleMT.__tostring = MM.tostring
 ModuleMT.__gc = function(m) T.free(m) end
 ModuleMT.__name = "nn.Module"
 
+-- A compiled network (model:compile()): inference only; forward(x), run(x, y) with no allocation,
+-- refresh() to take the source network's new weights.
+local CN = wrapall(raw.Compiled, nil, set("refresh"))
+local CompiledMT = registry["snn.Compiled"]
+local training = set("backward", "updateGradInput", "accGradParameters", "parameters", "getParameters", "zeroGradParameters", "updateParameters")
+CompiledMT.__index = function(c, k)
+  local f = CN[k]
+  if f ~= nil then return f end
+  if training[k] then
+    return function() fail("nn.Compiled is for inference only: train the network it was compiled from, then call refresh()") end
+  end
+  return nil
+end
+CompiledMT.__tostring = CN.tostring
+CompiledMT.__gc = function(c) T.free(c) end
+CompiledMT.__name = "nn.Compiled"
+
 local C = raw.Criterion
 local CM = wrapall(C, set("parameters"))
 local lastLoss = setmetatable({}, { __mode = "k" })
@@ -1003,7 +1020,7 @@ end
 -- break the next script on the same host.
 for name, shown in pairs({ ["snn.Tensor"] = "torch.FloatTensor", ["snn.Module"] = "nn.Module",
                            ["snn.Criterion"] = "nn.Criterion", ["snn.Optimizer"] = "optim.Optimizer",
-                           ["snn.Trainer"] = "train.Trainer" }) do
+                           ["snn.Trainer"] = "train.Trainer", ["snn.Compiled"] = "nn.Compiled" }) do
   registry[name].__metatable = shown
 end
 

@@ -86,6 +86,6 @@ public class CompiledNetworkTests
         compiled.Run(x, y);
         Assert.That(y[0], Is.EqualTo(before + 1f).Within(1e-6));
         Assert.Throws<ArgumentException>(() => compiled.Run(new float[3], y));
-        Assert.Throws<InvalidOperationException>(() => compiled.Backward(Tensor.Zeros(1, 2), Tensor.Zeros(1, 1)));
+        Assert.That(compiled, Is.Not.InstanceOf<Module>(), "inference only: nothing to go back through");
     }
 }

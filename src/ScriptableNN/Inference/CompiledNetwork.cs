@@ -12,7 +12,7 @@ namespace ScriptableNN.Inference;
 /// allocation, safe to call every frame. Training the source network afterwards does not change
 /// this copy; call <see cref="Refresh"/> to take the new weights.
 /// </summary>
-public sealed class CompiledNetwork : Module
+public sealed class CompiledNetwork
 {
     private abstract class Layer
     {
@@ -160,7 +160,6 @@ public sealed class CompiledNetwork : Module
         int max = inputSize;
         foreach (var l in _layers) max = Math.Max(max, Math.Max(l.In, l.Out));
         _buffers = new[] { new float[max], new float[max] };
-        Evaluate();
     }
 
     // Containers are opened: the compiled form is one chain of layers.
@@ -236,21 +235,20 @@ public sealed class CompiledNetwork : Module
         }
     }
 
-    /// <summary>The rows of <paramref name="input"/> [batch, InputSize] through <see cref="RunBatch"/>, into a reused buffer.</summary>
-    protected override Tensor UpdateOutput(Tensor input)
+    /// <summary>
+    /// The rows of <paramref name="input"/> [batch, InputSize] (or one sample [InputSize])
+    /// through <see cref="RunBatch"/>, into a buffer the network reuses: the result is
+    /// overwritten by the next call.
+    /// </summary>
+    public Tensor Forward(Tensor input)
     {
         var x = input.Rank == 1 ? input.Reshape(1, input.Length) : input;
-        if (x.Cols != InputSize) throw new ArgumentException($"compiled network: input {input.ShapeText}, expected [batch, {InputSize}].");
+        if (x.Cols != InputSize || x.Rank > 2) throw new ArgumentException($"compiled network: input {input.ShapeText}, expected [batch, {InputSize}].");
         var y = Tensor.Reuse(ref _out, x.Rows, OutputSize);
         RunBatch(x.Span, y.Span, x.Rows);
-        Output = input.Rank == 1 ? y.Reshape(OutputSize) : y;
-        return Output;
+        return input.Rank == 1 ? y.Reshape(OutputSize) : y;
     }
 
-    /// <inheritdoc/>
-    public override Tensor UpdateGradInput(Tensor input, Tensor gradOutput) =>
-        throw new InvalidOperationException("a compiled network is for inference; train the network it was compiled from, then Refresh().");
-
-    /// <inheritdoc/>
+    /// <summary>How it prints: its width and its layers after fusion.</summary>
     public override string ToString() => $"nn.Compiled({InputSize} -> {OutputSize}, {_layers.Count} layers)";
 }
