@@ -15,6 +15,7 @@ internal static class NNBindings
         new("module", 1, NewModule),
         new("criterion", 1, NewCriterion),
         new("names", 0, Names),
+        new("loadOnnx", 1, LoadOnnx),
         new("isModule", 1, a => a.Push(a.Host.Objects.Get<Module>(a.L, 1, ObjectKind.Module) != null)),
     };
 
@@ -35,6 +36,7 @@ internal static class NNBindings
         new("size", 1, a => a.Push((long)(a.Module(1) is Sequential s ? s.Count : 0))),
         new("tostring", 1, a => a.Push(a.Module(1).ToString())),
         new("field", 2, Field),
+        new("exportOnnx", 3, ExportOnnx),
         new("compile", 1, a => a.Push(a.IsNoneOrNil(2) ? Inference.CompiledNetwork.Compile(a.Module(1)) : Inference.CompiledNetwork.Compile(a.Module(1), a.Int(2)))),
     };
 
@@ -94,6 +96,22 @@ internal static class NNBindings
         string name = a.String(1);
         var type = Catalog.Criterion(name) ?? throw new ScriptError($"nn.{name}: no such criterion");
         return a.Push(type.Create(SettingsReader.Read(a, 2, type.Schema, "nn." + name)));
+    }
+
+    // nn.loadOnnx(path): a chain exported by PyTorch, Keras or Stable-Baselines3, as an
+    // nn.Sequential. The file's size is reserved under the memory cap (its weights become tensors).
+    private static int LoadOnnx(Args a)
+    {
+        string path = a.Host.ResolvePath(a.String(1));
+        if (File.Exists(path)) a.Host.Reserve(new FileInfo(path).Length * 3, $"loading {a.String(1)}");
+        return a.Push(IO.OnnxImporter.Load(path));
+    }
+
+    // model:exportOnnx(path, inputs): the chain as an ONNX file for other runtimes.
+    private static int ExportOnnx(Args a)
+    {
+        IO.OnnxExporter.Export(a.Host.ResolvePath(a.String(2), forWriting: true), a.Module(1), a.Int(3));
+        return 0;
     }
 
     // nn.names(): two tables, module names and criterion names (aliases included), each name

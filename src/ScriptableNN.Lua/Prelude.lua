@@ -475,7 +475,7 @@ TensorMT.__name = "torch.FloatTensor"
 -- nn: modules and criterions
 ---------------------------------------------------------------------------------------------
 local M = raw.Module
-local MM = wrapall(M, set("parameters", "getParameters"), set("zeroGradParameters", "updateParameters", "accGradParameters"))
+local MM = wrapall(M, set("parameters", "getParameters"), set("zeroGradParameters", "updateParameters", "accGradParameters", "exportOnnx"))
 local mfield = wrap(M.field)
 MM.updateOutput = MM.forward
 MM.float = function(m) return m end
@@ -566,6 +566,8 @@ end
 constructors(moduleNames, newmodule)
 constructors(criterionNames, newcriterion)
 nn.isModule = wrap(raw.nn.isModule)
+-- nn.loadOnnx(path): an ONNX chain (Gemm/MatMul and the element-wise units) as an nn.Sequential.
+nn.loadOnnx = wrap(raw.nn.loadOnnx)
 
 ---------------------------------------------------------------------------------------------
 -- optim

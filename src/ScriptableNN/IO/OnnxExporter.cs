@@ -1,6 +1,7 @@
+using Google.Protobuf;
+using ScriptableNN.IO.Onnx;
 using ScriptableNN.NN;
 using ScriptableNN.Registry;
-using Proto = ScriptableNN.IO.OnnxGraph.Proto;
 
 namespace ScriptableNN.IO;
 
@@ -11,6 +12,9 @@ namespace ScriptableNN.IO;
 /// </summary>
 public static class OnnxExporter
 {
+    /// <summary>The operator set the files declare.</summary>
+    public const int Opset = 17;
+
     /// <summary>Exports <paramref name="model"/> with input "input" [N, inputSize] and output "output".</summary>
     public static void Export(string path, Module model, int inputSize)
     {
@@ -26,21 +30,17 @@ public static class OnnxExporter
             type.ExportOnnx(m, graph);
         }
         graph.Output("output");
-
-        var g = new Proto();
-        foreach (var n in graph.Nodes) g.Message(1, n);
-        g.String(2, "scriptablenn");
-        foreach (var i in graph.Initializers) g.Message(5, i);
-        g.Message(11, ValueInfo("input", inputSize));
-        g.Message(12, ValueInfo("output", width));
-        var opset = new Proto().String(1, "").Varint(2, 17);
-        var modelProto = new Proto()
-            .Varint(1, 8)                                  // ir_version
-            .String(2, "ScriptableNN")
-            .String(3, typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0")
-            .Message(7, g.ToArray())
-            .Message(8, opset.ToArray());
-        File.WriteAllBytes(path, modelProto.ToArray());
+        graph.Proto.Input.Add(ValueInfo("input", inputSize));
+        graph.Proto.Output.Add(ValueInfo("output", width));
+        var model_ = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "ScriptableNN",
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "0",
+            Graph = graph.Proto,
+        };
+        model_.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        File.WriteAllBytes(path, model_.ToByteArray());
     }
 
     // Containers are flattened: ONNX gets one chain of nodes.
@@ -51,13 +51,15 @@ public static class OnnxExporter
             foreach (var leaf in Chain(c)) yield return leaf;
     }
 
-    private static byte[] ValueInfo(string name, int width)
+    private static ValueInfoProto ValueInfo(string name, int width)
     {
-        var batch = new Proto().String(2, "N").ToArray();
-        var feat = new Proto().Varint(1, width).ToArray();
-        var shape = new Proto().Message(1, batch).Message(1, feat).ToArray();
-        var tensorType = new Proto().Varint(1, 1).Message(2, shape).ToArray();
-        var type = new Proto().Message(1, tensorType).ToArray();
-        return new Proto().String(1, name).Message(2, type).ToArray();
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = width });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
     }
 }

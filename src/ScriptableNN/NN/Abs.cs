@@ -14,6 +14,8 @@ public sealed class Abs : Pointwise<AbsOp>
         SettingsOf = static _ => new NoSettings(),
         Onnx = static (_, g) => g.Node("Abs"),
         Pointwise = static _ => new AbsOp(),
+        OnnxOps = new[] { "Abs" },
+        FromOnnx = static _ => new Abs(),
     };
 
     /// <summary>Creates the unit (it has no parameters).</summary>

@@ -14,6 +14,8 @@ public sealed class Cos : Pointwise<CosOp>
         SettingsOf = static _ => new NoSettings(),
         Onnx = static (_, g) => g.Node("Cos"),
         Pointwise = static _ => new CosOp(),
+        OnnxOps = new[] { "Cos" },
+        FromOnnx = static _ => new Cos(),
     };
 
     /// <summary>Creates the unit (it has no parameters).</summary>

@@ -19,6 +19,9 @@ public sealed class Dropout : Module
         SettingsOf = static m => new DropoutSettings { P = m.P },
         Onnx = static (_, _) => { },
         PassThroughAtInference = true,
+        // An exported graph is for inference, where dropout is the identity: nothing to build.
+        OnnxOps = new[] { "Dropout" },
+        FromOnnx = static _ => null,
     };
 
     /// <summary>The probability of zeroing a unit.</summary>

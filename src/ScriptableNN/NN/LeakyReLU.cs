@@ -14,6 +14,8 @@ public sealed class LeakyReLU : Pointwise<ReluOp>
         SettingsOf = static m => new LeakyReLUSettings { Slope = m.Slope },
         Onnx = static (m, g) => g.Node("LeakyRelu", null, OnnxAttribute.Of("alpha", m.Slope)),
         Pointwise = static m => new ReluOp(m.Slope),
+        OnnxOps = new[] { "LeakyRelu" },
+        FromOnnx = static n => new LeakyReLU(n.Float("alpha", 0.01f)),
     };
 
     /// <summary>The slope below zero.</summary>

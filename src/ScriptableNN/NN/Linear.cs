@@ -24,7 +24,46 @@ public sealed class Linear : Module, IAffine
             if (m.Bias != null) inputs.Add(g.Initializer(m.Bias.Value.Span, m.Out));
             g.Node("Gemm", inputs, OnnxAttribute.Of("transB", 1L));
         },
+        OnnxOps = new[] { "Gemm", "MatMul" },
+        FromOnnx = static n => Import(n),
     };
+
+    // ONNX: Gemm (alpha A B' + beta C, B transposed or not) or MatMul by a constant, with the Add
+    // of a constant vector that follows taken in as the bias.
+    private static Linear Import(OnnxNode n)
+    {
+        if (!n.ReadsCurrentAt(0)) throw n.Unsupported("the data must be the first input");
+        var w = n.Constant(1);
+        if (w.Dims.Length != 2) throw n.Error($"the weight {OnnxNode.Shape(w.Dims)} is not a matrix");
+        bool transB = n.Op == "Gemm" && n.Int("transB", 0) != 0;
+        if (n.Op == "Gemm" && n.Int("transA", 0) != 0) throw n.Unsupported("transA = 1 (a transposed batch) is not a layer");
+        int inF = (int)(transB ? w.Dims[1] : w.Dims[0]), outF = (int)(transB ? w.Dims[0] : w.Dims[1]);
+        if (inF != n.Width) throw n.Error($"the weight {OnnxNode.Shape(w.Dims)} takes {inF} features, {n.Width} flow in");
+        float alpha = n.Op == "Gemm" ? n.Float("alpha", 1f) : 1f, beta = n.Op == "Gemm" ? n.Float("beta", 1f) : 1f;
+        float[]? bias = null;
+        if (n.Op == "Gemm" && n.HasInput(2)) bias = n.Constant(2).Values;
+        else if (n.Op == "MatMul" && n.Next is { Op: "Add" } add)
+        {
+            int other = add.ReadsCurrentAt(0) ? 1 : add.ReadsCurrentAt(1) ? 0 : -1;
+            if (other >= 0 && add.Constant(other) is { } c && (c.Values.Length == outF || c.Values.Length == 1))
+            {
+                bias = c.Values;
+                n.ConsumeNext();
+            }
+        }
+        if (bias != null && bias.Length != outF && bias.Length != 1) throw n.Error($"the bias has {bias.Length} values for {outF} outputs");
+        var layer = new Linear(inF, outF, bias != null, rng: new Rng(0));
+        var wt = layer.Weight.Value.Span;
+        for (int o = 0; o < outF; o++)
+            for (int i = 0; i < inF; i++)
+                wt[o * inF + i] = alpha * (transB ? w.Values[o * inF + i] : w.Values[i * outF + o]);
+        if (bias != null)
+        {
+            var b = layer.Bias!.Value.Span;
+            for (int o = 0; o < outF; o++) b[o] = beta * bias[bias.Length == 1 ? 0 : o];
+        }
+        return layer;
+    }
 
     /// <summary>The settings the layer was made with.</summary>
     public LinearSettings Settings { get; }

@@ -15,6 +15,8 @@ public sealed class LogSoftMax : RowFunction
         New = static (_, _) => new LogSoftMax(),
         SettingsOf = static _ => new NoSettings(),
         Onnx = static (_, g) => g.Node("LogSoftmax", null, OnnxAttribute.Of("axis", -1L)),
+        OnnxOps = new[] { "LogSoftmax" },
+        FromOnnx = static n => RowFunction.CheckLastAxis(n) ? new LogSoftMax() : null,
     };
 
     /// <inheritdoc/>

@@ -17,7 +17,19 @@ public sealed class PReLU : Module
         SettingsOf = static m => new PReLUSettings { Units = m.Slope.Length == 1 ? 0 : m.Slope.Length },
         Parameters = static s => Math.Max(1, s.Units),
         Onnx = static (m, g) => g.Node("PRelu", new[] { g.Initializer(m.Slope.Value.Span, m.Slope.Length) }),
+        OnnxOps = new[] { "PRelu" },
+        FromOnnx = static n => Import(n),
     };
+
+    // ONNX's PRelu: one slope for all, or one per feature.
+    private static PReLU Import(OnnxNode n)
+    {
+        var slope = n.Constant(1).Values;
+        if (slope.Length != 1 && slope.Length != n.Width) throw n.Error($"{slope.Length} slopes for {n.Width} features");
+        var m = new PReLU(slope.Length == 1 ? 0 : slope.Length);
+        slope.CopyTo(m.Slope.Value.Span);
+        return m;
+    }
 
     /// <summary>The learned slope(s) a.</summary>
     public Parameter Slope { get; }

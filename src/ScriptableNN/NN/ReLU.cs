@@ -14,6 +14,8 @@ public sealed class ReLU : Pointwise<ReluOp>
         SettingsOf = static _ => new InPlaceSettings(),
         Onnx = static (_, g) => g.Node("Relu"),
         Pointwise = static _ => new ReluOp(),
+        OnnxOps = new[] { "Relu" },
+        FromOnnx = static _ => new ReLU(),
     };
 
     /// <summary>Creates the unit (it has no parameters).</summary>

@@ -14,6 +14,8 @@ public sealed class Sigmoid : Pointwise<SigmoidOp>
         SettingsOf = static _ => new NoSettings(),
         Onnx = static (_, g) => g.Node("Sigmoid"),
         Pointwise = static _ => new SigmoidOp(),
+        OnnxOps = new[] { "Sigmoid" },
+        FromOnnx = static _ => new Sigmoid(),
     };
 
     /// <summary>Creates the unit (it has no parameters).</summary>

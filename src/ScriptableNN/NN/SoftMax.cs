@@ -10,6 +10,15 @@ public abstract class RowFunction : Module
 {
     private Tensor? _out, _gradIn;
 
+    // ONNX's axis: before opset 13 it defaults to 1 (and flattens the rest); from 13, -1. On a
+    // batch of vectors both mean the row.
+    internal static bool CheckLastAxis(IO.OnnxNode n)
+    {
+        long axis = n.Int("axis", n.Opset < 13 ? 1 : -1);
+        if (axis != 1 && axis != -1) throw n.Unsupported($"axis {axis}; on a batch of vectors only the last axis (1 or -1) is read");
+        return true;
+    }
+
     /// <summary>y = f(z) for one row.</summary>
     protected abstract void Row(ReadOnlySpan<float> z, Span<float> y);
 
@@ -49,6 +58,8 @@ public sealed class SoftMax : RowFunction
         New = static (_, _) => new SoftMax(),
         SettingsOf = static _ => new NoSettings(),
         Onnx = static (_, g) => g.Node("Softmax", null, OnnxAttribute.Of("axis", -1L)),
+        OnnxOps = new[] { "Softmax" },
+        FromOnnx = static n => RowFunction.CheckLastAxis(n) ? new SoftMax() : null,
     };
 
     /// <inheritdoc/>

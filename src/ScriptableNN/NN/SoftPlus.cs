@@ -15,6 +15,8 @@ public sealed class SoftPlus : Pointwise<SoftPlusOp>
         Aliases = new[] { "Softplus" },
         Onnx = static (_, g) => g.Node("Softplus"),
         Pointwise = static _ => new SoftPlusOp(),
+        OnnxOps = new[] { "Softplus" },
+        FromOnnx = static _ => new SoftPlus(),
     };
 
     /// <summary>Creates the unit (it has no parameters).</summary>

@@ -14,6 +14,8 @@ public sealed class Tanh : Pointwise<TanhOp>
         SettingsOf = static _ => new NoSettings(),
         Onnx = static (_, g) => g.Node("Tanh"),
         Pointwise = static _ => new TanhOp(),
+        OnnxOps = new[] { "Tanh" },
+        FromOnnx = static _ => new Tanh(),
     };
 
     /// <summary>Creates the unit (it has no parameters).</summary>

@@ -29,6 +29,7 @@ internal static class BuiltIns
         Catalog.Register(SoftMax.Type);
         Catalog.Register(LogSoftMax.Type);
         Catalog.Register(Dropout.Type);
+        Catalog.Register(ELU.Type);
 
         Catalog.Register(MSECriterion.Type);
         Catalog.Register(AbsCriterion.Type);

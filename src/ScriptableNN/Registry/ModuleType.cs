@@ -32,6 +32,12 @@ public abstract class ModuleType
     /// <summary>A container: it holds other modules, saved under "modules".</summary>
     public bool IsContainer { get; init; }
 
+    /// <summary>The ONNX operators this type reads (<see cref="FromOnnx"/> handles each).</summary>
+    public IReadOnlyList<string> OnnxOps { get; init; } = Array.Empty<string>();
+
+    /// <summary>The module for an ONNX node of one of <see cref="OnnxOps"/>, or null when the node changes nothing (Dropout, Flatten of a batch of vectors).</summary>
+    public Func<OnnxNode, Module?>? FromOnnx { get; init; }
+
     private protected ModuleType(string name, Type settings, IReadOnlyList<string> positional)
     {
         Name = name;
