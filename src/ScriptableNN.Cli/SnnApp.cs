@@ -20,10 +20,14 @@ public static class SnnApp
         var write = new Option<string[]>("--write") { Description = "Also let the script write (and read) files under this folder (repeatable)." };
         var seed = new Option<ulong>("--seed") { Description = "Seed of torch's global generator (default 0)." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
-        var run = new Command("run", "Run a training script.") { script, scriptArgs, allowIo, timeout, memory, seed, plain, read, write };
-        run.SetAction(r => RunCommand.Execute(r.GetValue(script)!, r.GetValue(scriptArgs) ?? Array.Empty<string>(),
-            Roots(Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), r.GetValue(seed), output), r.GetValue(read), r.GetValue(write), r.GetValue(script)),
-            output, error, r.GetValue(plain)));
+        var log = new Option<string?>("--log") { Description = "Write each train.fit's history (history.csv and TensorBoard events) into this folder." };
+        var run = new Command("run", "Run a training script.") { script, scriptArgs, allowIo, timeout, memory, seed, plain, read, write, log };
+        run.SetAction(r =>
+        {
+            var o = Roots(Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), r.GetValue(seed), output), r.GetValue(read), r.GetValue(write), r.GetValue(script));
+            if (r.GetValue(log) is { } dir) { o.LogDirectory = Path.GetFullPath(dir); o.WriteRoots.Add(o.LogDirectory); }
+            return RunCommand.Execute(r.GetValue(script)!, r.GetValue(scriptArgs) ?? Array.Empty<string>(), o, output, error, r.GetValue(plain));
+        });
 
         var paths = new Argument<string[]>("paths") { Description = "Spec files or folders (default: spec, or scripts/spec).", Arity = ArgumentArity.ZeroOrMore };
         var junit = new Option<string?>("--junit") { Description = "Also write the results as JUnit XML to this file." };
@@ -32,6 +36,10 @@ public static class SnnApp
         test.SetAction(r => TestCommand.Execute(r.GetValue(paths) ?? Array.Empty<string>(), r.GetValue(junit),
             file => Roots(Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), 0, output), r.GetValue(read), r.GetValue(write), file),
             output, error, r.GetValue(allowEmpty)));
+
+        var dir = new Argument<string>("dir") { Description = "A folder written by snn run --log (or its history.csv)." };
+        var plot = new Command("plot", "Draw a logged run's loss and accuracy curves (curves.png, curves.svg).") { dir };
+        plot.SetAction(r => PlotCommand.Execute(r.GetValue(dir)!, output, error));
 
         var repl = new Command("repl", "An interactive Lua prompt with torch, nn and optim loaded.") { allowIo };
         repl.SetAction(r => ReplCommand.Execute(Options(r.GetValue(allowIo), null, null, 0, output), Console.In, output, error));
@@ -50,6 +58,7 @@ public static class SnnApp
         root.Subcommands.Add(run);
         root.Subcommands.Add(test);
         root.Subcommands.Add(repl);
+        root.Subcommands.Add(plot);
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
@@ -63,6 +72,7 @@ public static class SnnApp
             MemoryLimit = memoryMb is { } m ? m << 20 : null,
             Seed = seed,
             Output = output,
+            Plotter = new Plotter(),
         };
         o.SearchPaths.Add(Directory.GetCurrentDirectory());
         return o;

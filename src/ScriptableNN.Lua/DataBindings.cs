@@ -39,6 +39,8 @@ internal static unsafe class DataBindings
         new("stoppedEarly", 1, a => a.Push(a.Trainer(1).StoppedEarly)),
         new("stats", 2, Stats),
         new("evaluate", 3, Evaluate),
+        new("plot", 2, Plot),
+        new("plotBoundary", 3, PlotBoundary),
     };
 
     // trainer:step(n): n steps, stopping early at the host's timeout (the hook then stops the
@@ -217,10 +219,72 @@ internal static unsafe class DataBindings
             trainer.Resume(path);
         }
         lua_settop(L, -2);
+        // log = "dir" (or the host's log folder for fit): the history as CSV and TensorBoard events.
+        if (LogOf(a) is { } log)
+        {
+            trainer.StepEnded += log.Step;
+            trainer.EpochEnded += s => log.Epoch(s, trainer.Options.Optimizer.LearningRate);
+        }
         // fit's progress line comes straight from the trainer's epoch event to the host.
         if (a.Field(1, "progress", 0) != 0 && a.Host.Progress is { } progress)
             trainer.EpochEnded += s => progress(new TrainingProgress(s.Epoch, trainer.Options.Epochs, s.Loss, s.Accuracy, s.ValidationLoss, s.ValidationAccuracy));
         return a.Push(trainer);
+    }
+
+    private static ITrainingPlotter Plotter(Args a, string what) => a.Host.Options.Plotter
+        ?? throw new ScriptError($"{what}: this host draws no pictures (the snn tool does; a host sets LuaHostOptions.Plotter)");
+
+    // train.plot(history, path): history as train.fit returns it, a list of {epoch, loss, accuracy, val_loss, val_accuracy}.
+    private static int Plot(Args a)
+    {
+        var plotter = Plotter(a, "train.plot");
+        if (a.Type(1) != TTable) throw a.Bad(1, "table (the history train.fit returns)");
+        var list = new List<EpochStats>();
+        int n = (int)Math.Min(lua_rawlen(a.L, 1), 1_000_000);
+        for (int i = 1; i <= n; i++)
+        {
+            if (lua_rawgeti(a.L, 1, i) != TTable) throw new ScriptError($"train.plot: epoch {i} of the history is not a table");
+            int e = lua_gettop(a.L);
+            double? Opt(string k) { double v = a.Field(e, k, double.NaN); return double.IsNaN(v) ? null : v; }
+            list.Add(new EpochStats((int)a.Field(e, "epoch", i), a.Field(e, "loss", double.NaN), Opt("accuracy"), Opt("val_loss"), Opt("val_accuracy"), (long)a.Field(e, "steps", 0)));
+            lua_settop(a.L, e - 1);
+        }
+        plotter.Curves(list, a.Host.ResolvePath(a.String(2), forWriting: true));
+        return 0;
+    }
+
+    // train.plotBoundary(model, {x =, y =}, path): labels 1-based, as scripts count them.
+    private static int PlotBoundary(Args a)
+    {
+        var plotter = Plotter(a, "train.plotBoundary");
+        var model = a.Module(1);
+        if (a.Type(2) != TTable) throw a.Bad(2, "data set {x = inputs, y = labels}");
+        RawField(a.L, 2, "x");
+        var x = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
+        RawField(a.L, 2, "y");
+        var y = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
+        lua_settop(a.L, -3);
+        if (x == null || y == null) throw new ScriptError("train.plotBoundary: the data set must hold tensors x and y");
+        // one-hot rows: their argmax; class labels for a model of several outputs: 1-based; one output: 0/1 targets
+        Tensor? shifted = null;
+        var labels = y.Rank == 2 && y.Cols > 1 ? Tensor.FromArray(Enumerable.Range(0, y.Rows).Select(r => (float)System.Numerics.Tensors.TensorPrimitives.IndexOfMax(y.Span.Slice(r * y.Cols, y.Cols))).ToArray())
+            : model.OutputWidth(x.Cols) > 1 ? ClassLabels.ToEngine(y.Reshape(y.Length), ref shifted)
+            : y.Reshape(y.Length);
+        plotter.Boundary(model, x, labels, a.Host.ResolvePath(a.String(3), forWriting: true));
+        return 0;
+    }
+
+    private static TrainingLog? LogOf(Args a)
+    {
+        IntPtr L = a.L;
+        int t = RawField(L, 1, "log");
+        string? dir = t == TString ? Native.ToString(L, -1) : null;
+        lua_settop(L, -2);
+        if (t != TNil && t != TString) throw new ScriptError("train: 'log' must be a folder name");
+        if (dir != null) return new TrainingLog(a.Host.ResolvePath(dir, forWriting: true));
+        if (a.Host.Options.LogDirectory is not { } root || a.Field(1, "progress", 0) == 0) return null;
+        int n = ++a.Host.FitsLogged;
+        return new TrainingLog(n == 1 ? root : Path.Combine(root, $"fit{n}"));
     }
 
     private static void PushStats(Args a, EpochStats s)

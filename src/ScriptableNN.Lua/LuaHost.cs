@@ -56,6 +56,9 @@ public sealed unsafe partial class LuaHost : IDisposable
     /// <summary>The options the host was created with.</summary>
     public LuaHostOptions Options { get; }
 
+    /// <summary>How many fits have logged into <see cref="LuaHostOptions.LogDirectory"/>.</summary>
+    internal int FitsLogged;
+
     /// <summary>Bytes Lua's heap holds now.</summary>
     public long MemoryUsed => Interlocked.Read(ref _memoryUsed);
 

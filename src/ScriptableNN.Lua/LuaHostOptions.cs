@@ -42,6 +42,17 @@ public sealed class LuaHostOptions
     /// <summary>Folders searched by <c>require "name"</c> for name.lua (dots become folders).</summary>
     public List<string> SearchPaths { get; } = new();
 
+    /// <summary>
+    /// Where every <c>train.fit</c> that names no <c>log</c> folder writes its history (CSV and
+    /// TensorBoard events): the first fit into this folder, later ones into <c>fit2</c>, <c>fit3</c>...
+    /// under it (<c>snn run --log DIR</c>). Null: only fits that say <c>log = "dir"</c> log.
+    /// The folder may be written even in the sandbox.
+    /// </summary>
+    public string? LogDirectory { get; set; }
+
+    /// <summary>Draws <c>train.plot</c> and <c>train.plotBoundary</c> pictures (null: scripts that plot get a clear error).</summary>
+    public ITrainingPlotter? Plotter { get; set; }
+
     /// <summary>Functions the host grants to scripts, as globals: arguments and results are plain values.</summary>
     public Dictionary<string, Func<object?[], object?>> Functions { get; } = new();
 

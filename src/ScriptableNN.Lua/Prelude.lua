@@ -854,6 +854,11 @@ for _, kind in ipairs({ "ReduceLROnPlateau", "ModelCheckpoint", "EarlyStopping" 
   end
 end
 
+-- Pictures (in hosts that draw them, as snn does): the curves of a history, and a 2-D
+-- classifier's regions with its data.
+train.plot = function(history, path) TR.plot(history, path) end
+train.plotBoundary = function(model, d, path) TR.plotBoundary(model, astensors(d, "data"), path) end
+
 train.evaluate = function(model, loss, d) return TR.evaluate(model, loss, astensors(d, "data")) end
 
 -- Torch7's nn.StochasticGradient (nn/StochasticGradient.lua): per-example SGD over a

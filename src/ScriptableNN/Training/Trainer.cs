@@ -131,6 +131,9 @@ public sealed class Trainer
     /// <summary>Called after each epoch.</summary>
     public Action<EpochStats>? EpochEnded { get; set; }
 
+    /// <summary>Called after each step with the step count and the step's cost.</summary>
+    public Action<long, double>? StepEnded { get; set; }
+
     /// <summary>Minibatches per epoch.</summary>
     public int StepsPerEpoch => (_o.Data.Count + _o.BatchSize - 1) / _o.BatchSize;
 
@@ -216,6 +219,7 @@ public sealed class Trainer
         _o.Optimizer.Step();
         Steps++;
         _lossSum += cost * n;
+        StepEnded?.Invoke(Steps, cost);
         if (_o.Accuracy) _correct += Correct(_o.Model.Output!, y);
         _seen += n;
         _cursor += n;
