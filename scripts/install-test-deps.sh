@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need beyond NuGet: qemu-user and Debian's arm64 C libraries (multiarch), for the
 # ARM64 job (tests/ScriptableNN.Examples.Tests/Arm64Tests.cs), and python3-onnx, whose checker
-# judges every ONNX file we write (tests/ScriptableNN.Lua.Tests/OnnxRoundTripTests.cs).
+# judges every ONNX file we write (tests/ScriptableNN.Lua.Tests/OnnxRoundTripTests.cs), and
+# dataset-fashion-mnist for scripts/fashion_mnist.lua (tests/ScriptableNN.Cli.Tests/FashionMnistTests.cs).
 # Idempotent; .ci/run calls it first.
 set -euo pipefail
 need=0
@@ -10,11 +11,12 @@ command -v qemu-aarch64 >/dev/null 2>&1 || need=1
 [ -e /usr/lib/aarch64-linux-gnu/libssl.so.3 ] || need=1
 [ -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ] || need=1
 /usr/bin/python3 -c "import onnx" >/dev/null 2>&1 || need=1
+[ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need=1
 [ "$need" = 0 ] && exit 0
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo dpkg --add-architecture arm64
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq qemu-user libc6:arm64 libstdc++6:arm64 libssl3:arm64 python3-onnx >/dev/null
-echo "installed qemu-user, the arm64 libraries and python3-onnx"
+$sudo apt-get install -y -qq qemu-user libc6:arm64 libstdc++6:arm64 libssl3:arm64 python3-onnx dataset-fashion-mnist >/dev/null
+echo "installed qemu-user, the arm64 libraries, python3-onnx and dataset-fashion-mnist"
