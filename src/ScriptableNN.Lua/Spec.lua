@@ -3,7 +3,10 @@
 -- As busted does, loading a spec file only registers its top-level blocks; each describe body
 -- runs when the runner reaches it (after the tests before it and their hooks), registering its
 -- own tests and hooks, which then run in order. The host takes one test at a time (runner.next).
-local root = { name = nil, before = {}, after = {} }
+local function newblock(name, mode)
+  return { name = name, before = {}, after = {}, lazy_setup = {}, lazy_teardown = {}, strict_setup = {}, strict_teardown = {}, mode = mode }
+end
+local root = newblock(nil)
 local queue = {}            -- what is left to run, in order: blocks, tests, pendings
 local current = { root }    -- the blocks enclosing the code running now
 local insertAt = nil        -- while a block's body runs: where its children go in the queue
@@ -35,11 +38,30 @@ end
 
 function describe(name, fn) add({ kind = "block", name = name, fn = fn, at = where(2) }) end
 context = describe
+-- insulate: the globals (and loaded modules) a block changes are put back when it ends, as
+-- busted's insulate restores its environment; expose keeps them, as describe does here.
+function insulate(name, fn) add({ kind = "block", name = name, fn = fn, at = where(2), mode = "insulate" }) end
+function expose(name, fn) add({ kind = "block", name = name, fn = fn, at = where(2) }) end
 
 function it(name, fn) add({ kind = "test", name = name, fn = fn, at = where(2) }) end
+spec, test = it, it
 
 function before_each(fn) local b = current[#current].before; b[#b + 1] = fn end
 function after_each(fn) local a = current[#current].after; a[#a + 1] = fn end
+-- busted 2: strict_setup runs when its block starts (after the block's body), strict_teardown
+-- when it ends, whatever runs inside; lazy_setup runs before the first test that runs in the
+-- block, lazy_teardown at the block's end if its lazy_setup ran. setup and teardown are the
+-- strict ones. A failing setup skips the block's tests and is reported as a failure.
+local function hook(list) return function(fn) local l = current[#current][list]; l[#l + 1] = fn end end
+lazy_setup, lazy_teardown = hook("lazy_setup"), hook("lazy_teardown")
+strict_setup, strict_teardown = hook("strict_setup"), hook("strict_teardown")
+setup, teardown = strict_setup, strict_teardown
+-- finally(fn) inside a test: runs after the test's body, pass or fail; its error fails the test.
+local finallies = nil
+function finally(fn)
+  if not finallies then error("'finally' may only be called inside a test", 2) end
+  finallies[#finallies + 1] = fn
+end
 
 -- The hooks of a test, from its enclosing blocks as they stand when it runs: before_each
 -- outermost first, after_each innermost first (busted's order).
@@ -205,22 +227,234 @@ register({ "error_matches", "error_match", "matches_error", "match_error" }, 4, 
          "Expected no error matching:\n" .. describe_value(a[2]) .. "\nCaught:\n" .. describe_value(actual)
 end)
 
+local ignored_words = { is = true, are = true, was = true, has = true, does = true }
+-- match (luassert.match): argument matchers for called_with and returned_with. match._ is
+-- any value; match.is_string(), match.equals(v), match.same(v), match.matches(p),
+-- match.is_ref(t), match.is_truthy()... and match.all_of / any_of / none_of; "not" negates.
+local MATCHER = {}
+local function matcher(name, fn) return setmetatable({ name = name, fn = fn }, MATCHER) end
+local function is_matcher(v) return getmetatable(v) == MATCHER end
+local matchers = {
+  truthy = function() return function(v) return v ~= nil and v ~= false end end,
+  falsy = function() return function(v) return v == nil or v == false end end,
+  ["true"] = function() return function(v) return v == true end end,
+  ["false"] = function() return function(v) return v == false end end,
+  equals = function(x) return function(v) return v == x end end,
+  same = function(x) return function(v) return deepsame(v, x) end end,
+  matches = function(p, i, plain) return function(v) return type(v) == "string" and v:find(p, i, plain) ~= nil end end,
+  near = function(x, tol) return function(v) return type(v) == "number" and math.abs(v - x) <= tol end end,
+  ref = function(x) return function(v) return rawequal(v, x) end end,
+  unique = function(deep) return function(v) return type(v) == "table" and unique_values(v, deep) end end,
+}
+matchers.equal, matchers.match = matchers.equals, matchers.matches
+for _, t in ipairs({ "nil", "boolean", "number", "string", "table", "function", "userdata", "thread" }) do
+  matchers[t] = function() return function(v) return type(v) == t end end
+end
+local function argmatch(expected, actual)
+  if is_matcher(expected) then return expected.fn(actual) end
+  return deepsame(expected, actual)
+end
+local function combine(name, test)
+  return function(...)
+    local ms = table.pack(...)
+    return matcher(name, function(v)
+      local hits = 0
+      for i = 1, ms.n do if argmatch(ms[i], v) then hits = hits + 1 end end
+      return test(hits, ms.n)
+    end)
+  end
+end
+match = setmetatable({
+  _ = matcher("_", function() return true end),
+  all_of = combine("all_of", function(h, n) return h == n end),
+  any_of = combine("any_of", function(h) return h > 0 end),
+  none_of = combine("none_of", function(h) return h == 0 end),
+  is_matcher = is_matcher,
+}, {
+  __index = function(_, key)
+    local negate, name = false, nil
+    for token in tostring(key):lower():gmatch("[^_]+") do
+      if token == "not" or token == "no" then negate = not negate
+      elseif not ignored_words[token] then name = name and (name .. "_" .. token) or token end
+    end
+    local make = name and matchers[name]
+    if not make then error("luassert: no matcher named '" .. tostring(key) .. "'", 2) end
+    return function(...)
+      local f = make(...)
+      return matcher(key, function(v) return (f(v) and true or false) ~= negate end)
+    end
+  end,
+})
+
+-- spy (luassert.spy): a callable that records each call's arguments and results.
+local SPY = {}
+local spies = setmetatable({}, { __mode = "k" })
+local function pack_copy(...)
+  local t = table.pack(...)
+  local c = { n = t.n }
+  for i = 1, t.n do c[i] = t[i] end
+  return c
+end
+SPY.__call = function(self, ...)
+  self.calls[#self.calls + 1] = pack_copy(...)
+  local results = table.pack(self.callback(...))
+  self.returnvals[#self.returnvals + 1] = results
+  return table.unpack(results, 1, results.n)
+end
+SPY.__index = {
+  revert = function(self)
+    if not self.reverted and self.target_table then rawset(self.target_table, self.target_key, self.original) end
+    self.reverted = true
+    return self.original
+  end,
+  clear = function(self) self.calls, self.returnvals = {}, {}; return self end,
+  called = function(self, times) if times then return #self.calls == times, #self.calls end return #self.calls > 0, #self.calls end,
+  called_with = function(self, ...)
+    local want = table.pack(...)
+    for _, call in ipairs(self.calls) do
+      local ok = call.n == want.n
+      for i = 1, want.n do if ok and not argmatch(want[i], call[i]) then ok = false end end
+      if ok then return true end
+    end
+    return false
+  end,
+  returned_with = function(self, ...)
+    local want = table.pack(...)
+    for _, r in ipairs(self.returnvals) do
+      local ok = r.n == want.n
+      for i = 1, want.n do if ok and not argmatch(want[i], r[i]) then ok = false end end
+      if ok then return true end
+    end
+    return false
+  end,
+}
+local function callable(f) return type(f) == "function" or (getmetatable(f) and getmetatable(f).__call ~= nil) end
+local function newspy(callback)
+  if not callable(callback) then error("Cannot spy on type '" .. type(callback) .. "', only on functions or callable elements", 2) end
+  local s = setmetatable({ calls = {}, returnvals = {}, callback = callback, original = callback }, SPY)
+  spies[s] = true
+  return s
+end
+spy = setmetatable({
+  new = newspy,
+  on = function(t, key)
+    local s = newspy(t[key])
+    s.target_table, s.target_key = t, key
+    rawset(t, key, s)
+    return s
+  end,
+  is_spy = function(v) return getmetatable(v) == SPY end,
+  _ = match._,
+}, { __call = function(_, f) return newspy(f) end })
+
+-- stub (luassert.stub): a spy that replaces a function and returns what it is told to.
+local function newstub(t, key, ...)
+  local values = table.pack(...)
+  local callback = function() return table.unpack(values, 1, values.n) end
+  local s = newspy(function(...) return callback(...) end)
+  if t ~= nil then
+    s.original = t[key]
+    s.target_table, s.target_key = t, key
+    rawset(t, key, s)
+  end
+  s.returns = function(...) local v = table.pack(...); callback = function() return table.unpack(v, 1, v.n) end; return s end
+  s.invokes = function(f) callback = f; return s end
+  return s
+end
+stub = setmetatable({ new = newstub, is_stub = function(v) return getmetatable(v) == SPY end },
+  { __call = function(_, ...) return newstub(...) end })
+
+-- mock (luassert.mock): every function of a table (and of its tables) spied on, or stubbed.
+local function mockify(t, dostub, seen)
+  seen = seen or {}
+  if seen[t] then return t end
+  seen[t] = true
+  for k, v in pairs(t) do
+    if type(v) == "function" or spy.is_spy(v) then
+      if dostub then newstub(t, k) else spy.on(t, k) end
+    elseif type(v) == "table" then mockify(v, dostub, seen)
+    end
+  end
+  return t
+end
+mock = setmetatable({
+  new = mockify,
+  revert = function(t, seen)
+    seen = seen or {}
+    if seen[t] then return t end
+    seen[t] = true
+    for k, v in pairs(t) do
+      if spy.is_spy(v) then v:revert() elseif type(v) == "table" then mock.revert(v, seen) end
+    end
+    return t
+  end,
+}, { __call = function(_, t, dostub) return mockify(t, dostub) end })
+
+-- The spy assertions: assert.spy(s).was.called(n), .called_with(...), .returned_with(...),
+-- called_at_least / at_most / more_than / less_than (luassert's texts).
+local function spyof(a)
+  local s = a.payload
+  if type(s) == "function" then error("When calling 'spy(aspy)', 'aspy' must not be the original function, but the spy function replacing the original", 4) end
+  if not spy.is_spy(s) then error("'called' must be chained after 'spy(aspy)'", 4) end
+  return s
+end
+local function count_check(cmp, word)
+  return function(a)
+    local s = spyof(a)
+    local n = #s.calls
+    local want = a[1]
+    local ok
+    if want == nil then ok = n > 0 else ok = cmp(n, want) end
+    return ok, "Expected to be called " .. word .. (want ~= nil and tostring(want) or ">0") .. " time(s), but was called " .. n .. " time(s)",
+               "Expected not to be called " .. word .. (want ~= nil and tostring(want) or "") .. " time(s), but was called " .. n .. " time(s)"
+  end
+end
+register({ "called" }, 1, count_check(function(n, w) return n == w end, ""))
+register({ "called_at_least" }, 1, count_check(function(n, w) return n >= w end, "at least "))
+register({ "called_at_most" }, 1, count_check(function(n, w) return n <= w end, "at most "))
+register({ "called_more_than" }, 1, count_check(function(n, w) return n > w end, "more than "))
+register({ "called_less_than" }, 1, count_check(function(n, w) return n < w end, "less than "))
+local function args_text(t) local p = {}; for i = 1, t.n do p[i] = describe_value(t[i]) end; return table.concat(p, ", ") end
+register({ "called_with" }, math.huge, function(a)
+  local s = spyof(a)
+  local last = s.calls[#s.calls]
+  return s:called_with(table.unpack(a, 1, a.n)), "Function was never called with matching arguments.\nCalled with (last call if any):\n" .. (last and args_text(last) or "(none)") .. "\nExpected:\n" .. args_text(a),
+         "Function was called with matching arguments at least once.\nCalled with (last call if any):\n" .. (last and args_text(last) or "(none)") .. "\nDid not expect:\n" .. args_text(a)
+end)
+register({ "returned_with" }, math.huge, function(a)
+  local s = spyof(a)
+  local last = s.returnvals[#s.returnvals]
+  return s:returned_with(table.unpack(a, 1, a.n)), "Function never returned matching arguments.\nReturned (last call if any):\n" .. (last and args_text(last) or "(none)") .. "\nExpected:\n" .. args_text(a),
+         "Function returned matching arguments at least once.\nReturned (last call if any):\n" .. (last and args_text(last) or "(none)") .. "\nDid not expect:\n" .. args_text(a)
+end)
+local modifiers = { spy = true, stub = true }
+
 local ignored = { is = true, are = true, was = true, has = true, does = true }
 local chain_mt = {}
 chain_mt.__index = function(chain, key)
   local tokens = {}
   for i = 1, #chain.tokens do tokens[i] = chain.tokens[i] end
   for token in tostring(key):lower():gmatch("[^_]+") do tokens[#tokens + 1] = token end
-  return setmetatable({ tokens = tokens }, chain_mt)
+  return setmetatable({ tokens = tokens, payload = rawget(chain, "payload") }, chain_mt)
 end
 chain_mt.__call = function(chain, ...)
   -- From the last word back, words join into the longest registered name (error_matches is one
   -- assertion, not "error" then "matches"); the last assertion named is the one checked.
   local name, negate, tokens = nil, false, chain.tokens
+  -- assert.spy(s), assert.stub(s): the object the words that follow are about
+  if #tokens > 0 and modifiers[tokens[#tokens]] then
+    local rest = {}
+    for k = 1, #tokens - 1 do rest[k] = tokens[k] end
+    return setmetatable({ tokens = rest, payload = (...) }, chain_mt)
+  end
   local i = #tokens
   while i > 0 do
+    -- the longest registered name ending at this word (called_at_least is three words)
     local key = tokens[i]
-    while i > 1 and assertions[tokens[i - 1] .. "_" .. key] do key = tokens[i - 1] .. "_" .. key; i = i - 1 end
+    for back = math.min(3, i - 1), 1, -1 do
+      local joined = table.concat(tokens, "_", i - back, i)
+      if assertions[joined] then key = joined; i = i - back; break end
+    end
     if key == "not" or key == "no" then negate = not negate
     elseif assertions[key] then name = name or key
     elseif not ignored[key] then error("luassert: unknown assertion word '" .. key .. "' in assert." .. table.concat(tokens, "."), 2) end
@@ -229,6 +463,7 @@ chain_mt.__call = function(chain, ...)
   if not name then error("luassert: no assertion named in assert." .. table.concat(chain.tokens, "."), 2) end
   local def = assertions[name]
   local args = table.pack(...)
+  args.payload = rawget(chain, "payload")
   local ok, positive, negative = def.check(args)
   if (not ok) ~= negate then
     local message = negate and negative or positive
@@ -240,8 +475,36 @@ chain_mt.__call = function(chain, ...)
 end
 
 local A = setmetatable({ tokens = {} }, chain_mt)
+-- say (the message table luassert's assertions read): say:set(key, text), say(key, ...).
+local phrases = {}
+say = setmetatable({
+  set = function(_, key, text) phrases[key] = text end,
+  set_namespace = function() end,
+}, { __call = function(_, key, ...)
+  local text = phrases[key]
+  if not text then return key end
+  local ok, out = pcall(string.format, text, ...)
+  return ok and out or text
+end })
+
+-- assert:register("assertion", name, fn, positive key, negative key): a custom assertion in
+-- luassert's form, fn(state, arguments) -> boolean; its messages come from say.
+local function register_custom(_, kind, name, fn, positive, negative)
+  if kind == "modifier" then modifiers[name] = true; return end
+  if kind ~= "assertion" then error("luassert: cannot register a " .. tostring(kind), 2) end
+  register({ name:lower() }, math.huge, function(a)
+    local shown = {}
+    for i = 1, a.n do shown[i] = describe_value(a[i]) end
+    local ok = fn({ payload = a.payload }, a)
+    return ok, say(positive, table.unpack(shown, 1, a.n)), say(negative, table.unpack(shown, 1, a.n))
+  end)
+end
+
 assert = setmetatable({}, {
-  __index = function(_, key) return A[key] end,
+  __index = function(_, key)
+    if key == "register" then return register_custom end
+    return A[key]
+  end,
   __call = function(_, v, message, ...)
     if not v then error(message or "assertion failed!", 2) end
     return v, message, ...
@@ -257,40 +520,117 @@ end
 -- out, yields or errors fails alone: runner.next() -> status, name, message, position, or
 -- nothing when all has run; runner.current() names what the last call was running.
 local item_running
+local function runhooks(list)
+  for _, f in ipairs(list) do
+    local ok, err = pcall(f)
+    if not ok then return false, err end
+  end
+  return true
+end
+
 local function runtest(item)
+  local name = fullname(item)
+  -- the lazy setups of the enclosing blocks, outermost first, each once
+  for i = 1, #item.ancestors do
+    local b = item.ancestors[i]
+    if b.lazyState == nil and #b.lazy_setup > 0 then
+      local ok, err = runhooks(b.lazy_setup)
+      b.lazyState, b.lazyError = ok, err
+    end
+    if b.lazyState == false then return "failed", name, "lazy_setup failed: " .. message(b.lazyError), item.at end
+  end
   local before, after = hooks(item)
   local ok, err = true, nil
   running = true
+  finallies = {}
   for _, b in ipairs(before) do
     if ok then ok, err = pcall(b) end
   end
   if ok then ok, err = pcall(item.fn) end
+  local fins = finallies
+  finallies = nil
+  for _, f in ipairs(fins) do
+    local fok, ferr = pcall(f)
+    if ok and not fok then ok, err = false, ferr end
+  end
   for _, a in ipairs(after) do
     local aok, aerr = pcall(a)
     if ok and not aok then ok, err = false, aerr end
   end
   running = false
-  local name = fullname(item)
   if not ok and getmetatable(err) == PENDING then return "pending", name, tostring(err.message or ""), item.at end
   return ok and "passed" or "failed", name, ok and "" or message(err), item.at
 end
 
+local function snapshot()
+  local copy = {}
+  for k, v in next, _G do copy[k] = v end
+  return copy
+end
+
+local function restore(copy)
+  local now = {}
+  for k in next, _G do now[#now + 1] = k end
+  for _, k in ipairs(now) do if copy[k] == nil then rawset(_G, k, nil) end end
+  for k, v in next, copy do if rawget(_G, k) ~= v then rawset(_G, k, v) end end
+end
+
+-- A block's end: its lazy teardown (if its lazy setup ran), its strict teardown, its insulation.
+local function endblock(block)
+  local ok, err = true, nil
+  if block.lazyState ~= nil then ok, err = runhooks(block.lazy_teardown) end
+  local sok, serr = runhooks(block.strict_teardown)
+  if ok and not sok then ok, err = false, serr end
+  if block.saved then restore(block.saved) end
+  return ok, err
+end
+
+local rootStarted, rootEnded = false, false
+
 function runner.next()
   current, insertAt, running = { root }, nil, false     -- a stop may have left a block's context behind
+  if not rootStarted then
+    rootStarted = true
+    local ok, err = runhooks(root.strict_setup)
+    if not ok then
+      for i = #queue, 1, -1 do queue[i] = nil end
+      rootEnded = true
+      endblock(root)
+      return "failed", "setup", message(err), "?"
+    end
+  end
   while #queue > 0 do
     local item = tremove(queue, 1)
     item_running = item
     if item.kind == "test" then return runtest(item) end
     if item.kind == "pending" then return "pending", fullname(item), "", item.at end
-    -- a block: its body registers its children just ahead of its later siblings
-    local block = { name = item.name, before = {}, after = {} }
-    local enclosing = {}
-    for i = 1, #item.ancestors do enclosing[i] = item.ancestors[i] end
-    enclosing[#enclosing + 1] = block
-    current, insertAt = enclosing, 1
-    local ok, err = pcall(item.fn)
-    current, insertAt = { root }, nil
-    if not ok then return "failed", fullname(item) .. " (describe)", message(err), item.at end
+    if item.kind == "end" then
+      local ok, err = endblock(item.block)
+      if not ok then return "failed", fullname(item) .. " (teardown)", message(err), item.at end
+    else
+      -- a block: its body registers its children just ahead of its later siblings, then its end
+      local block = newblock(item.name, item.mode)
+      if item.mode == "insulate" then block.saved = snapshot() end
+      local enclosing = {}
+      for i = 1, #item.ancestors do enclosing[i] = item.ancestors[i] end
+      enclosing[#enclosing + 1] = block
+      current, insertAt = enclosing, 1
+      local ok, err = pcall(item.fn)
+      local last = insertAt
+      tinsert(queue, last, { kind = "end", block = block, name = item.name, at = item.at, ancestors = item.ancestors })
+      current, insertAt = { root }, nil
+      if not ok then return "failed", fullname(item) .. " (describe)", message(err), item.at end
+      local sok, serr = runhooks(block.strict_setup)
+      if not sok then
+        for _ = 1, last - 1 do tremove(queue, 1) end          -- its children do not run
+        return "failed", fullname(item) .. " (setup)", message(serr), item.at
+      end
+    end
+  end
+  if not rootEnded then
+    rootEnded = true
+    local ok, err = endblock(root)
+    if not ok then return "failed", "teardown", message(err), "?" end
   end
   return nil
 end
@@ -298,4 +638,23 @@ end
 function runner.current()
   if not item_running then return nil end
   return fullname(item_running), item_running.at
+end
+
+-- require "busted", "luassert", "luassert.spy", ... and "say" give the runner's own, as busted's
+-- environment does.
+do
+  local builtins = {
+    busted = { describe = describe, it = it, pending = pending, before_each = before_each, after_each = after_each,
+               setup = setup, teardown = teardown, lazy_setup = lazy_setup, lazy_teardown = lazy_teardown,
+               strict_setup = strict_setup, strict_teardown = strict_teardown, insulate = insulate, expose = expose,
+               finally = finally, spy = spy, stub = stub, mock = mock, match = match, assert = assert },
+    luassert = assert, ["luassert.spy"] = spy, ["luassert.stub"] = stub, ["luassert.mock"] = mock,
+    ["luassert.match"] = match, ["luassert.say"] = say, say = say,
+  }
+  local base = require
+  require = function(name)
+    local b = builtins[name]
+    if b ~= nil then return b end
+    return base(name)
+  end
 end
