@@ -33,8 +33,14 @@ public static class SnnApp
         var junit = new Option<string?>("--junit") { Description = "Also write the results as JUnit XML to this file." };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "Pass a spec file that defines no tests (by default it fails)." };
         var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write };
+        // busted's module path from the project's root: ./src/?.lua and ./src/?/init.lua after ./?.lua.
         test.SetAction(r => TestCommand.Execute(r.GetValue(paths) ?? Array.Empty<string>(), r.GetValue(junit),
-            file => Roots(Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), 0, output), r.GetValue(read), r.GetValue(write), file),
+            file =>
+            {
+                var o = Roots(Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), 0, output), r.GetValue(read), r.GetValue(write), file);
+                o.SearchPaths.Add(Path.Combine(Directory.GetCurrentDirectory(), "src"));
+                return o;
+            },
             output, error, r.GetValue(allowEmpty)));
 
         var dir = new Argument<string>("dir") { Description = "A folder written by snn run --log (or its history.csv)." };

@@ -764,12 +764,11 @@ public sealed unsafe partial class LuaHost : IDisposable
     internal (string Source, string Chunk)? FindModule(string name)
     {
         if (name.Contains("..") || Path.IsPathRooted(name)) return null;
-        string rel = name.Replace('.', Path.DirectorySeparatorChar) + ".lua";
+        // Lua's own templates on each search path: ?.lua, then ?/init.lua (a package's folder).
+        string rel = name.Replace('.', Path.DirectorySeparatorChar);
         foreach (var dir in Options.SearchPaths)
-        {
-            string path = Path.Combine(dir, rel);
-            if (File.Exists(path)) return (File.ReadAllText(path, Encoding.UTF8), "@" + path);
-        }
+            foreach (var path in new[] { Path.Combine(dir, rel + ".lua"), Path.Combine(dir, rel, "init.lua") })
+                if (File.Exists(path)) return (File.ReadAllText(path, Encoding.UTF8), "@" + path);
         return null;
     }
 
