@@ -14,6 +14,7 @@ public static class SnnApp
         var script = new Argument<string>("script") { Description = "The Lua script to run." };
         var scriptArgs = new Argument<string[]>("args") { Description = "Arguments for the script (as ... and arg).", Arity = ArgumentArity.ZeroOrMore };
         var allowIo = new Option<bool>("--allow-io") { Description = "Grant the full io and os libraries (the sandbox keeps them out)." };
+        var trusted = new Option<bool>("--trusted") { Description = "Trusted code: no sandbox, Lua's whole standard library (io, os, package, debug, loadfile); budgets may not hold against it." };
         var timeout = new Option<double?>("--timeout") { Description = "Stop the script after this many seconds." };
         var memory = new Option<long?>("--memory") { Description = "Cap the script's memory (Lua's heap plus tensor storage) at this many megabytes." };
         var read = new Option<string[]>("--read") { Description = "Also let the script read files under this folder (repeatable).", AllowMultipleArgumentsPerToken = false };
@@ -21,10 +22,11 @@ public static class SnnApp
         var seed = new Option<ulong>("--seed") { Description = "Seed of torch's global generator (default 0)." };
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
         var log = new Option<string?>("--log") { Description = "Write each train.fit's history (history.csv and TensorBoard events) into this folder." };
-        var run = new Command("run", "Run a training script.") { script, scriptArgs, allowIo, timeout, memory, seed, plain, read, write, log };
+        var run = new Command("run", "Run a training script.") { script, scriptArgs, allowIo, timeout, memory, seed, plain, read, write, log, trusted };
         run.SetAction(r =>
         {
-            var o = Roots(Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), r.GetValue(seed), output), r.GetValue(read), r.GetValue(write), r.GetValue(script));
+            var o = Roots(Options(r.GetValue(allowIo) || r.GetValue(trusted), r.GetValue(timeout), r.GetValue(memory), r.GetValue(seed), output), r.GetValue(read), r.GetValue(write), r.GetValue(script));
+            if (r.GetValue(trusted)) o.Sandbox = false;
             if (r.GetValue(log) is { } dir) { o.LogDirectory = Path.GetFullPath(dir); o.WriteRoots.Add(o.LogDirectory); }
             return RunCommand.Execute(r.GetValue(script)!, r.GetValue(scriptArgs) ?? Array.Empty<string>(), o, output, error, r.GetValue(plain));
         });
@@ -32,13 +34,14 @@ public static class SnnApp
         var paths = new Argument<string[]>("paths") { Description = "Spec files or folders (default: spec, or scripts/spec).", Arity = ArgumentArity.ZeroOrMore };
         var junit = new Option<string?>("--junit") { Description = "Also write the results as JUnit XML to this file." };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "Pass a spec file that defines no tests (by default it fails)." };
-        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write };
+        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write, trusted };
         // busted's module path from the project's root: ./src/?.lua and ./src/?/init.lua after ./?.lua.
         test.SetAction(r => TestCommand.Execute(r.GetValue(paths) ?? Array.Empty<string>(), r.GetValue(junit),
             file =>
             {
-                var o = Roots(Options(r.GetValue(allowIo), r.GetValue(timeout), r.GetValue(memory), 0, output), r.GetValue(read), r.GetValue(write), file);
+                var o = Roots(Options(r.GetValue(allowIo) || r.GetValue(trusted), r.GetValue(timeout), r.GetValue(memory), 0, output), r.GetValue(read), r.GetValue(write), file);
                 o.SearchPaths.Add(Path.Combine(Directory.GetCurrentDirectory(), "src"));
+                if (r.GetValue(trusted)) o.Sandbox = false;
                 return o;
             },
             output, error, r.GetValue(allowEmpty)));

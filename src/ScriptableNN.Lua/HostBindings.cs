@@ -9,6 +9,7 @@ internal static unsafe class HostBindings
     {
         new("print", 1, a => { a.Host.Options.Output.WriteLine(a.String(1)); return 0; }),
         new("findModule", 1, FindModule),
+        new("searchPath", 0, a => a.Push(string.Join("", a.Host.Options.SearchPaths.Select(d => $"{d}/?.lua;{d}/?/init.lua;")))),
         new("grant", 1, Grant),
         new("stopped", 0, a => a.Push(a.Host.Stopped)),
         new("liveHandles", 0, a => a.Push(a.Host.LiveHandles)),

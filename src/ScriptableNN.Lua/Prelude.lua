@@ -923,14 +923,20 @@ local findModule, rawload = wrap2(H.findModule), load
 local builtin = { nn = nn, optim = optim, torch = torch }
 local loaded = {}
 local baseRequire = require
+if not sandbox and package then
+  -- Trusted scripts (no sandbox) get Lua's own require and package table; the host's search
+  -- paths come first on package.path, as ?.lua and ?/init.lua.
+  package.path = wrap(H.searchPath)() .. package.path
+  for name, m in pairs(builtin) do package.loaded[name] = m end
+end
 require = function(name)
   if type(name) ~= "string" then fail("bad argument #1 to 'require' (string expected, got " .. type(name) .. ")") end
   local b = builtin[name]
   if b then return b end
   if loaded[name] ~= nil then return loaded[name] end
+  if baseRequire and not sandbox and package then return baseRequire(name) end
   local src, chunk = findModule(name)
   if not src then
-    if baseRequire and not sandbox then return baseRequire(name) end
     fail("module '" .. name .. "' not found: Lua files are searched on the host's search paths, and C modules cannot be loaded")
   end
   local f, err = rawload(src, chunk, "t")

@@ -33,4 +33,38 @@ public class BustedProjectTests
         }
         finally { Directory.Delete(root, true); }
     }
+
+    [Test]
+    public void TrustedSpecsGetLuasWholeStandardLibraryAndSandboxedOnesDoNot()
+    {
+        var root = Directory.CreateTempSubdirectory("snn-trusted").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "src"));
+            Directory.CreateDirectory(Path.Combine(root, "spec"));
+            File.WriteAllText(Path.Combine(root, "src", "counter.lua"), "local n = 0\nreturn { next = function() n = n + 1; return n end }\n");
+            File.WriteAllText(Path.Combine(root, "spec", "stdlib_spec.lua"), """
+                describe("the standard library", function()
+                  it("has package, debug, io and loadfile", function()
+                    assert.is_table(package)
+                    assert.is_function(debug.getinfo)
+                    local c = require("counter")
+                    assert.are.equal(c, package.loaded.counter)
+                    package.preload.fake = function() return { fake = true } end
+                    assert.is_true(require("fake").fake)
+                    local f = assert(io.open("out.txt", "w")); f:write("return 41 + 1"); f:close()
+                    assert.are.equal(42, loadfile("out.txt")())
+                    assert.are.equal(require("torch"), torch)
+                  end)
+                end)
+                """);
+            var (code, output, err) = Repo.SnnProcess(root, "test", "--trusted", "spec");
+            Assert.That(code, Is.EqualTo(0), output + err);
+            Assert.That(output, Does.Contain("1 passed, 0 failed"));
+            (code, output, err) = Repo.SnnProcess(root, "test", "spec");
+            Assert.That(code, Is.EqualTo(1), "sandboxed: no package, debug or loadfile");
+            Assert.That(output + err, Does.Contain("1 failed"));
+        }
+        finally { Directory.Delete(root, true); }
+    }
 }
