@@ -695,6 +695,78 @@ for _, name in ipairs(wrap(O.names)()) do
 end
 optim.RMSProp = optim.RMSprop
 
+-- Torch7's optim.ConfusionMatrix (optim/ConfusionMatrix.lua): rows are targets, columns
+-- predictions; a target that is not positive is ignored. add takes a class number or a vector
+-- of scores (its first maximum), batchAdd a batch of either; updateValids fills valids (per-row
+-- accuracy), unionvalids (the VOC measure), totalValid, averageValid and averageUnionValid, and
+-- printing shows the matrix as Torch7 printed it.
+local ConfusionMT = {}
+ConfusionMT.__index = ConfusionMT
+optim.ConfusionMatrix = function(nclasses, classes)
+  if type(nclasses) == "table" then classes, nclasses = nclasses, #nclasses end
+  if type(nclasses) ~= "number" or nclasses < 1 then fail("optim.ConfusionMatrix: give the number of classes or their names") end
+  return setmetatable({ mat = torch.zeros(nclasses, nclasses), valids = torch.zeros(nclasses), unionvalids = torch.zeros(nclasses),
+                        nclasses = nclasses, totalValid = 0, averageValid = 0, classes = classes or {} }, ConfusionMT)
+end
+local function classOf(v)
+  if type(v) == "number" then return v end
+  if v:dim() == 2 and v:size(1) == 1 then v = v:view(-1) end
+  return v:argmax()
+end
+function ConfusionMT:_add(p, t)
+  if t > 0 then self.mat[t][p] = self.mat[t][p] + 1 end
+end
+function ConfusionMT:add(prediction, target)
+  self:_add(classOf(prediction), classOf(target))
+end
+function ConfusionMT:batchAdd(predictions, targets)
+  local n = predictions:size(1)
+  for i = 1, n do
+    local p = predictions:dim() == 1 and predictions[i] or (predictions:size(2) == 1 and predictions[i][1] or classOf(predictions[i]))
+    local t = targets:dim() == 1 and targets[i] or (targets:size(2) == 1 and targets[i][1] or classOf(targets[i]))
+    self:_add(p, t)
+  end
+end
+function ConfusionMT:zero()
+  self.mat:zero(); self.valids:zero(); self.unionvalids:zero()
+  self.totalValid, self.averageValid = 0, 0
+end
+function ConfusionMT:updateValids()
+  local total = 0
+  for t = 1, self.nclasses do
+    local row, col, d = self.mat[t]:sum(), 0, self.mat[t][t]
+    for r = 1, self.nclasses do col = col + self.mat[r][t] end
+    self.valids[t] = d / row
+    self.unionvalids[t] = d / (row + col - d)
+    total = total + d
+  end
+  self.totalValid = total / self.mat:sum()
+  local sum, n, usum, un = 0, 0, 0, 0
+  for t = 1, self.nclasses do
+    local v, u = self.valids[t], self.unionvalids[t]
+    if v == v then sum, n = sum + v, n + 1 end
+    if v == v and u == u then usum, un = usum + u, un + 1 end
+  end
+  self.averageValid, self.averageUnionValid = sum / n, usum / un
+end
+ConfusionMT.__tostring = function(self)
+  self:updateValids()
+  local out = { "ConfusionMatrix:\n", "[" }
+  local named = self.classes and self.classes[1]
+  for t = 1, self.nclasses do
+    out[#out + 1] = t == 1 and "[" or " ["
+    for p = 1, self.nclasses do out[#out + 1] = string.format("%8d", math.floor(self.mat[t][p])) end
+    local last = t == self.nclasses
+    out[#out + 1] = (last and "]]  " or "]   ") .. string.format("%2.3f", self.valids[t] * 100) .. "% "
+    out[#out + 1] = named and ("\t[class: " .. (self.classes[t] or "") .. "]\n") or "\n"
+  end
+  out[#out + 1] = " + average row correct: " .. (self.averageValid * 100) .. "% \n"
+  out[#out + 1] = " + average rowUcol correct (VOC measure): " .. (self.averageUnionValid * 100) .. "% \n"
+  out[#out + 1] = " + global correct: " .. (self.totalValid * 100) .. "%"
+  return table.concat(out)
+end
+ConfusionMT.__name = "optim.ConfusionMatrix"
+
 ---------------------------------------------------------------------------------------------
 -- data sets, the training loop, checkpoints
 ---------------------------------------------------------------------------------------------

@@ -239,3 +239,39 @@ describe("torch constructors from Torch7's maths", function()
     assert.are.same({ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 }, p)
   end)
 end)
+
+describe("optim.ConfusionMatrix as Torch7's optim defines it", function()
+  local function filled()
+    local c = optim.ConfusionMatrix({ "cat", "dog" })
+    for _ = 1, 5 do c:add(1, 1) end
+    c:add(2, 1)
+    c:add(torch.Tensor({ 0.1, 0.9 }), 2)                                   -- scores: the first maximum
+    c:batchAdd(torch.Tensor({ { 0.2, 0.8 }, { 0.3, 0.7 }, { 0.4, 0.6 } }), torch.Tensor({ 2, 2, 2 }))
+    c:add(1, 0)                                                            -- a target of 0 is ignored
+    return c
+  end
+
+  it("counts targets by row and predictions by column", function()
+    local c = filled()
+    assert.are.equal(5, c.mat[1][1]); assert.are.equal(1, c.mat[1][2])
+    assert.are.equal(0, c.mat[2][1]); assert.are.equal(4, c.mat[2][2])
+    c:updateValids()
+    assert.near(0.9, c.totalValid, 1e-6)
+    assert.near((5 / 6 + 1) / 2, c.averageValid, 1e-6)
+    assert.near((5 / 6 + 4 / 5) / 2, c.averageUnionValid, 1e-6)
+  end)
+
+  it("prints as Torch7 printed it", function()
+    local text = tostring(filled())
+    local head = "ConfusionMatrix:\n[[       5       1]   83.333% \t[class: cat]\n [       0       4]]  100.000% \t[class: dog]\n"
+    assert.are.equal(head, text:sub(1, #head))
+    assert.matches(" + global correct: 90", text, 1, true)
+  end)
+
+  it("zero empties it", function()
+    local c = filled()
+    c:zero()
+    assert.are.equal(0, c.mat:sum())
+    assert.are.equal(0, c.totalValid)
+  end)
+end)
