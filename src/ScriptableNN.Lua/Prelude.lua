@@ -96,6 +96,157 @@ for _, name in ipairs({ "sum", "mean" }) do
 end
 torch.pow = function(x, p) return F.unary("pow", x, p) end
 torch.cmul = function(x, y) return tbinary("cmul", x, y) end
+-- torch.CmdLine as Torch7 has it (torch7/CmdLine.lua): options with defaults and types,
+-- positional arguments, -h/--help, string() for run names. Torch7 exits the process on help or
+-- a bad argument; here help is printed and the script stops with an error (exit code 1 in snn),
+-- as a script cannot end the host. log() writes through io, so it needs --allow-io.
+do
+  local CmdLineMT = {}
+  CmdLineMT.__index = CmdLineMT
+  local function strip(s) return (s:match("%-*(.*)")) end
+  local function pad(s, n) return s .. string.rep(" ", n - #s) end
+  torch.CmdLine = function(argseparator, keyseparator)
+    return setmetatable({ argseparator = argseparator or ",", keyseparator = keyseparator or "=",
+                          options = {}, arguments = {}, helplines = {}, silentio = false }, CmdLineMT)
+  end
+  function CmdLineMT:silent() self.silentio = true end
+  function CmdLineMT:addTime(name, format)
+    format = format or "%Y-%m-%d %H:%M:%S"
+    if type(format) ~= "string" then fail("Argument has to be string") end
+    self.dateformat = format .. (name ~= nil and ("[" .. name .. "]: ") or "")
+  end
+  function CmdLineMT:argument(key, help, kind)
+    self.arguments[#self.arguments + 1] = { key = key, help = help, type = kind }
+    self.helplines[#self.helplines + 1] = self.arguments[#self.arguments]
+  end
+  function CmdLineMT:option(key, default, help, kind)
+    if default == nil then fail("option " .. key .. " has no default value") end
+    kind = kind or type(default)
+    if type(default) ~= kind then fail("option " .. key .. " has wrong default type value") end
+    self.options[key] = { key = key, default = default, help = help, type = kind }
+    self.helplines[#self.helplines + 1] = self.options[key]
+  end
+  function CmdLineMT:text(txt)
+    txt = txt or ""
+    if type(txt) ~= "string" then fail("CmdLine:text: a string expected") end
+    self.helplines[#self.helplines + 1] = txt
+  end
+  function CmdLineMT:default()
+    local params = {}
+    for key, o in pairs(self.options) do params[strip(key)] = o.default end
+    return params
+  end
+  function CmdLineMT:help(arg)
+    local head = { "Usage: " }
+    if arg and arg[0] then head[#head + 1] = arg[0] .. " " end
+    head[#head + 1] = "[options] "
+    for _, a in ipairs(self.arguments) do head[#head + 1] = "<" .. strip(a.key) .. ">" end
+    print(table.concat(head))
+    local width = 0
+    for _, o in ipairs(self.helplines) do
+      if type(o) == "table" then
+        width = math.max(width, o.default ~= nil and #o.key or #strip(o.key) + 2)
+      end
+    end
+    for _, o in ipairs(self.helplines) do
+      if type(o) == "table" then
+        local line = "  " .. (o.default ~= nil and pad(o.key, width) or pad("<" .. strip(o.key) .. ">", width))
+        if o.help then line = line .. " " .. o.help end
+        if o.default ~= nil then line = line .. " [" .. tostring(o.default) .. "]" end
+        print(line)
+      else
+        print(o)
+      end
+    end
+  end
+  function CmdLineMT:error(msg)
+    print("")
+    self:help()
+    fail(msg)
+  end
+  function CmdLineMT:parse(arg)
+    arg = arg or {}
+    local params, i, n = self:default(), 1, 0
+    while i <= #arg do
+      local a = arg[i]
+      if a == "-help" or a == "-h" or a == "--help" then
+        self:help(arg)
+        fail("CmdLine: help printed")
+      end
+      local o = self.options[a]
+      if o then
+        if o.type == "boolean" then
+          params[strip(a)] = not o.default
+          i = i + 1
+        else
+          local v = arg[i + 1]
+          if v == nil then self:error("missing argument for option " .. a) end
+          if o.type == "number" then v = tonumber(v)
+          elseif o.type ~= "string" then self:error("unknown required option type " .. o.type) end
+          if v == nil then self:error("invalid type for option " .. a .. " (should be " .. o.type .. ")") end
+          params[strip(a)] = v
+          i = i + 2
+        end
+      else
+        n = n + 1
+        local argument = self.arguments[n]
+        if not argument then self:error("invalid argument: " .. tostring(a)) end
+        if argument.type and type(a) ~= argument.type then
+          self:error("invalid argument type for argument " .. argument.key .. " (should be " .. argument.type .. ")")
+        end
+        params[strip(argument.key)] = a
+        i = i + 1
+      end
+    end
+    if n ~= #self.arguments then self:error("not enough arguments") end
+    return params
+  end
+  function CmdLineMT:string(prefix, params, ignore)
+    ignore = ignore or {}
+    local arguments, options = {}, {}
+    prefix = prefix or ""
+    for k, v in pairs(params) do
+      local o = self.options["-" .. k]
+      if ignore[k] then
+        print("-- ignore option " .. k)
+      elseif o then
+        if v ~= o.default or ignore[k] == false then
+          if type(v) == "boolean" then v = v and "t" or "f" end
+          options[#options + 1] = k .. self.keyseparator .. tostring(v)
+        end
+      else
+        for j, a in ipairs(self.arguments) do
+          if strip(a.key) == k then arguments[j] = k .. self.keyseparator .. tostring(v) end
+        end
+      end
+    end
+    table.sort(options)
+    local str = table.concat(arguments, self.argseparator)
+    if str == "" then str = table.concat(options, self.argseparator)
+    elseif #options > 0 then str = str .. self.argseparator .. table.concat(options, self.argseparator) end
+    if str == "" then return prefix end
+    return prefix .. self.argseparator .. str
+  end
+  function CmdLineMT:log(file, params)
+    if not io or not io.open then fail("CmdLine:log writes a file through io: run with --allow-io") end
+    local f = io.open(file, "w")
+    local oprint, me = print, self
+    print = function(...)
+      if not me.silentio then oprint(...) end
+      local parts = {}
+      if me.dateformat then parts[#parts + 1] = os.date(me.dateformat) end
+      for k = 1, select("#", ...) do parts[#parts + 1] = tostring((select(k, ...))) end
+      parts[#parts + 1] = "\n"
+      f:write(table.concat(parts, " "))
+      f:flush()
+    end
+    print("[program started on " .. os.date() .. "]")
+    print("[command line arguments]")
+    if params then for k, v in pairs(params) do print(k, v) end end
+    print("[----------------------]")
+  end
+end
+
 -- Torch7's constructors from doc/maths.md: range(x, y [, step]) has floor((y - x) / step) + 1
 -- values from x; linspace(x1, x2 [, n = 100]) n equally spaced points; eye(n [, m]) the identity;
 -- randperm(n) a permutation of 1..n drawn from torch's generator.
