@@ -21,6 +21,7 @@ internal static unsafe class DataBindings
         new("csv", 1, Csv),
         new("idx", 1, a => a.Push(Idx.Read(a.Host.ResolvePath(a.String(1)), a.Host.RoomBytes))),
         new("save", 2, Save),
+        new("writeText", 3, WriteText),
         new("load", 1, Load),
     };
 
@@ -120,6 +121,17 @@ internal static unsafe class DataBindings
         lua_createtable(a.L, c.Classes.Length, 0);
         for (int i = 0; i < c.Classes.Length; i++) { PushString(a.L, c.Classes[i]); lua_rawseti(a.L, -2, i + 1); }
         return 3;
+    }
+
+    // data.writeText(path, text, append): a text file under the write roots (optim.Logger's log).
+    private static int WriteText(Args a)
+    {
+        string path = a.Host.ResolvePath(a.String(1), forWriting: true);
+        string text = a.String(2);
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir != null) Directory.CreateDirectory(dir);
+        if (a.Bool(3)) File.AppendAllText(path, text); else File.WriteAllText(path, text);
+        return 0;
     }
 
     // io.save(path, model[, optimizer])

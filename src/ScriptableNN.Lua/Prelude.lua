@@ -846,6 +846,83 @@ for _, name in ipairs(wrap(O.names)()) do
 end
 optim.RMSProp = optim.RMSprop
 
+-- Torch7's optim.Logger (optim/Logger.lua): a tab-separated log of named values, one row per
+-- add, numbers as %11.4e. setNames fixes the columns (add then takes values in that order);
+-- without it, add takes a table of name = value and the names are written on the first add.
+-- The file is written under the script's write folders. plot() needs gnuplot in Torch7; here,
+-- as Torch7 does without gnuplot, it warns once (train.plot draws a history).
+do
+  local LoggerMT = {}
+  LoggerMT.__index = LoggerMT
+  local writeText = wrap0(raw.data.writeText)
+  optim.Logger = function(filename, timestamp)
+    local self = setmetatable({ empty = true, symbols = {}, styles = {}, names = nil }, LoggerMT)
+    if filename then
+      self.name = filename
+      if timestamp then filename = filename .. "-" .. os.date("%Y_%m_%d_%X") end
+      self.path = filename
+      self.epsfile = self.name .. ".eps"
+      writeText(filename, "", false)
+    else
+      self.name = "stdout"
+      print("<Logger> warning: no path provided, logging to std out")
+    end
+    return self
+  end
+  function LoggerMT:_write(text)
+    if self.path then writeText(self.path, text, true) else io.write(text) end
+  end
+  function LoggerMT:setNames(names)
+    self.names = names
+    self.empty = false
+    self.nsymbols = #names
+    for _, k in ipairs(names) do self.symbols[k] = {}; self.styles[k] = { "+" } end
+    self:_write(table.concat(names, "\t") .. "\t\n")
+    return self
+  end
+  local function cell(v)
+    if type(v) == "number" then return string.format("%11.4e", v) end
+    if type(v) == "string" then return v end
+    fail("<Logger> can only log numbers and strings")
+  end
+  function LoggerMT:add(symbols)
+    local row = {}
+    if self.names then
+      if #symbols ~= self.nsymbols then fail("<Logger> add: " .. self.nsymbols .. " values expected, got " .. #symbols) end
+      for i, v in ipairs(symbols) do row[i] = cell(v); table.insert(self.symbols[self.names[i]], v) end
+    else
+      local keys = {}
+      for k in pairs(symbols) do keys[#keys + 1] = k end
+      table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+      if self.empty then
+        self.empty = false
+        self.order = keys
+        for _, k in ipairs(keys) do self.symbols[k] = {}; self.styles[k] = { "+" } end
+        self:_write(table.concat(keys, "\t") .. "\t\n")
+      end
+      for i, k in ipairs(self.order) do
+        local v = symbols[k]
+        if v ~= nil then row[#row + 1] = cell(v); table.insert(self.symbols[k], v) end
+      end
+    end
+    self:_write(table.concat(row, "\t") .. "\t\n")
+  end
+  function LoggerMT:style(styles)
+    for name, st in pairs(styles) do
+      if type(st) == "string" then self.styles[name] = { st }
+      elseif type(st) == "table" then self.styles[name] = st
+      else fail("<Logger> style should be a string or a table of strings") end
+    end
+  end
+  function LoggerMT:display(on) self.showPlot = on end
+  function LoggerMT:plot()
+    if not self.warned then
+      print("<Logger> warning: cannot plot with this version of Torch")
+      self.warned = true
+    end
+  end
+end
+
 -- Torch7's optim.ConfusionMatrix (optim/ConfusionMatrix.lua): rows are targets, columns
 -- predictions; a target that is not positive is ignored. add takes a class number or a vector
 -- of scores (its first maximum), batchAdd a batch of either; updateValids fills valids (per-row
