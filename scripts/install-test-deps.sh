@@ -2,7 +2,8 @@
 # What the tests need beyond NuGet: qemu-user and Debian's arm64 C libraries (multiarch), for the
 # ARM64 job (tests/ScriptableNN.Examples.Tests/Arm64Tests.cs), and python3-onnx, whose checker
 # judges every ONNX file we write (tests/ScriptableNN.Lua.Tests/OnnxRoundTripTests.cs), and
-# dataset-fashion-mnist for scripts/fashion_mnist.lua (tests/ScriptableNN.Cli.Tests/FashionMnistTests.cs).
+# dataset-fashion-mnist for scripts/fashion_mnist.lua (tests/ScriptableNN.Cli.Tests/FashionMnistTests.cs),
+# and lua-busted, the reference snn test is compared with (tests/ScriptableNN.Lua.Tests/BustedDifferentialTests.cs).
 # Idempotent; .ci/run calls it first.
 set -euo pipefail
 need=0
@@ -12,11 +13,12 @@ command -v qemu-aarch64 >/dev/null 2>&1 || need=1
 [ -e /usr/lib/aarch64-linux-gnu/libstdc++.so.6 ] || need=1
 /usr/bin/python3 -c "import onnx" >/dev/null 2>&1 || need=1
 [ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need=1
+command -v busted >/dev/null 2>&1 || need=1
 [ "$need" = 0 ] && exit 0
 sudo=""
 [ "$(id -u)" = 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo dpkg --add-architecture arm64
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq qemu-user libc6:arm64 libstdc++6:arm64 libssl3:arm64 python3-onnx dataset-fashion-mnist >/dev/null
-echo "installed qemu-user, the arm64 libraries, python3-onnx and dataset-fashion-mnist"
+$sudo apt-get install -y -qq qemu-user libc6:arm64 libstdc++6:arm64 libssl3:arm64 python3-onnx dataset-fashion-mnist lua-busted >/dev/null
+echo "installed qemu-user, the arm64 libraries, python3-onnx, dataset-fashion-mnist and lua-busted"

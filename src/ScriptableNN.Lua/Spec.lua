@@ -606,7 +606,7 @@ function runner.next()
     if item.kind == "pending" then return "pending", fullname(item), "", item.at end
     if item.kind == "end" then
       local ok, err = endblock(item.block)
-      if not ok then return "failed", fullname(item) .. " (teardown)", message(err), item.at end
+      if not ok then return "failed", fullname(item) .. " teardown", message(err), item.at end
     else
       -- a block: its body registers its children just ahead of its later siblings, then its end
       local block = newblock(item.name, item.mode)
@@ -623,7 +623,7 @@ function runner.next()
       local sok, serr = runhooks(block.strict_setup)
       if not sok then
         for _ = 1, last - 1 do tremove(queue, 1) end          -- its children do not run
-        return "failed", fullname(item) .. " (setup)", message(serr), item.at
+        return "failed", fullname(item) .. " setup", message(serr), item.at
       end
     end
   end

@@ -56,7 +56,7 @@ public class BustedBlocksTests
               it('never runs', function() end)
             end)
             describe('fine', function() it('runs', function() end) end)");
-        Assert.That(r.Select(x => (x.Status, x.Name)), Is.EqualTo(new[] { ("failed", "broken (setup)"), ("passed", "fine runs") }), Why(r));
+        Assert.That(r.Select(x => (x.Status, x.Name)), Is.EqualTo(new[] { ("failed", "broken setup"), ("passed", "fine runs") }), Why(r));
         Assert.That(r[0].Message, Does.Contain("no database"));
     }
 
