@@ -34,7 +34,11 @@ public static class SnnApp
         var paths = new Argument<string[]>("paths") { Description = "Spec files or folders (default: spec, or scripts/spec).", Arity = ArgumentArity.ZeroOrMore };
         var junit = new Option<string?>("--junit") { Description = "Also write the results as JUnit XML to this file." };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "Pass a spec file that defines no tests (by default it fails)." };
-        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write, trusted };
+        var tags = new Option<string[]>("--tags", "-t") { Description = "Only tests whose name (or a describe's) holds one of these #tags (comma-separated or repeated)." };
+        var excludeTags = new Option<string[]>("--exclude-tags") { Description = "Skip tests holding one of these #tags." };
+        var filter = new Option<string[]>("--filter") { Description = "Only tests whose full name matches one of these Lua patterns." };
+        var filterOut = new Option<string[]>("--filter-out") { Description = "Skip tests whose full name matches one of these Lua patterns." };
+        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write, trusted, tags, excludeTags, filter, filterOut };
         // busted's module path from the project's root: ./src/?.lua and ./src/?/init.lua after ./?.lua.
         test.SetAction(r => TestCommand.Execute(r.GetValue(paths) ?? Array.Empty<string>(), r.GetValue(junit),
             file =>
@@ -44,7 +48,7 @@ public static class SnnApp
                 if (r.GetValue(trusted)) o.Sandbox = false;
                 return o;
             },
-            output, error, r.GetValue(allowEmpty)));
+            output, error, r.GetValue(allowEmpty), Selection(r.GetValue(tags), r.GetValue(excludeTags), r.GetValue(filter), r.GetValue(filterOut))));
 
         var dir = new Argument<string>("dir") { Description = "A folder written by snn run --log (or its history.csv)." };
         var plot = new Command("plot", "Draw a logged run's loss and accuracy curves (curves.png, curves.svg).") { dir };
@@ -70,6 +74,14 @@ public static class SnnApp
         root.Subcommands.Add(plot);
         var parse = root.Parse(args);
         return parse.Invoke(new InvocationConfiguration { Output = output, Error = error });
+    }
+
+    // busted's selection flags; none given: every test runs.
+    private static SpecSelection? Selection(string[]? tags, string[]? exclude, string[]? filter, string[]? filterOut)
+    {
+        static string[] Split(string[]? v) => (v ?? Array.Empty<string>()).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        var s = new SpecSelection(Split(tags), Split(exclude), Split(filter), Split(filterOut));
+        return s.Tags!.Count + s.ExcludeTags!.Count + s.Filters!.Count + s.FiltersOut!.Count == 0 ? null : s;
     }
 
     private static LuaHostOptions Options(bool allowIo, double? timeout, long? memoryMb, ulong seed, TextWriter output)

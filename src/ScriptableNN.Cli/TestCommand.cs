@@ -6,7 +6,7 @@ namespace ScriptableNN.Cli;
 /// <summary>`snn test [paths]`: runs spec files, prints each failure with file and line, then "N passed, N failed".</summary>
 internal static class TestCommand
 {
-    public static int Execute(string[] paths, string? junit, Func<string, LuaHostOptions> options, TextWriter output, TextWriter error, bool allowEmpty = false)
+    public static int Execute(string[] paths, string? junit, Func<string, LuaHostOptions> options, TextWriter output, TextWriter error, bool allowEmpty = false, SpecSelection? selection = null)
     {
         if (paths.Length == 0) paths = new[] { Directory.Exists("spec") ? "spec" : Path.Combine("scripts", "spec") };
         List<string> files;
@@ -28,12 +28,12 @@ internal static class TestCommand
             var started = DateTime.UtcNow;
             IReadOnlyList<SpecResult> results;
             // Whatever happens in one file, the others run and the summary and JUnit are written.
-            try { results = SpecRunner.RunFile(file, options(file)); }
+            try { results = SpecRunner.RunFile(file, options(file), selection); }
             catch (Exception e)
             {
                 results = new[] { new SpecResult("failed", Path.GetFileName(file) + " (runner)", $"{e.GetType().Name}: {e.Message}", file) };
             }
-            if (results.Count == 0 && !allowEmpty)
+            if (results.Count == 0 && !allowEmpty && selection == null)
                 results = new[] { new SpecResult("failed", Path.GetFileName(file) + " (no tests)", "the file defines no tests (describe/it); snn test --allow-empty accepts that", file) };
             double seconds = (DateTime.UtcNow - started).TotalSeconds;
             output.WriteLine(file);

@@ -587,6 +587,29 @@ end
 
 local rootStarted, rootEnded = false, false
 
+-- busted's selection: --tags runs tests whose full name holds one of "#tag", --exclude-tags skips
+-- them, --filter keeps names matching one of the Lua patterns, --filter-out drops them.
+local selection = { tags = {}, exclude = {}, filter = {}, filterOut = {} }
+local function split(csv)
+  local list = {}
+  for part in tostring(csv or ""):gmatch("[^,]+") do list[#list + 1] = part end
+  return list
+end
+function runner.select(tags, exclude, filter, filterOut)
+  selection = { tags = split(tags), exclude = split(exclude), filter = split(filter), filterOut = split(filterOut) }
+end
+local function any(list, name, prefix)
+  for _, p in ipairs(list) do if name:find(prefix .. p) then return true end end
+  return false
+end
+local function selected(name)
+  if #selection.tags > 0 and not any(selection.tags, name, "#") then return false end
+  if any(selection.exclude, name, "#") then return false end
+  if #selection.filter > 0 and not any(selection.filter, name, "") then return false end
+  if any(selection.filterOut, name, "") then return false end
+  return true
+end
+
 function runner.next()
   current, insertAt, running = { root }, nil, false     -- a stop may have left a block's context behind
   if not rootStarted then
@@ -602,9 +625,11 @@ function runner.next()
   while #queue > 0 do
     local item = tremove(queue, 1)
     item_running = item
-    if item.kind == "test" then return runtest(item) end
-    if item.kind == "pending" then return "pending", fullname(item), "", item.at end
-    if item.kind == "end" then
+    if item.kind == "test" then
+      if selected(fullname(item)) then return runtest(item) end
+    elseif item.kind == "pending" then
+      if selected(fullname(item)) then return "pending", fullname(item), "", item.at end
+    elseif item.kind == "end" then
       local ok, err = endblock(item.block)
       if not ok then return "failed", fullname(item) .. " teardown", message(err), item.at end
     else

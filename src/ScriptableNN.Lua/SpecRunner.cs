@@ -15,6 +15,14 @@ public sealed record SpecResult(string Status, string Name, string Message, stri
 }
 
 /// <summary>
+/// Which tests of a file run, as busted selects them: <see cref="Tags"/> keeps tests whose full
+/// name holds one of "#tag", <see cref="ExcludeTags"/> drops them, <see cref="Filters"/> keeps names
+/// matching one of the Lua patterns, <see cref="FiltersOut"/> drops them.
+/// </summary>
+public sealed record SpecSelection(IReadOnlyList<string>? Tags = null, IReadOnlyList<string>? ExcludeTags = null,
+    IReadOnlyList<string>? Filters = null, IReadOnlyList<string>? FiltersOut = null);
+
+/// <summary>
 /// Runs Lua spec files written in busted's vocabulary (describe, it, before_each, after_each,
 /// pending, assert.are.equal, assert.are.same, assert.is_true, assert.has_error, assert.near).
 /// One host per file keeps files independent.
@@ -22,13 +30,13 @@ public sealed record SpecResult(string Status, string Name, string Message, stri
 public static class SpecRunner
 {
     /// <summary>Runs one spec file in a fresh host made from <paramref name="options"/>.</summary>
-    public static IReadOnlyList<SpecResult> RunFile(string path, LuaHostOptions? options = null)
+    public static IReadOnlyList<SpecResult> RunFile(string path, LuaHostOptions? options = null, SpecSelection? selection = null)
     {
         options ??= new LuaHostOptions();
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!options.SearchPaths.Contains(dir)) options.SearchPaths.Add(dir);
         using var host = new LuaHost(options);
-        return Run(host, path);
+        return Run(host, path, selection);
     }
 
     /// <summary>
@@ -36,11 +44,16 @@ public static class SpecRunner
     /// host's budgets: a test that times out, yields outside a coroutine or calls os.exit fails
     /// alone and the others still run. A file that cannot load is one failure.
     /// </summary>
-    public static IReadOnlyList<SpecResult> Run(LuaHost host, string path)
+    public static IReadOnlyList<SpecResult> Run(LuaHost host, string path, SpecSelection? selection = null)
     {
         try
         {
             host.LoadSpecLibrary();
+            if (selection != null)
+            {
+                static string Csv(IReadOnlyList<string>? l) => l == null ? "" : string.Join(",", l);
+                host.CallRunner("select", Csv(selection.Tags), Csv(selection.ExcludeTags), Csv(selection.Filters), Csv(selection.FiltersOut));
+            }
             host.RunFile(path);
         }
         catch (LuaScriptException e)
