@@ -116,10 +116,14 @@ internal readonly unsafe struct Args
     public int Push(Optimizer v) { Host.Objects.Push(L, v, ObjectKind.Optimizer); return 1; }
     public int Push(Training.Trainer v) { Host.Objects.Push(L, v, ObjectKind.Trainer); return 1; }
     public int Push(Inference.CompiledNetwork v) { Host.Objects.Push(L, v, ObjectKind.Compiled); return 1; }
+    public int Push(RL.VectorEnvironment v) { Host.Objects.Push(L, v, ObjectKind.Environment); return 1; }
+    public int Push(RL.Reinforce v) { Host.Objects.Push(L, v, ObjectKind.Agent); return 1; }
+    public RL.VectorEnvironment Environment(int i) => Host.Objects.Get<RL.VectorEnvironment>(L, i, ObjectKind.Environment) ?? throw Bad(i, "environment");
+    public RL.Reinforce Agent(int i) => Host.Objects.Get<RL.Reinforce>(L, i, ObjectKind.Agent) ?? throw Bad(i, "agent");
 }
 
 /// <summary>The kinds of C# objects a script holds, each with its own metatable.</summary>
-internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer, Compiled }
+internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer, Compiled, Environment, Agent }
 
 /// <summary>
 /// C# objects held by Lua: each is a full userdata with a GCHandle, one metatable per kind,
@@ -128,7 +132,7 @@ internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer, Compil
 /// </summary>
 internal sealed unsafe class ObjectTable
 {
-    private static readonly string[] Metatables = { "snn.Tensor", "snn.Module", "snn.Criterion", "snn.Optimizer", "snn.Trainer", "snn.Compiled" };
+    private static readonly string[] Metatables = { "snn.Tensor", "snn.Module", "snn.Criterion", "snn.Optimizer", "snn.Trainer", "snn.Compiled", "snn.Environment", "snn.Agent" };
     private readonly ConditionalWeakTable<object, StrongBox<long>> _ids = new();
     private long _nextId = 1;
     private long _liveHandles;

@@ -18,6 +18,7 @@ internal static class Bindings
         Add("data", DataBindings.Functions);
         Add("train", DataBindings.TrainerMethods);
         Add("str", StringBindings.Functions);
+        Add("rl", RLBindings.Functions);
     }
 
     private static void Add(string group, Binding[] table)

@@ -1144,6 +1144,29 @@ train.fit = function(o)
   return trainer:history(), trainer
 end
 
+-- Reinforcement learning: rl.make(name, {n = copies}) gives N copies of an environment stepped
+-- together; env:reset(seed) -> observations [n, obs]; env:step(actions) -> observations, rewards,
+-- terminated, truncated (actions 1-based, as Torch7 counts classes). rl.Reinforce{policy =,
+-- env =, optimizer =, steps =, gamma =} trains a discrete policy; agent:update() returns the mean
+-- return of the episodes that ended in its rollout.
+do
+  local RL = wrapall(raw.rl)
+  local EnvMT = registry["snn.Environment"]
+  local function step(e, actions)
+    local o, r, te, tr = raw.rl.step(e, actions)
+    if o == ERR then fail(r) end
+    return o, r, te, tr
+  end
+  EnvMT.__index = { reset = RL.reset, step = step, info = RL.info }
+  EnvMT.__gc = function(e) T.free(e) end
+  EnvMT.__name = "rl.Environment"
+  local AgentMT = registry["snn.Agent"]
+  AgentMT.__index = { update = RL.update, updates = RL.updates }
+  AgentMT.__gc = function(g) T.free(g) end
+  AgentMT.__name = "rl.Reinforce"
+  rl = { make = RL.make, Reinforce = function(o) return RL.reinforce(o) end }
+end
+
 -- Keras' callbacks for fit and Trainer: callbacks = {train.ReduceLROnPlateau{patience = 3}, ...}.
 for _, kind in ipairs({ "ReduceLROnPlateau", "ModelCheckpoint", "EarlyStopping" }) do
   train[kind] = function(o)
@@ -1333,7 +1356,8 @@ end
 -- break the next script on the same host.
 for name, shown in pairs({ ["snn.Tensor"] = "torch.FloatTensor", ["snn.Module"] = "nn.Module",
                            ["snn.Criterion"] = "nn.Criterion", ["snn.Optimizer"] = "optim.Optimizer",
-                           ["snn.Trainer"] = "train.Trainer", ["snn.Compiled"] = "nn.Compiled" }) do
+                           ["snn.Trainer"] = "train.Trainer", ["snn.Compiled"] = "nn.Compiled",
+                           ["snn.Environment"] = "rl.Environment", ["snn.Agent"] = "rl.Reinforce" }) do
   registry[name].__metatable = shown
 end
 

@@ -79,6 +79,7 @@ public sealed class Reinforce
         double returnSum = 0; int episodes = 0;
         for (int t = 0; t < _s.Steps; t++)
         {
+            if (Kernels.Deadline.Passed) throw Kernels.Deadline.Stopped("Reinforce.Update");
             var obs = _envs.Observations;
             obs.Span.CopyTo(_states.Span.Slice(t * _n * _obs, _n * _obs));
             var scores = _policy.Forward(obs);

@@ -20,6 +20,8 @@ public sealed class VectorEnvironment
     public int ObservationSize { get; }
     /// <summary>Values per action.</summary>
     public int ActionSize { get; }
+    /// <summary>Actions to choose from (discrete), or 0 for continuous actions.</summary>
+    public int ActionCount { get; }
     /// <summary>The current observations, [N, ObservationSize].</summary>
     public Tensor Observations { get; }
     /// <summary>Where a copy's episode ended this step, the observation it ended on, [N, ObservationSize].</summary>
@@ -45,6 +47,7 @@ public sealed class VectorEnvironment
         for (int i = 0; i < count; i++) _envs[i] = make(i);
         ObservationSize = _envs[0].ObservationSize;
         ActionSize = _envs[0].ActionSize;
+        ActionCount = _envs[0].ActionCount;
         Observations = Tensor.Zeros(count, ObservationSize);
         FinalObservations = Tensor.Zeros(count, ObservationSize);
         Rewards = Tensor.Zeros(count);
