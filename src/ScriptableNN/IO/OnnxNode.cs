@@ -91,8 +91,6 @@ public sealed class OnnxNode
     /// <summary>Whether the data input of this node is input <paramref name="i"/>.</summary>
     public bool ReadsCurrentAt(int i) => i < _node.Input.Count && _node.Input[i] == Current;
 
-    internal NodeProto Proto => _node;
-
     // ---- tensors -------------------------------------------------------------------------
 
     /// <summary>Reads a TensorProto's values; sizes are checked against the bytes present, so nothing larger than the file is allocated.</summary>
