@@ -40,8 +40,9 @@ internal static class RLBindings
         var env = a.Environment(1);
         var actions = a.Tensor(2);
         if (actions.Length != env.Count * env.ActionSize) throw new ScriptError($"env:step: {actions.Length} actions for {env.Count} copies");
+        // Discrete actions are counted from 1 in scripts; continuous ones pass as they are.
         Tensor? engine = null;
-        env.Step(ClassLabels.ToEngine(actions.Reshape(actions.Length), ref engine).Span);
+        env.Step(env.ActionCount > 0 ? ClassLabels.ToEngine(actions.Reshape(actions.Length), ref engine).Span : actions.Span);
         a.Push(env.Observations);
         a.Push(env.Rewards);
         if (lua_checkstack(a.L, 4) == 0) throw new ScriptError("env:step: out of stack space");

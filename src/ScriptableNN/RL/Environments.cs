@@ -8,6 +8,7 @@ public static class Environments
         ["CartPole-v1"] = () => new CartPole(),
         ["CartPole-v0"] = () => new CartPole(maxEpisodeSteps: 200),
         ["MountainCar-v0"] = () => new MountainCar(),
+        ["Pendulum-v1"] = () => new Pendulum(),
     };
 
     /// <summary>A new environment called <paramref name="name"/>, or null.</summary>
