@@ -6,11 +6,28 @@ namespace ScriptableNN.Cli;
 /// <summary>`snn test [paths]`: runs spec files, prints each failure with file and line, then "N passed, N failed".</summary>
 internal static class TestCommand
 {
-    public static int Execute(string[] paths, string? junit, Func<string, LuaHostOptions> options, TextWriter output, TextWriter error, bool allowEmpty = false, SpecSelection? selection = null)
+    public static int Execute(string[] paths, string? junit, Func<string, LuaHostOptions> options, TextWriter output, TextWriter error, bool allowEmpty = false,
+        SpecSelection? selection = null, string? pattern = null, string? run = null)
     {
+        // A project's .busted file gives what the command line leaves out.
+        BustedConfig? config;
+        try { config = BustedConfig.Load(Directory.GetCurrentDirectory(), run); }
+        catch (Exception e) when (e is InvalidDataException or LuaScriptException)
+        {
+            error.WriteLine($"snn: {e.Message}");
+            return 2;
+        }
+        if (config != null)
+        {
+            if (paths.Length == 0 && config.Roots.Length > 0) paths = config.Roots;
+            pattern ??= config.Pattern;
+            selection ??= config.Selection;
+            var inner = options;
+            options = file => { var o = inner(file); foreach (var d in config.SearchDirs) if (!o.SearchPaths.Contains(d)) o.SearchPaths.Add(d); return o; };
+        }
         if (paths.Length == 0) paths = new[] { Directory.Exists("spec") ? "spec" : Path.Combine("scripts", "spec") };
         List<string> files;
-        try { files = SpecRunner.Discover(paths).ToList(); }
+        try { files = SpecRunner.Discover(paths, pattern).ToList(); }
         catch (FileNotFoundException e)
         {
             error.WriteLine($"snn: {e.Message}");

@@ -90,15 +90,41 @@ public static class SpecRunner
     }
 
     /// <summary>Spec files under <paramref name="paths"/> (files as given, folders searched for *_spec.lua and *.lua under spec/).</summary>
-    public static IEnumerable<string> Discover(IEnumerable<string> paths)
+    public static IEnumerable<string> Discover(IEnumerable<string> paths, string? pattern = null)
     {
+        // busted's --pattern: a Lua pattern the file's name (without .lua) must contain.
+        var match = pattern == null ? null : new System.Text.RegularExpressions.Regex(LuaPatternToRegex(pattern));
         foreach (var p in paths)
         {
             if (File.Exists(p)) { yield return p; continue; }
             if (!Directory.Exists(p)) throw new FileNotFoundException($"no such spec file or folder: {p}", p);
             foreach (var f in Directory.EnumerateFiles(p, "*.lua", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
-                yield return f;
+                if (match == null || match.IsMatch(Path.GetFileNameWithoutExtension(f))) yield return f;
         }
+    }
+
+    // The Lua pattern classes and quantifiers a file pattern uses, as a .NET regular expression.
+    internal static string LuaPatternToRegex(string pattern)
+    {
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '%' && i + 1 < pattern.Length)
+            {
+                char k = pattern[++i];
+                sb.Append(k switch
+                {
+                    'a' => "[A-Za-z]", 'd' => "[0-9]", 'l' => "[a-z]", 'u' => "[A-Z]", 's' => "\\s", 'w' => "[A-Za-z0-9]",
+                    'p' => "[\\p{P}\\p{S}]", 'x' => "[0-9A-Fa-f]",
+                    _ => System.Text.RegularExpressions.Regex.Escape(k.ToString()),
+                });
+            }
+            else if (c == '-') sb.Append("*?");
+            else if (c is '.' or '*' or '+' or '?' or '^' or '$' or '[' or ']') sb.Append(c);
+            else sb.Append(System.Text.RegularExpressions.Regex.Escape(c.ToString()));
+        }
+        return sb.ToString();
     }
 }
 

@@ -67,4 +67,45 @@ public class BustedProjectTests
         }
         finally { Directory.Delete(root, true); }
     }
+
+    [Test]
+    public void AProjectsDotBustedFileChoosesRootsPatternPathAndTagsAsBustedDoes()
+    {
+        var root = Directory.CreateTempSubdirectory("snn-dotbusted").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "lib"));
+            Directory.CreateDirectory(Path.Combine(root, "tests"));
+            File.WriteAllText(Path.Combine(root, ".busted"), """
+                return {
+                  _all = { lpath = "./lib/?.lua;./lib/?/init.lua" },
+                  default = { ROOT = { "tests" }, pattern = "_test", tags = "fast" },
+                  everything = { ROOT = { "tests" }, pattern = "_test" },
+                }
+                """);
+            File.WriteAllText(Path.Combine(root, "lib", "calc.lua"), "return { add = function(a, b) return a + b end }\n");
+            File.WriteAllText(Path.Combine(root, "tests", "helper.lua"), "error('a helper is not a spec file')\n");
+            File.WriteAllText(Path.Combine(root, "tests", "calc_test.lua"), """
+                local calc = require("calc")
+                describe("calc", function()
+                  it("adds #fast", function() assert.are.equal(3, calc.add(1, 2)) end)
+                  it("adds slowly", function() assert.are.equal(5, calc.add(2, 3)) end)
+                end)
+                """);
+            var (code, output, err) = Repo.SnnProcess(root, "test");
+            Assert.That(code, Is.EqualTo(0), output + err);
+            Assert.That(output, Does.Contain("1 passed, 0 failed"), "only the #fast test, the helper skipped by the pattern");
+            (code, output, err) = Repo.SnnProcess(root, "test", "--run", "everything");
+            Assert.That(output, Does.Contain("2 passed, 0 failed"), output + err);
+
+            // busted itself reads the same file the same way.
+            var psi = new System.Diagnostics.ProcessStartInfo("busted") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = root };
+            psi.ArgumentList.Add("-o"); psi.ArgumentList.Add("TAP");
+            using var p = System.Diagnostics.Process.Start(psi)!;
+            string tap = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            Assert.That(tap.Split('\n').Count(l => l.StartsWith("ok ")), Is.EqualTo(1), tap);
+        }
+        finally { Directory.Delete(root, true); }
+    }
 }
