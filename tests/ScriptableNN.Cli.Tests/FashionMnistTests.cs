@@ -30,4 +30,19 @@ public class FashionMnistTests
         }
         finally { Directory.Delete(log, true); }
     }
+
+    [Test]
+    public void APyTorchNetworkComesInThroughOnnxAndIsFineTunedAndRunPerSample()
+    {
+        Assert.That(File.Exists(Path.Combine(Data, "t10k-images-idx3-ubyte.gz")),
+            $"{Data} is missing: scripts/install-test-deps.sh installs Debian's dataset-fashion-mnist");
+        var (code, output, err) = Repo.Snn("run", "--plain", "--read", Data, Path.Combine(Repo.Scripts, "fashion_onnx.lua"));
+        Assert.That(code, Is.EqualTo(0), err + output);
+        double Read(string label) => double.Parse(Regex.Match(output, label + @"[^\d]*([\d.]+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        double pytorch = double.Parse(File.ReadAllText(Path.Combine(Repo.Scripts, "data", "fashion_mlp.onnx.accuracy")), CultureInfo.InvariantCulture);
+        double imported = Read("imported from ONNX: test accuracy"), tuned = Read("fine-tuned here: test accuracy"), perSample = Read("compiled, one sample at a time:");
+        Assert.That(imported, Is.EqualTo(pytorch).Within(0.0015), "the imported network classifies as PyTorch's did");
+        Assert.That(tuned, Is.GreaterThan(imported), "fine-tuning here improves it");
+        Assert.That(perSample, Is.GreaterThan(0.8));
+    }
 }
