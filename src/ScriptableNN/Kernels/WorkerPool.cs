@@ -64,8 +64,13 @@ internal static class WorkerPool
             try { work.RunPart(0, parts); } catch (Exception e) { mine = e; }
             for (int i = 0; i < parts - 1; i++)
             {
-                _workers[i].Done.Wait();
-                mine ??= _workers[i].Error;
+                // Spin (yielding) rather than block: the first blocking wait a thread ever makes
+                // allocates its wait structures, and a product must not allocate on the caller's
+                // thread. The parts are balanced, so the wait is short.
+                var w = _workers[i];
+                var spin = new SpinWait();
+                while (!w.Done.IsSet) spin.SpinOnce(sleep1Threshold: -1);
+                mine ??= w.Error;
             }
             _work = null;
             if (mine != null) throw new InvalidOperationException("ScriptableNN: a worker thread failed.", mine);
