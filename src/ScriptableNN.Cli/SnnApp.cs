@@ -40,7 +40,8 @@ public static class SnnApp
         var filterOut = new Option<string[]>("--filter-out") { Description = "Skip tests whose full name matches one of these Lua patterns." };
         var pattern = new Option<string?>("--pattern", "-p") { Description = "Only spec files whose name matches this Lua pattern (busted's default in a .busted project: _spec)." };
         var runTask = new Option<string?>("--run", "-r") { Description = "The task of the project's .busted file to take options from (default: its `default`)." };
-        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write, trusted, tags, excludeTags, filter, filterOut, pattern, runTask };
+        var format = new Option<string?>("--output", "-o") { Description = "Output format: TAP (as busted writes it), or the default terminal listing." };
+        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write, trusted, tags, excludeTags, filter, filterOut, pattern, runTask, format };
         // busted's module path from the project's root: ./src/?.lua and ./src/?/init.lua after ./?.lua.
         test.SetAction(r => TestCommand.Execute(r.GetValue(paths) ?? Array.Empty<string>(), r.GetValue(junit),
             file =>
@@ -51,7 +52,7 @@ public static class SnnApp
                 return o;
             },
             output, error, r.GetValue(allowEmpty), Selection(r.GetValue(tags), r.GetValue(excludeTags), r.GetValue(filter), r.GetValue(filterOut)),
-            r.GetValue(pattern), r.GetValue(runTask)));
+            r.GetValue(pattern), r.GetValue(runTask), r.GetValue(format)));
 
         var dir = new Argument<string>("dir") { Description = "A folder written by snn run --log (or its history.csv)." };
         var plot = new Command("plot", "Draw a logged run's loss and accuracy curves (curves.png, curves.svg).") { dir };

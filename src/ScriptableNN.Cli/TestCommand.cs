@@ -7,8 +7,18 @@ namespace ScriptableNN.Cli;
 internal static class TestCommand
 {
     public static int Execute(string[] paths, string? junit, Func<string, LuaHostOptions> options, TextWriter output, TextWriter error, bool allowEmpty = false,
-        SpecSelection? selection = null, string? pattern = null, string? run = null)
+        SpecSelection? selection = null, string? pattern = null, string? run = null, string? format = null)
     {
+        // -o TAP: busted's TAP output (ok/not ok lines, failures as # comments, 1..N), nothing else on stdout.
+        bool tap = string.Equals(format, "TAP", StringComparison.OrdinalIgnoreCase);
+        if (format != null && !tap && !string.Equals(format, "utfTerminal", StringComparison.OrdinalIgnoreCase) && !string.Equals(format, "plainTerminal", StringComparison.OrdinalIgnoreCase))
+        {
+            error.WriteLine($"snn: unknown output format '{format}' (TAP, plainTerminal, utfTerminal)");
+            return 2;
+        }
+        var shown = output;
+        if (tap) output = TextWriter.Null;
+        int tapNumber = 0;
         // A project's .busted file gives what the command line leaves out.
         BustedConfig? config;
         try { config = BustedConfig.Load(Directory.GetCurrentDirectory(), run); }
@@ -57,6 +67,7 @@ internal static class TestCommand
             var cases = new List<XElement>();
             foreach (var r in results)
             {
+                if (tap) Tap(shown, ++tapNumber, r);
                 var tc = new XElement("testcase", new XAttribute("classname", Path.GetFileNameWithoutExtension(file)), new XAttribute("name", r.Name));
                 if (r.Passed) { passed++; output.WriteLine($"  ✓ {r.Name}"); }
                 else if (r.Pending) { pending++; output.WriteLine($"  ○ {r.Name} (pending)"); tc.Add(new XElement("skipped")); }
@@ -76,6 +87,7 @@ internal static class TestCommand
         }
         output.WriteLine();
         output.WriteLine(pending > 0 ? $"{passed} passed, {failed} failed, {pending} skipped" : $"{passed} passed, {failed} failed");
+        if (tap) shown.WriteLine($"1..{tapNumber}");
         if (junit != null)
         {
             var doc = new XDocument(new XElement("testsuites",
@@ -83,5 +95,20 @@ internal static class TestCommand
             doc.Save(junit);
         }
         return failed > 0 ? 1 : 0;
+    }
+
+    // One result as busted's TAP handler writes it: "ok N - name", "not ok N - name" with the
+    // place and the message as comments, "ok N - # SKIP name" for a pending test.
+    private static void Tap(TextWriter o, int n, SpecResult r)
+    {
+        // busted shows a pending raised inside a test by its place and message, a declared one by its name.
+        if (r.Pending) { o.WriteLine(r.Message.Length > 0 ? $"ok {n} - # SKIP {r.At}: {r.Message}" : $"ok {n} - # SKIP {r.Name}"); return; }
+        if (r.Passed) { o.WriteLine($"ok {n} - {r.Name}"); return; }
+        o.WriteLine($"not ok {n} - {r.Name}");
+        int colon = r.At.LastIndexOf(':');
+        o.WriteLine("# " + (colon > 0 ? $"{r.At[..colon]} @ {r.At[(colon + 1)..]}" : r.At));
+        var lines = r.Message.Split('\n');
+        o.WriteLine("# Failure message: " + lines[0]);
+        for (int i = 1; i < lines.Length; i++) o.WriteLine("# " + lines[i]);
     }
 }

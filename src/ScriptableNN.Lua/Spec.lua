@@ -77,7 +77,7 @@ end
 local PENDING = {}
 local running = false
 function pending(name)
-  if running then error(setmetatable({ message = name }, PENDING), 2) end
+  if running then error(setmetatable({ message = name, at = where(2) }, PENDING), 2) end
   add({ kind = "pending", name = name, at = where(2) })
 end
 
@@ -558,7 +558,7 @@ local function runtest(item)
     if ok and not aok then ok, err = false, aerr end
   end
   running = false
-  if not ok and getmetatable(err) == PENDING then return "pending", name, tostring(err.message or ""), item.at end
+  if not ok and getmetatable(err) == PENDING then return "pending", name, tostring(err.message or ""), err.at or item.at end
   return ok and "passed" or "failed", name, ok and "" or message(err), item.at
 end
 
