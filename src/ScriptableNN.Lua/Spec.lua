@@ -52,7 +52,13 @@ function after_each(fn) local a = current[#current].after; a[#a + 1] = fn end
 -- when it ends, whatever runs inside; lazy_setup runs before the first test that runs in the
 -- block, lazy_teardown at the block's end if its lazy_setup ran. setup and teardown are the
 -- strict ones. A failing setup skips the block's tests and is reported as a failure.
-local function hook(list) return function(fn) local l = current[#current][list]; l[#l + 1] = fn end end
+local function hook(list)
+  return function(fn)
+    local l = current[#current][list]
+    l[#l + 1] = fn
+    l.at = l.at or where(2)           -- a failure is reported where the hook was declared, as busted does
+  end
+end
 lazy_setup, lazy_teardown = hook("lazy_setup"), hook("lazy_teardown")
 strict_setup, strict_teardown = hook("strict_setup"), hook("strict_teardown")
 setup, teardown = strict_setup, strict_teardown
@@ -648,7 +654,7 @@ function runner.next()
       local sok, serr = runhooks(block.strict_setup)
       if not sok then
         for _ = 1, last - 1 do tremove(queue, 1) end          -- its children do not run
-        return "failed", fullname(item) .. " setup", message(serr), item.at
+        return "failed", fullname(item) .. " setup", message(serr), block.strict_setup.at or item.at
       end
     end
   end
