@@ -100,6 +100,23 @@ internal readonly unsafe struct Args
         finally { lua_settop(L, -2); }
     }
 
+    /// <summary>The engine object of <paramref name="kind"/> at key <paramref name="key"/> of the table at <paramref name="i"/>, or null.</summary>
+    public T? ObjectField<T>(int i, string key, ObjectKind kind) where T : class
+    {
+        RawField(L, i, key);
+        try { return Host.Objects.Get<T>(L, -1, kind); }
+        finally { lua_settop(L, -2); }
+    }
+
+    /// <summary>Pushes <paramref name="items"/> as a Lua list.</summary>
+    public int PushStrings(IReadOnlyList<string> items)
+    {
+        if (lua_checkstack(L, 2) == 0) throw new ScriptError($"{Name}: out of stack space");
+        lua_createtable(L, items.Count, 0);
+        for (int k = 0; k < items.Count; k++) { PushString(L, items[k]); lua_rawseti(L, -2, k + 1); }
+        return 1;
+    }
+
     public int Nil() { lua_pushnil(L); return 1; }
     public int Push(double v) { lua_pushnumber(L, v); return 1; }
     public int Push(long v) { lua_pushinteger(L, v); return 1; }

@@ -189,15 +189,9 @@ internal static unsafe class DataBindings
     {
         if (a.Type(1) != TTable) throw a.Bad(1, "table of options");
         IntPtr L = a.L;
-        T? Get<T>(string key, ObjectKind kind) where T : class
-        {
-            RawField(L, 1, key);
-            try { return a.Host.Objects.Get<T>(L, -1, kind); }
-            finally { lua_settop(L, -2); }
-        }
-        var model = Get<Module>("model", ObjectKind.Module) ?? throw new ScriptError("train: 'model' must be an nn module");
-        var loss = Get<Criterion>("loss", ObjectKind.Criterion) ?? throw new ScriptError("train: 'loss' must be an nn criterion");
-        var optimizer = Get<Optimizer>("optimizer", ObjectKind.Optimizer) ?? Registry.Catalog.DefaultOptimizer.Create(model.ParameterArray(), new System.Text.Json.Nodes.JsonObject());
+        var model = a.ObjectField<Module>(1, "model", ObjectKind.Module) ?? throw new ScriptError("train: 'model' must be an nn module");
+        var loss = a.ObjectField<Criterion>(1, "loss", ObjectKind.Criterion) ?? throw new ScriptError("train: 'loss' must be an nn criterion");
+        var optimizer = a.ObjectField<Optimizer>(1, "optimizer", ObjectKind.Optimizer) ?? Registry.Catalog.DefaultOptimizer.Create(model.ParameterArray());
         RawField(L, 1, "data");
         int dataIdx = lua_gettop(L);
         int classes = ClassesOf(a, model, loss, dataIdx);
@@ -271,11 +265,8 @@ internal static unsafe class DataBindings
         var plotter = Plotter(a, "train.plotBoundary");
         var model = a.Module(1);
         if (a.Type(2) != TTable) throw a.Bad(2, "data set {x = inputs, y = labels}");
-        RawField(a.L, 2, "x");
-        var x = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
-        RawField(a.L, 2, "y");
-        var y = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor);
-        lua_settop(a.L, -3);
+        var x = a.ObjectField<Tensor>(2, "x", ObjectKind.Tensor);
+        var y = a.ObjectField<Tensor>(2, "y", ObjectKind.Tensor);
         if (x == null || y == null) throw new ScriptError("train.plotBoundary: the data set must hold tensors x and y");
         // one-hot rows: their argmax; class labels for a model of several outputs: 1-based; one output: 0/1 targets
         Tensor? shifted = null;

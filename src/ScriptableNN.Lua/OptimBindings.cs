@@ -38,10 +38,9 @@ internal static class OptimBindings
     private static int Names(Args a)
     {
         var types = Catalog.Optimizers;
-        if (lua_checkstack(a.L, 2) == 0) throw new ScriptError("optim.names: out of stack space");
-        lua_createtable(a.L, types.Count, 0);
-        for (int i = 0; i < types.Count; i++) { PushString(a.L, types[i].Name); lua_rawseti(a.L, -2, i + 1); }
-        return 1;
+        var names = new string[types.Count];
+        for (int i = 0; i < names.Length; i++) names[i] = types[i].Name;
+        return a.PushStrings(names);
     }
 
     // optimizer:config(): the settings as a table, defaults filled in.

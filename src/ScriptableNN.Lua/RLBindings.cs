@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ScriptableNN.Optim;
 using ScriptableNN.RL;
 using ScriptableNN.Tensors;
@@ -22,6 +23,8 @@ internal static class RLBindings
         new("updates", 1, a => a.Push((long)a.Agent(1).Updates)),
     };
 
+    private static readonly ConditionalWeakTable<VectorEnvironment, StrongBox<Tensor?>> Shifted = new();
+
     // rl.make(name, {n = copies}) -> a vector of n copies (reset with env:reset(seed)).
     private static int Make(Args a)
     {
@@ -40,9 +43,10 @@ internal static class RLBindings
         var env = a.Environment(1);
         var actions = a.Tensor(2);
         if (actions.Length != env.Count * env.ActionSize) throw new ScriptError($"env:step: {actions.Length} actions for {env.Count} copies");
-        // Discrete actions are counted from 1 in scripts; continuous ones pass as they are.
-        Tensor? engine = null;
-        env.Step(env.ActionCount > 0 ? ClassLabels.ToEngine(actions.Reshape(actions.Length), ref engine).Span : actions.Span);
+        // Discrete actions are counted from 1 in scripts; continuous ones pass as they are. The
+        // shifted copy is kept per environment, so a step allocates nothing.
+        var shifted = Shifted.GetValue(env, _ => new StrongBox<Tensor?>());
+        env.Step(env.ActionCount > 0 ? ClassLabels.ToEngine(actions.Reshape(actions.Length), ref shifted.Value).Span : actions.Span);
         a.Push(env.Observations);
         a.Push(env.Rewards);
         if (lua_checkstack(a.L, 4) == 0) throw new ScriptError("env:step: out of stack space");
@@ -69,16 +73,9 @@ internal static class RLBindings
     private static int NewReinforce(Args a)
     {
         if (a.Type(1) != TTable) throw a.Bad(1, "table of options");
-        IntPtr L = a.L;
-        T? Get<T>(string key, ObjectKind kind) where T : class
-        {
-            RawField(L, 1, key);
-            try { return a.Host.Objects.Get<T>(L, -1, kind); }
-            finally { lua_settop(L, -2); }
-        }
-        var policy = Get<NN.Module>("policy", ObjectKind.Module) ?? throw new ScriptError("rl.Reinforce: 'policy' must be an nn module");
-        var env = Get<VectorEnvironment>("env", ObjectKind.Environment) ?? throw new ScriptError("rl.Reinforce: 'env' must be made by rl.make");
-        var optimizer = Get<Optimizer>("optimizer", ObjectKind.Optimizer) ?? Registry.Catalog.DefaultOptimizer.Create(policy.ParameterArray(), new System.Text.Json.Nodes.JsonObject());
+        var policy = a.ObjectField<NN.Module>(1, "policy", ObjectKind.Module) ?? throw new ScriptError("rl.Reinforce: 'policy' must be an nn module");
+        var env = a.ObjectField<VectorEnvironment>(1, "env", ObjectKind.Environment) ?? throw new ScriptError("rl.Reinforce: 'env' must be made by rl.make");
+        var optimizer = a.ObjectField<Optimizer>(1, "optimizer", ObjectKind.Optimizer) ?? Registry.Catalog.DefaultOptimizer.Create(policy.ParameterArray());
         var settings = new ReinforceSettings
         {
             Steps = (int)Math.Clamp(a.Field(1, "steps", 128), 1, 1 << 20), Gamma = (float)a.Field(1, "gamma", 0.99),

@@ -435,7 +435,6 @@ register({ "returned_with" }, math.huge, function(a)
 end)
 local modifiers = { spy = true, stub = true }
 
-local ignored = { is = true, are = true, was = true, has = true, does = true }
 local chain_mt = {}
 chain_mt.__index = function(chain, key)
   local tokens = {}
@@ -463,7 +462,7 @@ chain_mt.__call = function(chain, ...)
     end
     if key == "not" or key == "no" then negate = not negate
     elseif assertions[key] then name = name or key
-    elseif not ignored[key] then error("luassert: unknown assertion word '" .. key .. "' in assert." .. table.concat(tokens, "."), 2) end
+    elseif not ignored_words[key] then error("luassert: unknown assertion word '" .. key .. "' in assert." .. table.concat(tokens, "."), 2) end
     i = i - 1
   end
   if not name then error("luassert: no assertion named in assert." .. table.concat(chain.tokens, "."), 2) end

@@ -373,11 +373,7 @@ internal static unsafe class TensorBindings
     // torch.functions(): the names of the registered element-wise functions.
     private static int Functions_(Args a)
     {
-        var names = PointwiseFunctions.Names;
-        if (lua_checkstack(a.L, 2) == 0) throw new ScriptError("torch.functions: out of stack space");
-        lua_createtable(a.L, names.Count, 0);
-        for (int i = 0; i < names.Count; i++) { PushString(a.L, names[i]); lua_rawseti(a.L, -2, i + 1); }
-        return 1;
+        return a.PushStrings(PointwiseFunctions.Names);
     }
 
     // t:tanh(), t:exp()...: the element-wise function registered under the name.

@@ -64,9 +64,7 @@ internal static class TrainingOptionsReader
                 var k = kind switch { "l1" or "L1" => PenaltyKind.L1, "l2" or "L2" => PenaltyKind.L2, _ => throw new ScriptError($"train: penalty {i}: unknown kind '{kind}' (l1, l2)") };
                 double lambda = a.Field(p, "lambda", double.NaN);
                 if (!(lambda >= 0)) throw new ScriptError($"train: penalty {i} needs lambda >= 0");
-                RawField(a.L, p, "params");
-                var group = a.Host.Objects.Get<Module>(a.L, -1, ObjectKind.Module) ?? model;
-                lua_settop(a.L, -2);
+                var group = a.ObjectField<Module>(p, "params", ObjectKind.Module) ?? model;
                 list.Add(new Penalty(k, (float)lambda, group.ParameterArray(), includeAll: a.Field(p, "all", 0) != 0));
                 lua_settop(a.L, p - 1);
             }

@@ -44,6 +44,9 @@ public abstract class OptimizerType
     /// <summary>A new optimizer over <paramref name="parameters"/>; settings absent from <paramref name="settings"/> take the defaults.</summary>
     public abstract Optimizer Create(IEnumerable<Parameter> parameters, JsonObject settings);
 
+    /// <summary>A new optimizer over <paramref name="parameters"/> with the default settings.</summary>
+    public Optimizer Create(IEnumerable<Parameter> parameters) => Create(parameters, new JsonObject());
+
     /// <summary>The optimizer's settings as JSON.</summary>
     public abstract JsonObject Describe(Optimizer optimizer);
 
