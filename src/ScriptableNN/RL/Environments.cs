@@ -9,6 +9,7 @@ public static class Environments
         ["CartPole-v0"] = () => new CartPole(maxEpisodeSteps: 200),
         ["MountainCar-v0"] = () => new MountainCar(),
         ["Pendulum-v1"] = () => new Pendulum(),
+        ["Acrobot-v1"] = () => new Acrobot(),
     };
 
     /// <summary>A new environment called <paramref name="name"/>, or null.</summary>
