@@ -45,9 +45,8 @@ public sealed class CompiledNetwork
 
         public override void Refresh()
         {
-            Wt = new float[In * Padded];
-            Bias = new float[Padded];
-            Scratch = new float[Padded];
+            // Refreshed between training steps, so the arrays are made once and rewritten.
+            if (Wt.Length != In * Padded) { Wt = new float[In * Padded]; Bias = new float[Padded]; Scratch = new float[Padded]; }
             var w = Source.Weight.Value.Span;
             for (int o = 0; o < Out; o++)
                 for (int i = 0; i < In; i++) Wt[i * Padded + o] = w[o * In + i];

@@ -1,0 +1,156 @@
+using ScriptableNN.Tensors;
+
+namespace ScriptableNN.RL;
+
+/// <summary>
+/// A learning agent, asked for actions and told what they brought: <see cref="Act"/> takes a batch
+/// of observations (one row per copy of the environment) and returns the actions it samples;
+/// <see cref="Observe"/> takes the rewards, terminations and truncations of the step, and the
+/// agent learns when it has gathered enough (a rollout for PPO, a train interval for DQN). A game
+/// drives its own world this way, one frame at a time; <see cref="Step"/> and
+/// <see cref="StepFor"/> drive a <see cref="VectorEnvironment"/> the same way. Nothing is recorded
+/// until <see cref="Observe"/>, so a step whose environment failed between the two calls leaves the
+/// agent as it was.
+/// </summary>
+public abstract class Agent
+{
+    private bool _pending;
+
+    /// <summary>An agent for <paramref name="copies"/> environments of the given sizes.</summary>
+    protected Agent(int copies, int observationSize, int actionCount, int actionSize)
+    {
+        if (copies < 1) throw new ArgumentException($"{Name}: at least one environment, got {copies}.");
+        if (observationSize < 1) throw new ArgumentException($"{Name}: observations need at least one value, got {observationSize}.");
+        if (actionCount == 1 || actionCount < 0) throw new ArgumentException($"{Name}: a discrete action space needs at least 2 actions, got {actionCount}.");
+        if (actionCount > 0 && actionSize != 1) throw new ArgumentException($"{Name}: a discrete action is one value, got {actionSize}.");
+        if (actionSize < 1) throw new ArgumentException($"{Name}: actions need at least one value, got {actionSize}.");
+        Copies = copies; ObservationSize = observationSize; ActionCount = actionCount; ActionSize = actionSize;
+        Actions = Tensor.Zeros(copies, actionSize);
+        Episodes = new EpisodeStats(copies);
+    }
+
+    /// <summary>The algorithm's name, for messages.</summary>
+    public virtual string Name => GetType().Name;
+    /// <summary>Environments stepped together.</summary>
+    public int Copies { get; }
+    /// <summary>Values per observation.</summary>
+    public int ObservationSize { get; }
+    /// <summary>Actions to choose from, or 0 for continuous actions.</summary>
+    public int ActionCount { get; }
+    /// <summary>Values per action.</summary>
+    public int ActionSize { get; }
+    /// <summary>The environments <see cref="Step"/> drives, if the agent was given them.</summary>
+    public VectorEnvironment? Environment { get; init; }
+    /// <summary>Transitions observed (environment steps summed over copies, Stable-Baselines3's num_timesteps).</summary>
+    public long Steps { get; protected set; }
+    /// <summary>The step count schedules run to (learning-rate and exploration annealing); set by <see cref="Learn"/>.</summary>
+    public long TotalSteps { get; set; }
+    /// <summary>Gradient updates made.</summary>
+    public long Updates { get; protected set; }
+    /// <summary>Returns and lengths of the last 100 finished episodes.</summary>
+    public EpisodeStats Episodes { get; }
+    /// <summary>The loss terms and diagnostics of the last update, by Stable-Baselines3's names (train/...).</summary>
+    public Dictionary<string, double> Metrics { get; } = new();
+
+    /// <summary>The actions of the last <see cref="Act"/>, [Copies, ActionSize] (discrete ones as 0-based indices).</summary>
+    protected Tensor Actions { get; }
+
+    /// <summary>How far through <see cref="TotalSteps"/> the agent is, from 1 down to 0 (Stable-Baselines3's progress_remaining).</summary>
+    protected double ProgressRemaining => TotalSteps <= 0 ? 1.0 : Math.Max(0.0, 1.0 - (double)Steps / TotalSteps);
+
+    /// <summary>Samples actions for <paramref name="observations"/> [Copies, ObservationSize] and remembers what learning needs.</summary>
+    public Tensor Act(Tensor observations)
+    {
+        Check(observations, Copies, "observations");
+        ActCore(observations);
+        _pending = true;
+        return Actions;
+    }
+
+    /// <summary>The actions the policy would take now, without exploring (or sampled, if not <paramref name="deterministic"/>); nothing is recorded.</summary>
+    public Tensor Predict(Tensor observations, bool deterministic = true)
+    {
+        Check(observations, observations.Rank == 2 ? observations.Size(0) : 1, "observations");
+        return PredictCore(observations.Rank == 2 ? observations : observations.Reshape(1, ObservationSize), deterministic);
+    }
+
+    /// <summary>
+    /// Tells the agent what the actions of the last <see cref="Act"/> brought. <paramref name="next"/>
+    /// holds the observations after the step (new episodes' first ones where an episode ended);
+    /// <paramref name="final"/>, the observations episodes ended on (read only for truncated ones,
+    /// whose value is bootstrapped).
+    /// </summary>
+    public void Observe(ReadOnlySpan<float> rewards, ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, Tensor next, Tensor final)
+    {
+        if (!_pending) throw new InvalidOperationException($"{Name}: Observe without Act: ask for the actions first.");
+        if (rewards.Length != Copies || terminated.Length != Copies || truncated.Length != Copies)
+            throw new ArgumentException($"{Name}: {rewards.Length} rewards, {terminated.Length} terminations and {truncated.Length} truncations for {Copies} environments.");
+        for (int i = 0; i < Copies; i++)
+            if (!float.IsFinite(rewards[i])) throw new ArgumentException($"{Name}: the reward of environment {i + 1} is {rewards[i]}.");
+        Check(next, Copies, "next observations");
+        Check(final, Copies, "final observations");
+        _pending = false;
+        for (int i = 0; i < Copies; i++) Episodes.Add(i, rewards[i], terminated[i] || truncated[i]);
+        Steps += Copies;
+        ObserveCore(rewards, terminated, truncated, next, final);
+    }
+
+    /// <summary>Runs <paramref name="n"/> steps of every copy of <see cref="Environment"/>, learning as it goes; returns the steps taken.</summary>
+    public int Step(int n = 1)
+    {
+        var env = Environment ?? throw new InvalidOperationException($"{Name}: no environment to step; call Act and Observe.");
+        for (int k = 0; k < n; k++) OneStep(env);
+        return n;
+    }
+
+    /// <summary>Steps <see cref="Environment"/> until <paramref name="budget"/> has passed (at least one step).</summary>
+    public int StepFor(TimeSpan budget)
+    {
+        var env = Environment ?? throw new InvalidOperationException($"{Name}: no environment to step; call Act and Observe.");
+        long end = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        int done = 0;
+        do { OneStep(env); done++; } while (System.Diagnostics.Stopwatch.GetTimestamp() < end);
+        return done;
+    }
+
+    /// <summary>Learns for <paramref name="steps"/> more transitions (rounded up to whole vector steps), Stable-Baselines3's learn(total_timesteps).</summary>
+    public void Learn(long steps)
+    {
+        if (steps < 0) throw new ArgumentException($"{Name}: steps must not be negative, got {steps}.");
+        if (TotalSteps < Steps + steps) TotalSteps = Steps + steps;
+        long target = Steps + steps;
+        while (Steps < target) Step(1);
+    }
+
+    private bool _started;
+
+    private void OneStep(VectorEnvironment env)
+    {
+        if (!_started) { env.Reset(Seed); Episodes.Restart(); _started = true; }
+        if (Kernels.Deadline.Passed) throw Kernels.Deadline.Stopped($"{Name}.Step");
+        var actions = Act(env.Observations);
+        env.Step(actions.Span);
+        Observe(env.Rewards.Span, env.Terminated, env.Truncated, env.Observations, env.FinalObservations);
+    }
+
+    /// <summary>The seed the environments are reset with when <see cref="Step"/> first runs.</summary>
+    protected abstract ulong Seed { get; }
+
+    /// <summary>Writes <see cref="Actions"/> for <paramref name="observations"/> and keeps what <see cref="ObserveCore"/> will record.</summary>
+    protected abstract void ActCore(Tensor observations);
+
+    /// <summary>Records the step and learns when it is time.</summary>
+    protected abstract void ObserveCore(ReadOnlySpan<float> rewards, ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, Tensor next, Tensor final);
+
+    /// <summary>The policy's actions for a batch, without recording.</summary>
+    protected abstract Tensor PredictCore(Tensor observations, bool deterministic);
+
+    private void Check(Tensor t, int rows, string what)
+    {
+        if (t.Length != rows * ObservationSize)
+            throw new ArgumentException($"{Name}: {what} hold {t.Length} values ({t.ShapeText}); expected {rows} x {ObservationSize}.");
+        var s = t.Span;
+        for (int k = 0; k < s.Length; k++)
+            if (!float.IsFinite(s[k])) throw new ArgumentException($"{Name}: {what}: value {k % ObservationSize + 1} of row {k / ObservationSize + 1} is {s[k]}.");
+    }
+}
