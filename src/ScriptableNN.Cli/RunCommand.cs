@@ -22,6 +22,7 @@ internal static class RunCommand
             if (fancy) options.Output = new AfterProgressWriter(options.Output);
             using var host = new LuaHost(options);
             host.Progress = fancy ? p => FancyProgress(p) : p => output.WriteLine(PlainProgress(p));
+            host.AgentProgress = fancy ? p => FancyAgentProgress(p) : p => output.WriteLine(PlainAgentProgress(p));
             host.RunFile(script, args.Cast<object?>().ToArray());
             if (AfterProgressWriter.LineOpen) { output.WriteLine(); AfterProgressWriter.LineOpen = false; }
             return 0;
@@ -41,6 +42,30 @@ internal static class RunCommand
         if (p.ValidationLoss is { } vl) s += $"  val_loss {vl:F6}";
         if (p.ValidationAccuracy is { } va) s += $"  val_accuracy {va:F4}";
         return s;
+    }
+
+    /// <summary>One line per report of agent:learn: Stable-Baselines3's rollout figures and the last losses.</summary>
+    public static string PlainAgentProgress(AgentProgress p)
+    {
+        var s = $"{p.Algorithm} steps {p.Steps}/{p.TotalSteps}";
+        if (!double.IsNaN(p.MeanReturn)) s += $"  ep_rew_mean {p.MeanReturn:F2}  ep_len_mean {p.MeanLength:F1}";
+        if (!double.IsNaN(p.StepsPerSecond)) s += $"  fps {p.StepsPerSecond:F0}";
+        foreach (var key in new[] { "train/loss", "train/policy_gradient_loss", "train/value_loss", "train/entropy_loss", "train/approx_kl", "rollout/exploration_rate" })
+            if (p.Metrics.TryGetValue(key, out var v)) s += $"  {key[(key.IndexOf('/') + 1)..]} {v:G4}";
+        return s;
+    }
+
+    private static void FancyAgentProgress(AgentProgress p)
+    {
+        const int width = 24;
+        int filled = p.TotalSteps > 0 ? (int)Math.Min(width, p.Steps * width / p.TotalSteps) : width;
+        string bar = new string('━', filled) + new string('─', width - filled);
+        var line = $"[grey]{p.Algorithm}[/] [bold]{p.Steps,8}/{p.TotalSteps}[/] [green]{bar}[/]";
+        if (!double.IsNaN(p.MeanReturn)) line += $" return [yellow]{p.MeanReturn:F1}[/] length [yellow]{p.MeanLength:F0}[/]";
+        if (!double.IsNaN(p.StepsPerSecond)) line += $" [grey]{p.StepsPerSecond:F0} steps/s[/]";
+        AnsiConsole.Markup("\r" + line + "   ");
+        AfterProgressWriter.LineOpen = true;
+        if (p.Steps >= p.TotalSteps) { AnsiConsole.WriteLine(); AfterProgressWriter.LineOpen = false; }
     }
 
     private static void FancyProgress(TrainingProgress p)

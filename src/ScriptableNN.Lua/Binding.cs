@@ -134,9 +134,9 @@ internal readonly unsafe struct Args
     public int Push(Training.Trainer v) { Host.Objects.Push(L, v, ObjectKind.Trainer); return 1; }
     public int Push(Inference.CompiledNetwork v) { Host.Objects.Push(L, v, ObjectKind.Compiled); return 1; }
     public int Push(RL.VectorEnvironment v) { Host.Objects.Push(L, v, ObjectKind.Environment); return 1; }
-    public int Push(RL.Reinforce v) { Host.Objects.Push(L, v, ObjectKind.Agent); return 1; }
+    public int Push(RL.Agent v) { Host.Objects.Push(L, v, ObjectKind.Agent); return 1; }
     public RL.VectorEnvironment Environment(int i) => Host.Objects.Get<RL.VectorEnvironment>(L, i, ObjectKind.Environment) ?? throw Bad(i, "environment");
-    public RL.Reinforce Agent(int i) => Host.Objects.Get<RL.Reinforce>(L, i, ObjectKind.Agent) ?? throw Bad(i, "agent");
+    public RL.Agent RLAgent(int i) => Host.Objects.Get<RL.Agent>(L, i, ObjectKind.Agent) ?? throw Bad(i, "agent");
 }
 
 /// <summary>The kinds of C# objects a script holds, each with its own metatable.</summary>

@@ -718,6 +718,9 @@ public sealed unsafe partial class LuaHost : IDisposable
     /// <summary>Called by train.fit after each epoch (the CLI draws its progress bar from it).</summary>
     public Action<TrainingProgress>? Progress { get; set; }
 
+    /// <summary>Called by agent:learn after each report interval (the CLI prints a line from it).</summary>
+    public Action<AgentProgress>? AgentProgress { get; set; }
+
     /// <summary>
     /// A data or checkpoint path as a script gave it: as is when it exists, else next to the
     /// script; then checked against the roots the host grants (see <see cref="LuaHostOptions.ReadRoots"/>).

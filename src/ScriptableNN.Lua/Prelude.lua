@@ -1144,27 +1144,240 @@ train.fit = function(o)
   return trainer:history(), trainer
 end
 
--- Reinforcement learning: rl.make(name, {n = copies}) gives N copies of an environment stepped
--- together; env:reset(seed) -> observations [n, obs]; env:step(actions) -> observations, rewards,
--- terminated, truncated (actions 1-based, as Torch7 counts classes). rl.Reinforce{policy =,
--- env =, optimizer =, steps =, gamma =} trains a discrete policy; agent:update() returns the mean
--- return of the episodes that ended in its rollout.
+-- Reinforcement learning. rl.make(name, {n = copies}) (or rl.env.CartPole{n =}, rl.vec(factory, n))
+-- gives N copies of an environment stepped together; env:reset(seed) -> observations [n, obs];
+-- env:step(actions) -> observations, rewards, terminated, truncated (discrete actions 1-based, as
+-- Torch7 counts classes). An environment written in Lua is a table with observations (a count),
+-- actions (a count, or 0 with action_size for continuous actions), reset(self, seed) and
+-- step(self, action) returning observation, reward, terminated, truncated as Gymnasium's; rl.vec
+-- steps N of them here, in Lua, with the same contract. rl.PPO{...}, rl.DQN{...} and
+-- rl.Reinforce{...} take Stable-Baselines3's option names; agent:learn{steps =} trains.
 do
-  local RL = wrapall(raw.rl)
+  local RL = wrapall(raw.rl, set("networks", "evaluate"), set("learn", "total", "observe", "progress"))
+  local rawmt = debug.getmetatable
   local EnvMT = registry["snn.Environment"]
   local function step(e, actions)
     local o, r, te, tr = raw.rl.step(e, actions)
     if o == ERR then fail(r) end
     return o, r, te, tr
   end
-  EnvMT.__index = { reset = RL.reset, step = step, info = RL.info }
+  EnvMT.__index = { reset = RL.reset, step = step, info = RL.info, final = RL.final }
   EnvMT.__gc = function(e) T.free(e) end
   EnvMT.__name = "rl.Environment"
+  local function isbuiltin(e) return type(e) == "userdata" and rawmt(e) == EnvMT end
+  local huge = math.huge
+
+  -- Where a designer's function is defined, for messages about what it returned.
+  local function where(f)
+    local info = type(f) == "function" and getinfo(f, "S")
+    if not info then return "?" end
+    return info.short_src .. ":" .. info.linedefined
+  end
+
+  local setrow = raw.rl.setrow
+  local function put(target, row, values, what, env, fname)
+    local e, msg = setrow(target, row, values)
+    if e == ERR then fail(("rl.vec: %s of environment %d (%s, %s) %s"):format(what, row, fname, where(env[fname]), msg)) end
+  end
+
+  local LuaVec = {}
+  LuaVec.__index = LuaVec
+  LuaVec.__name = "rl.LuaVecEnv"
+  function LuaVec:info()
+    return { n = self.n, observations = self.obs, actions = self.actions, action_size = self.action_size }
+  end
+  function LuaVec:reset(seed)
+    for i, env in ipairs(self.envs) do
+      put(self.observations, i, env:reset(seed and seed + i - 1), "the observation from reset", env, "reset")
+      self.terminated[i], self.truncated[i] = false, false
+    end
+    self.started = true
+    return self.observations
+  end
+  function LuaVec:step(actions)
+    if not self.started then fail("rl.vec: call env:reset(seed) before env:step") end
+    local n, rewards = self.n, self.rewardlist
+    if not torch.isTensor(actions) or actions:nElement() ~= n * self.action_size then
+      fail(("env:step: %s actions for %d copies"):format(torch.isTensor(actions) and actions:nElement() or type(actions), n))
+    end
+    local list = actions:view(n, self.action_size):totable()
+    for i, env in ipairs(self.envs) do
+      local a = list[i]
+      if self.actions > 0 then
+        a = a[1]
+        if a ~= a // 1 or a < 1 or a > self.actions then fail(("env:step: action %g of copy %d is not one of 1..%d"):format(a, i, self.actions)) end
+        a = a // 1
+      elseif self.action_size == 1 then a = a[1] end
+      local o, r, te, tr = env:step(a)
+      if type(r) ~= "number" or r ~= r or r == huge or r == -huge then
+        fail(("rl.vec: the reward of environment %d (step, %s) is %s; expected a finite number"):format(i, where(env.step), tostring(r)))
+      end
+      if (te ~= nil and type(te) ~= "boolean") or (tr ~= nil and type(tr) ~= "boolean") then
+        fail(("rl.vec: environment %d (step, %s) returned terminated = %s, truncated = %s; expected booleans"):format(i, where(env.step), tostring(te), tostring(tr)))
+      end
+      te, tr = te == true, tr == true
+      rewards[i] = r
+      self.terminated[i], self.truncated[i] = te, tr
+      if te or tr then
+        put(self.final, i, o, "the observation from step", env, "step")
+        put(self.observations, i, env:reset(), "the observation from reset", env, "reset")
+      else
+        put(self.observations, i, o, "the observation from step", env, "step")
+      end
+    end
+    setrow(self.rewards, 1, rewards)
+    return self.observations, self.rewards, self.terminated, self.truncated
+  end
+  function LuaVec:final() return self.final end
+
+  local function whole(v) return type(v) == "number" and v == v // 1 end
+
+  rl = { make = RL.make, names = RL.names, env = {} }
+  for name, id in pairs({ CartPole = "CartPole-v1", MountainCar = "MountainCar-v0", Acrobot = "Acrobot-v1", Pendulum = "Pendulum-v1" }) do
+    rl.env[name] = function(o) return RL.make(id, { n = type(o) == "table" and o.n or 1 }) end
+  end
+
+  -- rl.vec(factory, n): n copies from factory(i), a built-in name, or a Lua environment.
+  rl.vec = function(factory, n)
+    n = n or 1
+    if not whole(n) or n < 1 or n > 4096 then fail("rl.vec: n must be a whole number of copies from 1 to 4096, got " .. tostring(n)) end
+    if type(factory) == "string" then return RL.make(factory, { n = n }) end
+    if type(factory) ~= "function" then fail("rl.vec: expected a function that makes one environment, or an environment's name") end
+    local first = factory(1)
+    if isbuiltin(first) then
+      local info = first:info()
+      if not info.name then fail("rl.vec: the factory returned an environment without a registered name") end
+      return RL.make(info.name, { n = n })
+    end
+    if type(first) ~= "table" then fail(("rl.vec: the factory (%s) returned a %s; expected an environment table with reset and step"):format(where(factory), type(first))) end
+    local envs = { first }
+    for i = 2, n do envs[i] = factory(i) end
+    local obs, actions, size = first.observations, first.actions or 0, first.action_size or 1
+    for i, env in ipairs(envs) do
+      if type(env) ~= "table" or type(env.reset) ~= "function" or type(env.step) ~= "function" then
+        fail(("rl.vec: environment %d from the factory (%s) needs reset and step functions"):format(i, where(factory)))
+      end
+      if env.observations ~= obs or (env.actions or 0) ~= actions or (env.action_size or 1) ~= size then
+        fail(("rl.vec: environment %d differs from the first in observations, actions or action_size"):format(i))
+      end
+    end
+    if not whole(obs) or obs < 1 then fail(("rl.vec: the environment (%s) must say how many values an observation has: observations = <count>"):format(where(factory))) end
+    if not whole(actions) or actions < 0 or actions == 1 then fail("rl.vec: actions must be a count of 2 or more discrete actions, or 0 (continuous, with action_size)") end
+    if not whole(size) or size < 1 or (actions > 0 and size ~= 1) then fail("rl.vec: action_size must be a whole number of at least 1 (1 for discrete actions)") end
+    return setmetatable({ envs = envs, n = n, obs = obs, actions = actions, action_size = size,
+      observations = torch.zeros(n, obs), final = torch.zeros(n, obs), rewards = torch.zeros(n),
+      rewardlist = {}, terminated = {}, truncated = {} }, LuaVec)
+  end
+
   local AgentMT = registry["snn.Agent"]
-  AgentMT.__index = { update = RL.update, updates = RL.updates }
+  local luaenv = setmetatable({}, { __mode = "k" })   -- an agent's vector of Lua environments
+  local act, observe = RL.act, RL.observe
+
+  -- learn{steps =, verbose =, callback =}: Stable-Baselines3's learn(total_timesteps). Reports about
+  -- twenty times (progress line, history rows); callback(stats) returning false stops early.
+  local function learn(g, o)
+    if type(o) == "number" then o = { steps = o } end
+    if type(o) ~= "table" or not whole(o.steps) or o.steps < 0 then fail("agent:learn: steps must be a whole number of transitions, as learn{steps = 100000}") end
+    local start, t0 = RL.steps(g), now()
+    local target = start + o.steps
+    RL.total(g, target)
+    local vec, history = luaenv[g], {}
+    local copies = vec and vec.n or RL.copies(g)
+    local chunk = math.max(copies, (o.steps // 20) // copies * copies)
+    local obs = vec and (vec.started and vec.observations or vec:reset(o.seed or 0))
+    local nextReport = start + chunk
+    while RL.steps(g) < target do
+      if vec then
+        local actions = act(g, obs)
+        local o2, r, te, tr = vec:step(actions)
+        observe(g, r, te, tr, o2, vec.final)
+        obs = o2
+      else
+        RL.stepagent(g, math.max(1, math.min(target - RL.steps(g), nextReport - RL.steps(g)) // copies))
+      end
+      local steps = RL.steps(g)
+      if steps >= nextReport or steps >= target then
+        nextReport = nextReport + chunk
+        local stats = RL.stats(g)
+        stats.steps_per_second = (steps - start) / math.max(now() - t0, 1e-9)
+        history[#history + 1] = stats
+        if o.verbose ~= false then RL.progress(g, target, stats.steps_per_second) end
+        if o.callback and o.callback(stats) == false then break end
+      end
+    end
+    return history
+  end
+
+  AgentMT.__index = {
+    act = act, predict = RL.predict, update = RL.update, updates = RL.updates, steps = RL.steps, stats = RL.stats,
+    compile = RL.compile, networks = RL.networks, stepFor = RL.stepFor, learn = learn,
+    observe = function(g, r, te, tr, o2, final) observe(g, r, te, tr, o2, final or o2) end,
+    step = function(g, n)
+      local vec = luaenv[g]
+      if not vec then return RL.stepagent(g, n or 1) end
+      if not vec.started then vec:reset(0) end
+      for _ = 1, n or 1 do
+        local o2, r, te, tr = vec:step(act(g, vec.observations))
+        observe(g, r, te, tr, o2, vec.final)
+      end
+      return n or 1
+    end,
+  }
   AgentMT.__gc = function(g) T.free(g) end
-  AgentMT.__name = "rl.Reinforce"
-  rl = { make = RL.make, Reinforce = function(o) return RL.reinforce(o) end }
+  AgentMT.__name = "rl.Agent"
+
+  -- Options as the bindings read them: a Lua environment's sizes, the zoo's "lin_<x>" schedules.
+  local function agent(new, o, who)
+    if type(o) ~= "table" then fail(who .. ": expected a table of options") end
+    local copy = {}
+    for k, v in pairs(o) do copy[k] = v end
+    for key, flag in pairs({ learning_rate = "anneal_lr", clip_range = "anneal_clip_range" }) do
+      local v = copy[key]
+      if type(v) == "string" then
+        local x = tonumber(v:match("^lin_(.+)$"))
+        if not x then fail(("%s: %s must be a number or \"lin_<number>\", got \"%s\""):format(who, key, v)) end
+        copy[key], copy[flag] = x, true
+      end
+    end
+    local vec = o.env
+    if rawmt(vec) == LuaVec then
+      copy.env, copy.copies, copy.observations, copy.actions, copy.action_size = nil, vec.n, vec.obs, vec.actions, vec.action_size
+    elseif vec ~= nil and not isbuiltin(vec) then
+      fail(who .. ": env must come from rl.make, rl.env.* or rl.vec")
+    end
+    local g = new(copy)
+    if rawmt(vec) == LuaVec then luaenv[g] = vec end
+    return g
+  end
+  -- rl.evaluate(agent, env, {episodes = 10, deterministic = true, seed = 0}) -> mean, std of the
+  -- returns: Stable-Baselines3's evaluate_policy.
+  rl.evaluate = function(g, env, o)
+    o = o or {}
+    if isbuiltin(env) then return RL.evaluate(g, env, o) end
+    if rawmt(env) ~= LuaVec then fail("rl.evaluate: env must come from rl.make, rl.env.* or rl.vec") end
+    local episodes, n = o.episodes or 10, env.n
+    local targets, counts, running, returns = {}, {}, {}, {}
+    for i = 1, n do targets[i], counts[i], running[i] = (episodes + i - 1) // n, 0, 0 end
+    local obs = env:reset(o.seed or 0)
+    while #returns < episodes do
+      local _, r, te, tr = env:step(RL.predict(g, obs, o.deterministic ~= false))
+      for i = 1, n do
+        running[i] = running[i] + r[i]
+        if te[i] or tr[i] then
+          if counts[i] < targets[i] then returns[#returns + 1] = running[i]; counts[i] = counts[i] + 1 end
+          running[i] = 0
+        end
+      end
+    end
+    local mean, var = 0, 0
+    for _, v in ipairs(returns) do mean = mean + v end
+    mean = mean / #returns
+    for _, v in ipairs(returns) do var = var + (v - mean) ^ 2 end
+    return mean, math.sqrt(var / #returns)
+  end
+  rl.Reinforce = function(o) return agent(RL.reinforce, o, "rl.Reinforce") end
+  rl.PPO = function(o) return agent(RL.ppo, o, "rl.PPO") end
+  rl.DQN = function(o) return agent(RL.dqn, o, "rl.DQN") end
 end
 
 -- Keras' callbacks for fit and Trainer: callbacks = {train.ReduceLROnPlateau{patience = 3}, ...}.
@@ -1357,7 +1570,7 @@ end
 for name, shown in pairs({ ["snn.Tensor"] = "torch.FloatTensor", ["snn.Module"] = "nn.Module",
                            ["snn.Criterion"] = "nn.Criterion", ["snn.Optimizer"] = "optim.Optimizer",
                            ["snn.Trainer"] = "train.Trainer", ["snn.Compiled"] = "nn.Compiled",
-                           ["snn.Environment"] = "rl.Environment", ["snn.Agent"] = "rl.Reinforce" }) do
+                           ["snn.Environment"] = "rl.Environment", ["snn.Agent"] = "rl.Agent" }) do
   registry[name].__metatable = shown
 end
 

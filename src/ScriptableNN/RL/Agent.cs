@@ -124,6 +124,42 @@ public abstract class Agent
 
     private bool _started;
 
+    /// <summary>
+    /// Stable-Baselines3's evaluate_policy: runs the policy (greedy unless not
+    /// <paramref name="deterministic"/>) on <paramref name="env"/> until <paramref name="episodes"/>
+    /// episodes have ended, copy i contributing (episodes + i) / N of them; returns the mean and the
+    /// standard deviation of their returns. Learning is untouched.
+    /// </summary>
+    public (double Mean, double Std) Evaluate(VectorEnvironment env, int episodes = 10, bool deterministic = true, ulong seed = 0)
+    {
+        if (episodes < 1) throw new ArgumentException($"{Name}: evaluate at least one episode, got {episodes}.");
+        if (env.ObservationSize != ObservationSize || env.ActionCount != ActionCount || env.ActionSize != ActionSize)
+            throw new ArgumentException($"{Name}: the evaluation environment's sizes differ from the agent's.");
+        int n = env.Count;
+        var targets = new int[n]; var counts = new int[n]; var running = new double[n];
+        for (int i = 0; i < n; i++) targets[i] = (episodes + i) / n;
+        var returns = new List<double>(episodes);
+        env.Reset(seed);
+        while (returns.Count < episodes)
+        {
+            if (Kernels.Deadline.Passed) throw Kernels.Deadline.Stopped($"{Name}.Evaluate");
+            env.Step(Predict(env.Observations, deterministic).Span);
+            for (int i = 0; i < n; i++)
+            {
+                running[i] += env.Rewards[i];
+                if (!(env.Terminated[i] || env.Truncated[i])) continue;
+                if (counts[i] < targets[i]) { returns.Add(running[i]); counts[i]++; }
+                running[i] = 0;
+            }
+        }
+        double mean = 0;
+        foreach (var r in returns) mean += r;
+        mean /= returns.Count;
+        double var = 0;
+        foreach (var r in returns) var += (r - mean) * (r - mean);
+        return (mean, Math.Sqrt(var / returns.Count));
+    }
+
     private void OneStep(VectorEnvironment env)
     {
         if (!_started) { env.Reset(Seed); Episodes.Restart(); _started = true; }

@@ -1,3 +1,4 @@
+using ScriptableNN.Inference;
 using ScriptableNN.NN;
 using ScriptableNN.Optim;
 using ScriptableNN.Tensors;
@@ -23,88 +24,123 @@ public sealed record ReinforceSettings
 /// <summary>
 /// REINFORCE with a baseline (Williams 1992), the policy-gradient method of the lecture, for a
 /// discrete policy: the network maps an observation to one score per action, softmax gives the
-/// policy pi(a|s). Each <see cref="Update"/> runs every copy of the environment for
-/// <see cref="ReinforceSettings.Steps"/> steps, sampling actions from pi, computes each step's
+/// policy pi(a|s). Each rollout runs every copy of the environment for
+/// <see cref="ReinforceSettings.Steps"/> steps, sampling actions from pi; then each step's
 /// discounted return-to-go G (a terminated episode ends the sum; a truncated one and the rollout's
-/// end are cut there), the advantage G - b with b a running mean of returns, and ascends
+/// end are cut there), the advantage G - b with b a running mean of returns, and one step up
 /// sum A log pi(a|s): the gradient with respect to the scores is A (pi - onehot(a)).
 /// </summary>
-public sealed class Reinforce
+public sealed class Reinforce : Agent
 {
     private readonly Module _policy;
-    private readonly VectorEnvironment _envs;
     private readonly Optimizer _optimizer;
     private readonly ReinforceSettings _s;
     private readonly Rng _rng;
-    private readonly int _n, _obs, _actions;
-    private readonly Tensor _states, _grad;
+    private readonly int _n, _obs, _actions, _total;
+    private readonly Tensor _states, _grad, _scores;
+    private readonly CompiledNetwork _actor;
     private readonly int[] _taken;
-    private readonly float[] _rewards, _returns, _probs, _action;
-    private readonly bool[] _ends, _cuts;
+    private readonly float[] _rewards, _returns, _probs;
+    private readonly double[] _running;
+    private readonly bool[] _ends;
     private float _baseline;
     private bool _baselineSet;
+    private int _t;
+    private double _returnSum;
+    private int _episodes;
 
     /// <summary>Trains <paramref name="policy"/> on <paramref name="envs"/> with <paramref name="optimizer"/>.</summary>
     public Reinforce(Module policy, VectorEnvironment envs, Optimizer optimizer, ReinforceSettings? settings = null)
+        : this(policy, envs.Count, envs.ObservationSize, envs.ActionCount, optimizer, settings) => Environment = envs;
+
+    /// <summary>REINFORCE for <paramref name="copies"/> environments driven through Act and Observe.</summary>
+    public Reinforce(Module policy, int copies, int observationSize, int actionCount, Optimizer optimizer, ReinforceSettings? settings = null)
+        : base(copies, observationSize, actionCount, 1)
     {
-        _policy = policy; _envs = envs; _optimizer = optimizer; _s = settings ?? new ReinforceSettings();
+        _policy = policy; _optimizer = optimizer; _s = settings ?? new ReinforceSettings();
         if (_s.Steps < 1) throw new ArgumentException($"Reinforce: steps must be at least 1, got {_s.Steps}.");
-        _n = envs.Count; _obs = envs.ObservationSize;
+        _n = copies; _obs = observationSize;
         _actions = policy.OutputWidth(_obs);
-        if (_actions < 2) throw new ArgumentException($"Reinforce: the policy gives {_actions} score(s) per observation; a discrete policy needs one per action.");
+        if (_actions < 2 || _actions != actionCount) throw new ArgumentException($"Reinforce: the policy gives {_actions} score(s) per observation; a discrete policy needs one per action ({actionCount}).");
         _rng = new Rng(_s.Seed);
-        int total = _s.Steps * _n;
-        _states = Tensor.Zeros(total, _obs);
-        _grad = Tensor.Zeros(total, _actions);
-        _taken = new int[total];
-        _rewards = new float[total]; _returns = new float[total];
-        _ends = new bool[total]; _cuts = new bool[total];
+        _total = _s.Steps * _n;
+        _states = Tensor.Zeros(_total, _obs);
+        _grad = Tensor.Zeros(_total, _actions);
+        _scores = Tensor.Zeros(_n, _actions);
+        _actor = CompiledNetwork.Compile(policy, _obs);
+        _taken = new int[_total];
+        _rewards = new float[_total]; _returns = new float[_total];
+        _ends = new bool[_total];
         _probs = new float[_actions];
-        _action = new float[_n];
-        envs.Reset(_s.Seed);
+        _running = new double[_n];
     }
 
-    /// <summary>Updates done.</summary>
-    public int Updates { get; private set; }
+    /// <summary>The policy network.</summary>
+    public Module Policy => _policy;
+    /// <summary>The optimizer.</summary>
+    public Optimizer Optimizer => _optimizer;
+    /// <inheritdoc/>
+    protected override ulong Seed => _s.Seed;
 
-    /// <summary>The mean return of the episodes that ended during the last update (NaN if none did).</summary>
+    /// <summary>The mean return of the episodes that ended during the last rollout (NaN if none did).</summary>
     public double LastMeanReturn { get; private set; } = double.NaN;
 
-    /// <summary>One rollout and one gradient step.</summary>
+    /// <summary>One rollout of <see cref="ReinforceSettings.Steps"/> steps of <see cref="Agent.Environment"/> and one gradient step.</summary>
     public void Update()
     {
-        bool was = _policy.IsTraining;
-        _policy.Evaluate();
-        var action = _action;
-        double returnSum = 0; int episodes = 0;
-        for (int t = 0; t < _s.Steps; t++)
-        {
-            if (Kernels.Deadline.Passed) throw Kernels.Deadline.Stopped("Reinforce.Update");
-            var obs = _envs.Observations;
-            obs.Span.CopyTo(_states.Span.Slice(t * _n * _obs, _n * _obs));
-            var scores = _policy.Forward(obs);
-            for (int i = 0; i < _n; i++)
-            {
-                TP.SoftMax(scores.Span.Slice(i * _actions, _actions), _probs);
-                float u = _rng.NextFloat(), acc = 0;
-                int a = _actions - 1;
-                for (int k = 0; k < _actions; k++) { acc += _probs[k]; if (u < acc) { a = k; break; } }
-                _taken[t * _n + i] = a;
-                action[i] = a;
-            }
-            _envs.Step(action);
-            for (int i = 0; i < _n; i++)
-            {
-                int k = t * _n + i;
-                _rewards[k] = _envs.Rewards[i];
-                _ends[k] = _envs.Terminated[i];
-                _cuts[k] = _envs.Truncated[i];
-                if (_envs.Terminated[i] || _envs.Truncated[i]) { returnSum += _envs.LastReturns[i]; episodes++; }
-            }
-        }
-        if (was) _policy.Training();
-        LastMeanReturn = episodes > 0 ? returnSum / episodes : double.NaN;
+        if (_t != 0) throw new InvalidOperationException($"Reinforce: a rollout is under way ({_t} of {_s.Steps} steps); step to its end first.");
+        Step(_s.Steps);
+    }
 
+    /// <inheritdoc/>
+    protected override void ActCore(Tensor observations)
+    {
+        _actor.RunBatch(observations.Span, _scores.Span, _n);
+        observations.Span.CopyTo(_states.Span.Slice(_t * _n * _obs, _n * _obs));
+        var a = Actions.Span;
+        for (int i = 0; i < _n; i++)
+        {
+            int k = Categorical.Sample(_scores.Span.Slice(i * _actions, _actions), _probs, _rng);
+            _taken[_t * _n + i] = k;
+            a[i] = k;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ObserveCore(ReadOnlySpan<float> rewards, ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, Tensor next, Tensor final)
+    {
+        for (int i = 0; i < _n; i++)
+        {
+            int k = _t * _n + i;
+            _rewards[k] = rewards[i];
+            _ends[k] = terminated[i] || truncated[i];
+            _running[i] += rewards[i];
+            if (_ends[k]) { _returnSum += _running[i]; _episodes++; _running[i] = 0; }
+        }
+        if (++_t < _s.Steps) return;
+        _t = 0;
+        LastMeanReturn = _episodes > 0 ? _returnSum / _episodes : double.NaN;
+        _returnSum = 0; _episodes = 0;
+        Train();
+    }
+
+    /// <inheritdoc/>
+    protected override Tensor PredictCore(Tensor observations, bool deterministic)
+    {
+        int rows = observations.Size(0);
+        var scores = Tensor.Zeros(rows, _actions);
+        _actor.RunBatch(observations.Span, scores.Span, rows);
+        var actions = Tensor.Zeros(rows, 1);
+        for (int i = 0; i < rows; i++)
+        {
+            var z = scores.Span.Slice(i * _actions, _actions);
+            actions[i, 0] = deterministic ? Categorical.Mode(z) : Categorical.Sample(z, _probs, _rng);
+        }
+        return actions;
+    }
+
+    private void Train()
+    {
         // Returns-to-go, backwards per copy; an episode's end stops the sum.
         for (int i = 0; i < _n; i++)
         {
@@ -112,12 +148,12 @@ public sealed class Reinforce
             for (int t = _s.Steps - 1; t >= 0; t--)
             {
                 int k = t * _n + i;
-                if (_ends[k] || _cuts[k]) g = 0;
+                if (_ends[k]) g = 0;
                 g = _rewards[k] + _s.Gamma * g;
                 _returns[k] = g;
             }
         }
-        int total = _s.Steps * _n;
+        int total = _total;
         float mean = TP.Sum(_returns.AsSpan(0, total)) / total;
         if (!_baselineSet) { _baseline = mean; _baselineSet = true; }
         var adv = _returns.AsSpan(0, total);
@@ -144,6 +180,8 @@ public sealed class Reinforce
         _optimizer.ZeroGrad();
         _policy.Backward(_states, _grad);
         _optimizer.Step();
+        _actor.Refresh();
         Updates++;
+        Metrics["train/baseline"] = _baseline;
     }
 }

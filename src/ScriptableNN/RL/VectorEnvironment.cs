@@ -14,6 +14,8 @@ public sealed class VectorEnvironment
 {
     private readonly IEnvironment[] _envs;
 
+    /// <summary>The registered name the copies were made from, if any.</summary>
+    public string? Name { get; init; }
     /// <summary>The copies.</summary>
     public int Count => _envs.Length;
     /// <summary>Values per observation.</summary>
