@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Running;
 
 // `gemm`: the peak and GEMM table in one run; `train`: the training-step table;
-// `robustness`: attacks by class against a host with a timeout and a memory cap.
+// `robustness`: attacks by class against a host with a timeout and a memory cap; `rl [seeds]`: the
+// reinforcement-learning targets and PPO speed against PyTorch.
 // Anything else goes to BenchmarkDotNet (for example `--filter '*Gemm*'`).
 switch (args.FirstOrDefault())
 {
@@ -11,5 +12,6 @@ switch (args.FirstOrDefault())
     case "lua": LuaTable.Run(); return;
     case "robustness": RobustnessTable.Run(); return;
     case "compare": Compare.Run(args); return;
+    case "rl": RLTable.Run(args); return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(GemmTable).Assembly).Run(args);
