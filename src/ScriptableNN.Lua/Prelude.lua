@@ -1311,6 +1311,7 @@ do
   AgentMT.__index = {
     act = act, predict = RL.predict, update = RL.update, updates = RL.updates, steps = RL.steps, stats = RL.stats,
     compile = RL.compile, networks = RL.networks, stepFor = RL.stepFor, learn = learn,
+    train = RL.train, pending = RL.pending,
     observe = function(g, r, te, tr, o2, final) observe(g, r, te, tr, o2, final or o2) end,
     step = function(g, n)
       local vec = luaenv[g]

@@ -43,6 +43,8 @@ internal static unsafe class RLBindings
         new("compile", 1, a => a.Push(Inference.CompiledNetwork.Compile(PolicyOf(a.RLAgent(1)), a.RLAgent(1).ObservationSize))),
         new("progress", 2, Progress),
         new("evaluate", 2, Evaluate),
+        new("train", 2, TrainFor),
+        new("pending", 1, a => a.Push(a.RLAgent(1).UpdatePending)),
     };
 
     private static readonly ConditionalWeakTable<object, StrongBox<Tensor?>> Shifted = new();
@@ -240,7 +242,7 @@ internal static unsafe class RLBindings
             policy ??= p; value ??= v;
         }
         var optimizer = a.ObjectField<Optimizer>(1, "optimizer", ObjectKind.Optimizer);
-        return PushAgent(a, () => new PPO(policy, value, copies, obs, actions, size, s, optimizer) { Environment = env },
+        return PushAgent(a, () => Deferred(a, new PPO(policy, value, copies, obs, actions, size, s, optimizer) { Environment = env }),
             (long)s.NSteps * copies * (obs + size + 6));
     }
 
@@ -262,7 +264,7 @@ internal static unsafe class RLBindings
         };
         var q = ModuleField(a, "q") ?? DQN.DefaultNetwork(obs, actions, Hidden(a));
         var optimizer = a.ObjectField<Optimizer>(1, "optimizer", ObjectKind.Optimizer);
-        return PushAgent(a, () => new DQN(q, copies, obs, actions, s, optimizer) { Environment = env },
+        return PushAgent(a, () => Deferred(a, new DQN(q, copies, obs, actions, s, optimizer) { Environment = env }),
             (long)Math.Min(s.BufferSize, 1L << 26) * (2 * obs + 3));
     }
 
@@ -329,6 +331,21 @@ internal static unsafe class RLBindings
         if (double.IsNaN(seconds) || seconds < 0) throw new ScriptError($"stepFor: seconds must be a non-negative number, got {seconds}");
         seconds = Math.Min(Math.Min(seconds, a.Host.SecondsLeft), TimeSpan.MaxValue.TotalSeconds / 2);
         return a.Push((long)a.RLAgent(1).StepFor(TimeSpan.FromSeconds(seconds)));
+    }
+
+    // agent:train(seconds): minibatches of a deferred update until it is done or the time is up.
+    private static int TrainFor(Args a)
+    {
+        double seconds = a.Number(2);
+        if (double.IsNaN(seconds) || seconds < 0) throw new ScriptError($"train: seconds must be a non-negative number, got {seconds}");
+        seconds = Math.Min(Math.Min(seconds, a.Host.SecondsLeft), TimeSpan.MaxValue.TotalSeconds / 2);
+        return a.Push((long)a.RLAgent(1).TrainFor(TimeSpan.FromSeconds(seconds)));
+    }
+
+    private static T Deferred<T>(Args a, T agent) where T : Agent
+    {
+        agent.DeferUpdates = a.Field(1, "defer_updates", 0) != 0;
+        return agent;
     }
 
     // agent:update() (REINFORCE): one rollout and one step; the mean return of the rollout's episodes.

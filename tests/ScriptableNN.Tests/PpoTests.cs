@@ -115,3 +115,57 @@ public class PpoTests
         Assert.That(agent.Steps, Is.EqualTo(2));
     }
 }
+
+/// <summary>Updates spread over frames: PPO and DQN with DeferUpdates.</summary>
+public class DeferredUpdateTests
+{
+    [Test]
+    public void ADeferredPpoUpdateTrainedInSlicesGivesTheWeightsOfAnImmediateOne()
+    {
+        var now = PpoTests.CartPolePpo(4); var later = PpoTests.CartPolePpo(4);
+        later.DeferUpdates = true;
+        now.Step(32 * 3);
+        for (int r = 0; r < 3; r++)
+        {
+            later.Step(32);
+            Assert.That(later.UpdatePending, Is.True, "the rollout waits for TrainFor");
+            int slices = 0;
+            while (later.UpdatePending) { later.TrainFor(TimeSpan.FromTicks(1)); slices++; }
+            Assert.That(slices, Is.GreaterThan(1), "the update went in several slices");
+        }
+        var a = now.Policy.ParameterArray(); var b = later.Policy.ParameterArray();
+        for (int i = 0; i < a.Length; i++) Assert.That(b[i].Value.Span.ToArray(), Is.EqualTo(a[i].Value.Span.ToArray()));
+        Assert.That(later.Updates, Is.EqualTo(now.Updates));
+    }
+
+    [Test]
+    public void WhileAnUpdateIsPendingTheAgentActsButRecordsNothing()
+    {
+        var agent = PpoTests.CartPolePpo(5);
+        agent.DeferUpdates = true;
+        agent.Step(32);
+        var before = agent.Policy.ParameterArray()[0].Value.Span.ToArray();
+        agent.Step(10);
+        Assert.That(agent.UpdatePending, Is.True);
+        Assert.That(agent.Policy.ParameterArray()[0].Value.Span.ToArray(), Is.EqualTo(before));
+        Assert.That(agent.TrainFor(TimeSpan.FromSeconds(30)), Is.EqualTo(20), "one minibatch per epoch, 20 epochs");
+        Assert.That(agent.UpdatePending, Is.False);
+        Assert.That(agent.TrainFor(TimeSpan.FromSeconds(1)), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void ADeferredDqnRoundIsPaidInSlices()
+    {
+        var now = DqnTests.CartPoleDqn(3, hidden: new[] { 32 }, total: 5000);
+        var later = DqnTests.CartPoleDqn(3, hidden: new[] { 32 }, total: 5000);
+        later.DeferUpdates = true;
+        now.Step(1280);
+        while (later.Steps < 1280)
+        {
+            later.Step(1);
+            while (later.UpdatePending) later.TrainFor(TimeSpan.FromTicks(1));
+        }
+        Assert.That(later.Updates, Is.EqualTo(now.Updates));
+        Assert.That(later.Q.ParameterArray()[0].Value.Span.ToArray(), Is.EqualTo(now.Q.ParameterArray()[0].Value.Span.ToArray()));
+    }
+}

@@ -52,6 +52,33 @@ public abstract class Agent
     /// <summary>The loss terms and diagnostics of the last update, by Stable-Baselines3's names (train/...).</summary>
     public Dictionary<string, double> Metrics { get; } = new();
 
+    /// <summary>
+    /// Leave updates to <see cref="TrainFor"/> instead of making them inside <see cref="Observe"/>:
+    /// a host with a frame budget spreads an update over frames. While an update is pending the
+    /// agent still acts (with the policy from before it) but records no transitions, so what it
+    /// learns does not depend on how long the update took; a host that wants identical runs holds
+    /// its world still until <see cref="UpdatePending"/> clears.
+    /// </summary>
+    public bool DeferUpdates { get; set; }
+
+    /// <summary>Whether gathered experience awaits training (only with <see cref="DeferUpdates"/>).</summary>
+    public virtual bool UpdatePending => false;
+
+    /// <summary>
+    /// Trains on pending experience, one minibatch at a time, until it is used up or
+    /// <paramref name="budget"/> has passed; returns the minibatches taken.
+    /// </summary>
+    public int TrainFor(TimeSpan budget)
+    {
+        long end = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        int done = 0;
+        while (UpdatePending && System.Diagnostics.Stopwatch.GetTimestamp() < end) { TrainOne(); done++; }
+        return done;
+    }
+
+    /// <summary>Takes one minibatch step of a pending update; false when none remains after it.</summary>
+    protected virtual bool TrainOne() => false;
+
     /// <summary>The actions of the last <see cref="Act"/>, [Copies, ActionSize] (discrete ones as 0-based indices).</summary>
     protected Tensor Actions { get; }
 

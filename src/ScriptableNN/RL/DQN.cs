@@ -130,6 +130,8 @@ public sealed class DQN : Agent
     /// <inheritdoc/>
     protected override void ObserveCore(ReadOnlySpan<float> rewards, ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, Tensor next, Tensor final)
     {
+        // While a training round is pending (see Agent.DeferUpdates) the step is not recorded.
+        if (_owed > 0) return;
         int o = ObservationSize;
         for (int i = 0; i < Copies; i++)
         {
@@ -143,7 +145,12 @@ public sealed class DQN : Agent
             : _s.ExplorationInitialEps + progress * (_s.ExplorationFinalEps - _s.ExplorationInitialEps) / _s.ExplorationFraction;
         if (++_sinceTrain < _s.TrainFreq) return;
         _sinceTrain = 0;
-        if (Steps > _s.LearningStarts && _s.GradientSteps > 0) Train(_s.GradientSteps);
+        if (Steps > _s.LearningStarts && _s.GradientSteps > 0)
+        {
+            _owed = _s.GradientSteps;
+            _lossSum = 0;
+            if (!DeferUpdates) while (TrainOne()) { }
+        }
     }
 
     /// <inheritdoc/>
@@ -157,46 +164,52 @@ public sealed class DQN : Agent
         return actions;
     }
 
-    private void Train(int gradientSteps)
+    private int _owed;
+    private double _lossSum;
+
+    /// <inheritdoc/>
+    public override bool UpdatePending => _owed > 0;
+
+    /// <inheritdoc/>
+    protected override bool TrainOne()
     {
+        if (_owed == 0) return false;
+        if (Kernels.Deadline.Passed) throw Kernels.Deadline.Stopped("DQN.Train");
         int b = _s.BatchSize, k = ActionCount;
-        double lossSum = 0;
-        for (int g = 0; g < gradientSteps; g++)
+        _buffer.Sample(_rng, _states, _actions, _rewards, _next, _terminated);
+        _target.Forward(_next).Span.CopyTo(_nextQ);
+        if (_s.DoubleQ)
         {
-            if (Kernels.Deadline.Passed) throw Kernels.Deadline.Stopped("DQN.Train");
-            _buffer.Sample(_rng, _states, _actions, _rewards, _next, _terminated);
-            _target.Forward(_next).Span.CopyTo(_nextQ);
-            if (_s.DoubleQ)
-            {
-                // The online network chooses a', the target network values it.
-                var online = _q.Forward(_next).Span;
-                for (int j = 0; j < b; j++) _nextQ[j * k] = _nextQ[j * k + TP.IndexOfMax(online.Slice(j * k, k))];
-            }
-            else for (int j = 0; j < b; j++) _nextQ[j * k] = TP.Max(_nextQ.AsSpan(j * k, k));
-            var q = _q.Forward(_states).Span;
-            var grad = _grad.Span;
-            grad.Clear();
-            double loss = 0;
-            for (int j = 0; j < b; j++)
-            {
-                float y = _rewards[j] + (_terminated[j] ? 0f : _s.Gamma * _nextQ[j * k]);
-                int a = (int)_actions[j];
-                float d = q[j * k + a] - y, ad = MathF.Abs(d);
-                // Huber (smooth L1 with beta 1), averaged over the batch.
-                loss += ad < 1 ? 0.5 * d * d : ad - 0.5;
-                grad[j * k + a] = Math.Clamp(d, -1f, 1f) / b;
-            }
-            _optimizer.ZeroGrad();
-            _q.Backward(_states, _grad);
-            if (_s.MaxGradNorm > 0) GradClip.ByNorm(_params, _s.MaxGradNorm);
-            _optimizer.Step();
-            lossSum += loss / b;
-            Updates++;
+            // The online network chooses a', the target network values it.
+            var online = _q.Forward(_next).Span;
+            for (int j = 0; j < b; j++) _nextQ[j * k] = _nextQ[j * k + TP.IndexOfMax(online.Slice(j * k, k))];
         }
+        else for (int j = 0; j < b; j++) _nextQ[j * k] = TP.Max(_nextQ.AsSpan(j * k, k));
+        var q = _q.Forward(_states).Span;
+        var grad = _grad.Span;
+        grad.Clear();
+        double loss = 0;
+        for (int j = 0; j < b; j++)
+        {
+            float y = _rewards[j] + (_terminated[j] ? 0f : _s.Gamma * _nextQ[j * k]);
+            int a = (int)_actions[j];
+            float d = q[j * k + a] - y, ad = MathF.Abs(d);
+            // Huber (smooth L1 with beta 1), averaged over the batch.
+            loss += ad < 1 ? 0.5 * d * d : ad - 0.5;
+            grad[j * k + a] = Math.Clamp(d, -1f, 1f) / b;
+        }
+        _optimizer.ZeroGrad();
+        _q.Backward(_states, _grad);
+        if (_s.MaxGradNorm > 0) GradClip.ByNorm(_params, _s.MaxGradNorm);
+        _optimizer.Step();
+        _lossSum += loss / b;
+        Updates++;
+        if (--_owed > 0) return true;
         _actor.Refresh();
-        Metrics["train/loss"] = lossSum / gradientSteps;
+        Metrics["train/loss"] = _lossSum / _s.GradientSteps;
         Metrics["train/learning_rate"] = _optimizer.LearningRate;
         Metrics["rollout/exploration_rate"] = Epsilon;
+        return false;
     }
 
     private void Polyak(float tau)

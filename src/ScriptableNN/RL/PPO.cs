@@ -160,6 +160,7 @@ public sealed class PPO : Agent
     /// <inheritdoc/>
     protected override void ActCore(Tensor observations)
     {
+        if (_updating) { ActOnly(observations); return; }
         _actor.RunBatch(observations.Span, _rolloutOut.Span, _n);
         _critic.RunBatch(observations.Span, _rolloutValues.Span, _n);
         var outs = _rolloutOut.Span;
@@ -190,6 +191,8 @@ public sealed class PPO : Agent
     /// <inheritdoc/>
     protected override void ObserveCore(ReadOnlySpan<float> rewards, ReadOnlySpan<bool> terminated, ReadOnlySpan<bool> truncated, Tensor next, Tensor final)
     {
+        // A rollout being trained on takes no new steps (see Agent.DeferUpdates).
+        if (_updating) return;
         int row = _t * _n;
         bool anyCut = false;
         for (int i = 0; i < _n; i++)
@@ -211,6 +214,20 @@ public sealed class PPO : Agent
         Train(next);
     }
 
+    // Actions from the policy as it stood before the update, nothing recorded.
+    private void ActOnly(Tensor observations)
+    {
+        _actor.RunBatch(observations.Span, _rolloutOut.Span, _n);
+        var a = Actions.Span;
+        for (int i = 0; i < _n; i++)
+        {
+            var o = _rolloutOut.Span.Slice(i * _outs, _outs);
+            var ai = a.Slice(i * _act, _act);
+            if (ActionCount > 0) ai[0] = Categorical.Sample(o, _scratch.AsSpan(0, _outs), _rng);
+            else DiagonalGaussian.Sample(o, _logStd!.Value.Span, _rng, ai);
+        }
+    }
+
     /// <inheritdoc/>
     protected override Tensor PredictCore(Tensor observations, bool deterministic)
     {
@@ -227,6 +244,16 @@ public sealed class PPO : Agent
         }
         return actions;
     }
+
+    // The update in progress: its epoch, the next minibatch's start, and the sums it reports.
+    private bool _updating;
+    private int _epoch, _start;
+    private float _clip;
+    private double _pgSum, _vSum, _entSum, _klSum, _clipped, _epochKl;
+    private long _seen, _epochSeen;
+
+    /// <inheritdoc/>
+    public override bool UpdatePending => _updating;
 
     private void Train(Tensor next)
     {
@@ -248,36 +275,52 @@ public sealed class PPO : Agent
             }
         }
         double progress = ProgressRemaining;
-        float clip = _s.AnnealClipRange ? (float)(_s.ClipRange * progress) : _s.ClipRange;
+        _clip = _s.AnnealClipRange ? (float)(_s.ClipRange * progress) : _s.ClipRange;
         if (_s.AnnealLearningRate) _optimizer.LearningRate = (float)(_optimizer.BaseLearningRate * progress);
+        _pgSum = _vSum = _entSum = _klSum = _clipped = 0;
+        _seen = 0;
+        _epoch = 0; _start = 0;
+        _updating = true;
+        if (!DeferUpdates) while (TrainOne()) { }
+    }
 
-        double pgSum = 0, vSum = 0, entSum = 0, klSum = 0, clipped = 0;
-        long seen = 0;
-        bool stop = false;
-        for (int e = 0; e < _s.NEpochs && !stop; e++)
+    /// <inheritdoc/>
+    protected override bool TrainOne()
+    {
+        if (!_updating) return false;
+        if (Kernels.Deadline.Passed) throw Kernels.Deadline.Stopped("PPO.Train");
+        if (_start == 0)
         {
             for (int k = 0; k < _total; k++) _order[k] = k;
             _rng.Shuffle<int>(_order);
-            double epochKl = 0; long epochSeen = 0;
-            for (int start = 0; start < _total; start += _s.BatchSize)
-            {
-                if (Kernels.Deadline.Passed) throw Kernels.Deadline.Stopped("PPO.Train");
-                int b = Math.Min(_s.BatchSize, _total - start);
-                var r = Minibatch(_batch, _order.AsSpan(start, b), clip);
-                pgSum += r.Pg * b; vSum += r.V * b; entSum += r.Ent * b; klSum += r.Kl * b; clipped += r.Clipped;
-                epochKl += r.Kl * b; epochSeen += b; seen += b;
-                Updates++;
-            }
-            if (_s.TargetKl is { } kl && epochKl / epochSeen > 1.5 * kl) stop = true;
+            _epochKl = 0; _epochSeen = 0;
         }
-        Metrics["train/policy_gradient_loss"] = pgSum / seen;
-        Metrics["train/value_loss"] = vSum / seen;
-        Metrics["train/entropy_loss"] = -entSum / seen;
-        Metrics["train/approx_kl"] = klSum / seen;
-        Metrics["train/clip_fraction"] = clipped / seen;
+        int b = Math.Min(_s.BatchSize, _total - _start);
+        var r = Minibatch(_batch, _order.AsSpan(_start, b), _clip);
+        _pgSum += r.Pg * b; _vSum += r.V * b; _entSum += r.Ent * b; _klSum += r.Kl * b; _clipped += r.Clipped;
+        _epochKl += r.Kl * b; _epochSeen += b; _seen += b;
+        Updates++;
+        _start += _s.BatchSize;
+        if (_start < _total) return true;
+        _start = 0;
+        _epoch++;
+        bool stop = _s.TargetKl is { } kl && _epochKl / _epochSeen > 1.5 * kl;
+        if (_epoch < _s.NEpochs && !stop) return true;
+        FinishUpdate();
+        return false;
+    }
+
+    private void FinishUpdate()
+    {
+        _updating = false;
+        Metrics["train/policy_gradient_loss"] = _pgSum / _seen;
+        Metrics["train/value_loss"] = _vSum / _seen;
+        Metrics["train/entropy_loss"] = -_entSum / _seen;
+        Metrics["train/approx_kl"] = _klSum / _seen;
+        Metrics["train/clip_fraction"] = _clipped / _seen;
         Metrics["train/explained_variance"] = ExplainedVariance();
         Metrics["train/learning_rate"] = _optimizer.LearningRate;
-        Metrics["train/clip_range"] = clip;
+        Metrics["train/clip_range"] = _clip;
         _actor.Refresh();
         _critic.Refresh();
         if (_logStd != null) Metrics["train/std"] = MathF.Exp(TP.Sum(_logStd.Value.Span) / _logStd.Length);
