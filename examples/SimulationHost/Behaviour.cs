@@ -100,6 +100,22 @@ public sealed class Behaviour : IDisposable
     /// <summary>The script's error on its held-out examples (infinity when it cannot tell yet).</summary>
     public double ValidationError() => Guard(() => _host.Call("validation_error") is [double d, ..] ? d : double.PositiveInfinity, double.PositiveInfinity);
 
+    /// <summary>RL mode: the script's actions for this frame's observations (<see cref="States"/>), into <paramref name="actions"/>.</summary>
+    public bool Act(Span<float> actions)
+    {
+        var r = Guard(() => _host.Call("act", States), Array.Empty<object?>());
+        if (r is not [Tensor t, ..] || t.Length != actions.Length) return false;
+        t.Span.CopyTo(actions);
+        return true;
+    }
+
+    /// <summary>RL mode: what the actions brought: the new observations (<see cref="States"/>), who reached their target, whether the episode ended.</summary>
+    public void Observe(Tensor final, bool[] reached, bool episodeEnd) =>
+        Guard(() => _host.Call("observe", States, final, reached, episodeEnd), Array.Empty<object?>());
+
+    /// <summary>RL mode: trains for up to <paramref name="seconds"/>; true while an update still waits (the world then holds still).</summary>
+    public bool TrainRL(double seconds) => Guard(() => _host.Call("train", seconds) is [_, bool pending, ..] && pending, false);
+
     /// <summary>Freezes the current policy for per-frame inference.</summary>
     public void CompilePolicy() => Policy = CompiledNetwork.Compile(_host.GetModule("policy"));
 

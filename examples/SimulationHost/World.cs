@@ -57,6 +57,16 @@ public sealed class World
         }
     }
 
+    /// <summary>A fresh start and target for agent <paramref name="i"/> alone (a learner's episode ended).</summary>
+    public void Respawn(int i)
+    {
+        (X[i], Y[i]) = FreePoint(3, 5);
+        Vx[i] = Vy[i] = 0;
+        (Tx[i], Ty[i]) = FreePoint(12, 10);
+        TPhase[i] = (float)(_rng.NextDouble() * Math.PI * 2);
+        Reached[i] = false;
+    }
+
     /// <summary>The share of agents that reached their target this episode.</summary>
     public double SuccessShare()
     {

@@ -34,6 +34,38 @@ public class SimulationHostTests
     }
 
     [Test]
+    public void InRLModeTheAgentsLearnFromTheScriptsRewardToEightyPercentOfTheExpert()
+    {
+        var log = new StringWriter();
+        string script = Path.Combine(TestContext.CurrentContext.TestDirectory, "behaviour_rl.lua");
+        using var sim = new Simulation(new SimulationOptions(Frames: 7000, BudgetMs: 2, Script: script, Mode: "rl", LearnFrames: 4000), log);
+        var r = sim.Run();
+        TestContext.Out.WriteLine(log.ToString());
+        Assert.That(r.SwitchFrame, Is.GreaterThan(0), "the learned policy took over");
+        Assert.That(r.ExpertSuccess, Is.GreaterThan(0.9));
+        Assert.That(r.LearningSuccess.First().Success, Is.LessThan(0.5), "the first episodes are clumsy");
+        Assert.That(r.LearnedSuccess, Is.GreaterThanOrEqualTo(0.8 * r.ExpertSuccess));
+        Assert.That(r.LearnedFrameBytes, Is.EqualTo(0), "the learned policy's frames allocate nothing");
+    }
+
+    [Test]
+    public void InRLModeTheSameSeedGivesTheSameWeightsWhateverTheFrameBudget()
+    {
+        string script = Path.Combine(TestContext.CurrentContext.TestDirectory, "behaviour_rl.lua");
+        float[] Run(double budgetMs)
+        {
+            using var sim = new Simulation(new SimulationOptions(Frames: 2000, BudgetMs: budgetMs, Script: script, Mode: "rl", LearnFrames: 480), TextWriter.Null);
+            sim.Run();
+            Assert.That(sim.Behaviour.Policy, Is.Not.Null);
+            var obs = new[] { 0.3f, -0.2f, 0.1f, 0f, 0.2f, 0.1f, 0.3f, 0.4f }; var act = new float[2];
+            sim.Behaviour.Policy!.Run(obs, act);
+            return act;
+        }
+        var a = Run(0.5); var b = Run(5);
+        Assert.That(b, Is.EqualTo(a), "updates spread over more frames end in the same weights");
+    }
+
+    [Test]
     public void PerFrameInferenceAllocatesNothing()
     {
         using var sim = new Simulation(new SimulationOptions(Frames: 0, Script: _script), TextWriter.Null);

@@ -66,15 +66,29 @@ public abstract class Agent
 
     /// <summary>
     /// Trains on pending experience, one minibatch at a time, until it is used up or
-    /// <paramref name="budget"/> has passed; returns the minibatches taken.
+    /// <paramref name="budget"/> would be overrun: after the first minibatch, another starts only
+    /// if the recent minibatch time still fits. Returns the minibatches taken.
     /// </summary>
     public int TrainFor(TimeSpan budget)
     {
-        long end = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        long end = start + (long)(budget.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         int done = 0;
-        while (UpdatePending && System.Diagnostics.Stopwatch.GetTimestamp() < end) { TrainOne(); done++; }
+        long now = start;
+        while (UpdatePending && (done == 0 ? now < end : now + _minibatchTicks < end))
+        {
+            TrainOne();
+            done++;
+            long after = System.Diagnostics.Stopwatch.GetTimestamp();
+            long took = after - now;
+            // A running estimate that follows slow minibatches at once and fast ones gradually.
+            _minibatchTicks = took > _minibatchTicks ? took : (_minibatchTicks * 7 + took) / 8;
+            now = after;
+        }
         return done;
     }
+
+    private long _minibatchTicks;
 
     /// <summary>Takes one minibatch step of a pending update; false when none remains after it.</summary>
     protected virtual bool TrainOne() => false;
