@@ -113,8 +113,9 @@ public sealed class Behaviour : IDisposable
     public void Observe(Tensor final, bool[] reached, bool episodeEnd) =>
         Guard(() => _host.Call("observe", States, final, reached, episodeEnd), Array.Empty<object?>());
 
-    /// <summary>RL mode: trains for up to <paramref name="seconds"/>; true while an update still waits (the world then holds still).</summary>
-    public bool TrainRL(double seconds) => Guard(() => _host.Call("train", seconds) is [_, bool pending, ..] && pending, false);
+    /// <summary>RL mode: trains for up to <paramref name="seconds"/>; the minibatches taken, and whether an update still waits (the world then holds still).</summary>
+    public (long Steps, bool Pending) TrainRL(double seconds) =>
+        Guard(() => _host.Call("train", seconds) is [long n, bool pending, ..] ? (n, pending) : (0L, false), (0L, false));
 
     /// <summary>Freezes the current policy for per-frame inference.</summary>
     public void CompilePolicy() => Policy = CompiledNetwork.Compile(_host.GetModule("policy"));

@@ -123,6 +123,15 @@ public sealed class Simulation : IDisposable
         double expert = expertSum / expertEpisodes;
         _out.WriteLine($"expert: {100 * expert:F1}% of agents reach their targets ({expertEpisodes} episodes)");
 
+        void Report(int frame, bool learned)
+        {
+            if ((frame + 1) % _o.ReportEvery != 0) return;
+            var window = frameMs.Skip(Math.Max(0, frameMs.Count - _o.ReportEvery)).OrderBy(v => v).ToArray();
+            var over = overshoot.Skip(Math.Max(0, overshoot.Count - _o.ReportEvery)).OrderBy(v => v).ToArray();
+            _out.WriteLine($"frame {frame + 1,6}  {(learned ? "learned" : "learning"),-8}  success {(learning.Count > 0 ? 100 * learning[^1].Item2 : 0),5:F1}%  " +
+                           $"frame ms p50 {Percentile(window, 0.5):F2} p99 {Percentile(window, 0.99):F2}  overshoot p99 {Percentile(over, 0.99):F2} ms  {GcWindow()}");
+        }
+
         for (int frame = 0; frame < _o.Frames; frame++)
         {
             sw.Restart();
@@ -137,11 +146,12 @@ public sealed class Simulation : IDisposable
             else
             {
                 var t0 = Stopwatch.GetTimestamp();
-                bool pending = Behaviour.TrainRL(budget);
+                var (took, pending) = Behaviour.TrainRL(budget);
+                trainSteps += took;
                 double trained = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 trainFrames++;
                 overshoot.Add(Math.Max(0, trained - budget) * 1000);
-                if (pending) { frameMs.Add(sw.Elapsed.TotalMilliseconds); continue; }   // the world holds still
+                if (pending) { frameMs.Add(sw.Elapsed.TotalMilliseconds); Report(frame, false); continue; }   // the world holds still
                 ObserveAll(Behaviour.States);
                 if (!Behaviour.Act(_actions)) Array.Clear(_actions);
                 World.Step(_actions, worldFrames++);
@@ -176,13 +186,7 @@ public sealed class Simulation : IDisposable
                     _out.WriteLine($"frame {frame + 1}: the learned policy drives after {worldFrames} frames of experience (success while learning {100 * learning[^1].Item2:F1}%)");
                 }
             }
-            if ((frame + 1) % _o.ReportEvery == 0)
-            {
-                var window = frameMs.Skip(Math.Max(0, frameMs.Count - _o.ReportEvery)).OrderBy(v => v).ToArray();
-                var over = overshoot.Skip(Math.Max(0, overshoot.Count - _o.ReportEvery)).OrderBy(v => v).ToArray();
-                _out.WriteLine($"frame {frame + 1,6}  {(learned ? "learned" : "learning"),-8}  success {(learning.Count > 0 ? 100 * learning[^1].Item2 : 0),5:F1}%  " +
-                               $"frame ms p50 {Percentile(window, 0.5):F2} p99 {Percentile(window, 0.99):F2}  overshoot p99 {Percentile(over, 0.99):F2} ms  {GcWindow()}");
-            }
+            Report(frame, learned);
         }
         var sorted = frameMs.OrderBy(v => v).ToArray();
         var overs = overshoot.OrderBy(v => v).ToArray();
