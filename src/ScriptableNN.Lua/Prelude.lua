@@ -1153,7 +1153,7 @@ end
 -- steps N of them here, in Lua, with the same contract. rl.PPO{...}, rl.DQN{...} and
 -- rl.Reinforce{...} take Stable-Baselines3's option names; agent:learn{steps =} trains.
 do
-  local RL = wrapall(raw.rl, set("networks", "evaluate"), set("learn", "total", "observe", "progress"))
+  local RL = wrapall(raw.rl, set("networks", "evaluate"), set("learn", "total", "observe", "progress", "save", "resume"))
   local rawmt = debug.getmetatable
   local EnvMT = registry["snn.Environment"]
   local function step(e, actions)
@@ -1311,7 +1311,7 @@ do
   AgentMT.__index = {
     act = act, predict = RL.predict, update = RL.update, updates = RL.updates, steps = RL.steps, stats = RL.stats,
     compile = RL.compile, networks = RL.networks, stepFor = RL.stepFor, learn = learn,
-    train = RL.train, pending = RL.pending,
+    train = RL.train, pending = RL.pending, save = RL.save, resume = RL.resume,
     observe = function(g, r, te, tr, o2, final) observe(g, r, te, tr, o2, final or o2) end,
     step = function(g, n)
       local vec = luaenv[g]

@@ -40,7 +40,9 @@ internal static unsafe class RLBindings
         new("steps", 1, a => a.Push(a.RLAgent(1).Steps)),
         new("copies", 1, a => a.Push((long)a.RLAgent(1).Copies)),
         new("networks", 1, Networks),
-        new("compile", 1, a => a.Push(Inference.CompiledNetwork.Compile(PolicyOf(a.RLAgent(1)), a.RLAgent(1).ObservationSize))),
+        new("compile", 1, a => a.Push(a.RLAgent(1).CompilePolicy())),
+        new("save", 2, a => { a.RLAgent(1).Save(a.Host.ResolvePath(a.String(2), forWriting: true)); return 0; }),
+        new("resume", 2, Resume),
         new("progress", 2, Progress),
         new("evaluate", 2, Evaluate),
         new("train", 2, TrainFor),
@@ -214,7 +216,7 @@ internal static unsafe class RLBindings
             Steps = Whole(a, "steps", 128, 1, 1 << 20), Gamma = Real(a, "gamma", 0.99),
             BaselineRate = Real(a, "baselineRate", 0.05), NormalizeAdvantages = a.Field(1, "normalize", 1) != 0, Seed = SeedField(a),
         };
-        return PushAgent(a, () => env != null ? new Reinforce(policy, env, optimizer, settings) : new Reinforce(policy, copies, obs, actions, optimizer, settings),
+        return PushAgent(a, () => Deferred(a, env != null ? new Reinforce(policy, env, optimizer, settings) : new Reinforce(policy, copies, obs, actions, optimizer, settings)),
             (long)settings.Steps * copies * (obs + 8));
     }
 
@@ -342,10 +344,22 @@ internal static unsafe class RLBindings
         return a.Push((long)a.RLAgent(1).TrainFor(TimeSpan.FromSeconds(seconds)));
     }
 
+    // Options every agent takes: defer_updates, and VecNormalize's norm_obs and clip_obs.
     private static T Deferred<T>(Args a, T agent) where T : Agent
     {
         agent.DeferUpdates = a.Field(1, "defer_updates", 0) != 0;
+        if (a.Field(1, "norm_obs", 0) != 0) agent.Normalizer = new ObservationNormalizer(agent.ObservationSize, Real(a, "clip_obs", 10, 0));
         return agent;
+    }
+
+    // agent:resume(path): the agent as saved, into this one (same algorithm and shapes).
+    private static int Resume(Args a)
+    {
+        var agent = a.RLAgent(1);
+        string path = a.Host.ResolvePath(a.String(2), forWriting: false);
+        try { agent.Resume(path); }
+        catch (InvalidDataException e) { throw new ScriptError(e.Message); }
+        return 0;
     }
 
     // agent:update() (REINFORCE): one rollout and one step; the mean return of the rollout's episodes.
@@ -374,19 +388,11 @@ internal static unsafe class RLBindings
         return 1;
     }
 
-    private static Module PolicyOf(Agent agent) => agent switch
-    {
-        PPO p => p.Policy,
-        DQN d => d.Q,
-        Reinforce r => r.Policy,
-        _ => throw new ScriptError($"{agent.Name} has no policy network"),
-    };
-
     // agent:networks() -> policy (or Q) module, value module (PPO)
     private static int Networks(Args a)
     {
         var agent = a.RLAgent(1);
-        a.Push(PolicyOf(agent));
+        a.Push(agent.PolicyNetwork);
         if (agent is PPO p) { a.Push(p.Value); return 2; }
         return 1;
     }

@@ -75,7 +75,12 @@ public class RegistryTests
             .ToDictionary(f => f, f => string.Join("\n", File.ReadAllLines(f).Select(StripComment)));
         // Maxout is built from an affine map: it holds a Linear, as Torch7's nn.Maxout holds an nn.Linear.
         // OnnxGraph names the graph's output with ONNX's own Identity operator.
-        var composedOf = new Dictionary<string, string[]> { ["Linear"] = new[] { "Maxout.cs" }, ["Identity"] = new[] { "OnnxGraph.cs" } };
+        // The RL agents' default networks and optimizers are composed of units in one file, as SB3's MlpPolicy.
+        var composedOf = new Dictionary<string, string[]>
+        {
+            ["Linear"] = new[] { "Maxout.cs", "MlpPolicy.cs" }, ["Identity"] = new[] { "OnnxGraph.cs" }, ["Tanh"] = new[] { "MlpPolicy.cs" },
+            ["ReLU"] = new[] { "MlpPolicy.cs" }, ["HardTanh"] = new[] { "MlpPolicy.cs" }, ["Adam"] = new[] { "MlpPolicy.cs" },
+        };
         var names = Catalog.Modules.Where(t => t.ModuleClass.Assembly == typeof(Module).Assembly && !t.IsContainer).Select(t => t.Name)
             .Concat(Catalog.Criteria.Where(t => t.CriterionClass.Assembly == typeof(Module).Assembly).Select(t => t.Name))
             .Concat(Catalog.Optimizers.Where(t => t.OptimizerClass.Assembly == typeof(Module).Assembly).Select(t => t.OptimizerClass.Name))

@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using ScriptableNN.IO;
+using ScriptableNN.NN;
 using ScriptableNN.Tensors;
 
 namespace ScriptableNN.RL;
@@ -49,6 +52,24 @@ public abstract class Agent
     public long Updates { get; protected set; }
     /// <summary>Returns and lengths of the last 100 finished episodes.</summary>
     public EpisodeStats Episodes { get; }
+    /// <summary>
+    /// Observation normalisation (Stable-Baselines3's VecNormalize for observations), or null. Set
+    /// it before the first step; the agent then learns and acts on normalised observations, and
+    /// <see cref="CompilePolicy"/> builds the normalisation into the compiled network.
+    /// </summary>
+    public ObservationNormalizer? Normalizer
+    {
+        get => _normalizer;
+        set
+        {
+            if (value != null && value.Size != ObservationSize) throw new ArgumentException($"{Name}: a normaliser for {value.Size} values; observations have {ObservationSize}.");
+            _normalizer = value;
+            if (value != null) { _norm = Tensor.Zeros(Copies, ObservationSize); _normNext = Tensor.Zeros(Copies, ObservationSize); _normFinal = Tensor.Zeros(Copies, ObservationSize); }
+        }
+    }
+    private ObservationNormalizer? _normalizer;
+    private Tensor? _norm, _normNext, _normFinal;
+
     /// <summary>The loss terms and diagnostics of the last update, by Stable-Baselines3's names (train/...).</summary>
     public Dictionary<string, double> Metrics { get; } = new();
 
@@ -103,6 +124,12 @@ public abstract class Agent
     public Tensor Act(Tensor observations)
     {
         Check(observations, Copies, "observations");
+        if (_normalizer != null)
+        {
+            _normalizer.Update(observations.Span);
+            _normalizer.Normalize(observations.Span, _norm!.Span);
+            observations = _norm;
+        }
         ActCore(observations);
         _pending = true;
         return Actions;
@@ -112,7 +139,14 @@ public abstract class Agent
     public Tensor Predict(Tensor observations, bool deterministic = true)
     {
         Check(observations, observations.Rank == 2 ? observations.Size(0) : 1, "observations");
-        return PredictCore(observations.Rank == 2 ? observations : observations.Reshape(1, ObservationSize), deterministic);
+        var rows = observations.Rank == 2 ? observations : observations.Reshape(1, ObservationSize);
+        if (_normalizer != null)
+        {
+            var scaled = Tensor.Zeros(rows.Size(0), ObservationSize);
+            _normalizer.Normalize(rows.Span, scaled.Span);
+            rows = scaled;
+        }
+        return PredictCore(rows, deterministic);
     }
 
     /// <summary>
@@ -133,6 +167,12 @@ public abstract class Agent
         _pending = false;
         for (int i = 0; i < Copies; i++) Episodes.Add(i, rewards[i], terminated[i] || truncated[i]);
         Steps += Copies;
+        if (_normalizer != null)
+        {
+            _normalizer.Normalize(next.Span, _normNext!.Span);
+            _normalizer.Normalize(final.Span, _normFinal!.Span);
+            next = _normNext; final = _normFinal;
+        }
         ObserveCore(rewards, terminated, truncated, next, final);
     }
 
@@ -203,11 +243,95 @@ public abstract class Agent
 
     private void OneStep(VectorEnvironment env)
     {
-        if (!_started) { env.Reset(Seed); Episodes.Restart(); _started = true; }
+        // A resumed agent starts its environments afresh, seeded by how far it had got.
+        if (!_started) { env.Reset(Seed + (ulong)Steps); Episodes.Restart(); _started = true; }
         if (Kernels.Deadline.Passed) throw Kernels.Deadline.Stopped($"{Name}.Step");
         var actions = Act(env.Observations);
         env.Step(actions.Span);
         Observe(env.Rewards.Span, env.Terminated, env.Truncated, env.Observations, env.FinalObservations);
+    }
+
+    /// <summary>The network that maps an observation to the policy's outputs (scores, means or Q values).</summary>
+    public abstract Module PolicyNetwork { get; }
+
+    /// <summary>
+    /// The policy frozen for per-frame inference (no allocation per call): its outputs are scores
+    /// (take the largest), Gaussian means or Q values. With a <see cref="Normalizer"/>, the current
+    /// normalisation comes first (a diagonal linear map and a clip), so raw observations go in.
+    /// </summary>
+    public Inference.CompiledNetwork CompilePolicy()
+    {
+        var net = _normalizer == null ? PolicyNetwork : MlpPolicy.Normalizing(_normalizer, PolicyNetwork);
+        return Inference.CompiledNetwork.Compile(net, ObservationSize);
+    }
+
+    /// <summary>The networks a checkpoint keeps, in a fixed order.</summary>
+    protected abstract Module[] Networks { get; }
+
+    /// <summary>The algorithm's own state (optimizer, generator, counters) for a checkpoint.</summary>
+    protected abstract JsonObject SaveState();
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote.</summary>
+    protected abstract void LoadState(JsonObject state);
+
+    /// <summary>
+    /// Saves the agent atomically: the networks (a model checkpoint of them, with its checksum),
+    /// the optimizer's state, the step and update counts, the generator, the episode statistics
+    /// and the normalisation. A rollout under way is not kept: a resumed agent starts a new one.
+    /// The replay buffer of a DQN is not kept either (Stable-Baselines3 saves it only on request);
+    /// it refills as the agent goes on.
+    /// </summary>
+    public void Save(string path)
+    {
+        var state = new JsonObject
+        {
+            ["algorithm"] = Name, ["copies"] = Copies, ["observations"] = ObservationSize, ["actions"] = ActionCount, ["actionSize"] = ActionSize,
+            ["steps"] = Steps, ["totalSteps"] = TotalSteps, ["updates"] = Updates,
+            ["episodes"] = Episodes.Save(), ["normalizer"] = _normalizer?.Save(), ["state"] = SaveState(),
+            ["metrics"] = new JsonObject(Metrics.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+        };
+        Checkpoint.Save(path, new Sequential(Networks), null, new Dictionary<string, string> { ["agent"] = state.ToJsonString() });
+    }
+
+    /// <summary>
+    /// Continues from a checkpoint <see cref="Save"/> wrote, into this agent, which must be the same
+    /// algorithm with networks of the same shapes.
+    /// </summary>
+    public void Resume(string path)
+    {
+        try { ResumeFrom(path); }
+        catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or KeyNotFoundException or System.Text.Json.JsonException)
+        {
+            throw new InvalidDataException($"{path}: the agent's state in this checkpoint is incomplete or damaged ({e.Message}).", e);
+        }
+    }
+
+    private void ResumeFrom(string path)
+    {
+        var c = Checkpoint.Load(path);
+        if (!c.Metadata.TryGetValue("agent", out var text)) throw new InvalidDataException($"{path}: a model checkpoint, not an agent's (saved by agent:save?).");
+        var s = JsonNode.Parse(text)!.AsObject();
+        if ((string?)s["algorithm"] != Name) throw new InvalidDataException($"{path}: saved by {(string?)s["algorithm"]}, this agent is {Name}.");
+        if ((int)s["observations"]! != ObservationSize || (int)s["actions"]! != ActionCount || (int)s["actionSize"]! != ActionSize)
+            throw new InvalidDataException($"{path}: saved for observations of {(int)s["observations"]!} and {(int)s["actions"]!} actions of {(int)s["actionSize"]!}; this agent has {ObservationSize}, {ActionCount}, {ActionSize}.");
+        var mine = new Sequential(Networks).ParameterArray();
+        var theirs = c.Model.ParameterArray();
+        if (mine.Length != theirs.Length) throw new InvalidDataException($"{path}: the saved networks have {theirs.Length} parameters, this agent's have {mine.Length}.");
+        for (int i = 0; i < mine.Length; i++)
+            if (!mine[i].Value.SameShape(theirs[i].Value))
+                throw new InvalidDataException($"{path}: parameter {i + 1} ({mine[i].Name}) saved as {theirs[i].Value.ShapeText}, this agent has {mine[i].Value.ShapeText}.");
+        if ((s["normalizer"] != null) != (_normalizer != null))
+            throw new InvalidDataException($"{path}: saved {(s["normalizer"] != null ? "with" : "without")} observation normalisation, this agent is {(_normalizer != null ? "with" : "without")}.");
+        // Everything is checked before anything changes.
+        for (int i = 0; i < mine.Length; i++) mine[i].Value.CopyFrom(theirs[i].Value);
+        Steps = (long)s["steps"]!; TotalSteps = (long)s["totalSteps"]!; Updates = (long)s["updates"]!;
+        Episodes.Load(s["episodes"]!.AsObject());
+        if (s["normalizer"] is JsonObject nj) _normalizer!.Load(nj);
+        LoadState(s["state"]!.AsObject());
+        Metrics.Clear();
+        if (s["metrics"] is JsonObject metrics) foreach (var (k, v) in metrics) Metrics[k] = (double)v!;
+        _pending = false;
+        _started = false;
     }
 
     /// <summary>The seed the environments are reset with when <see cref="Step"/> first runs.</summary>

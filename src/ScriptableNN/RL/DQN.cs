@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ScriptableNN.Inference;
 using ScriptableNN.IO;
 using ScriptableNN.NN;
@@ -82,6 +83,27 @@ public sealed class DQN : Agent
     public double Epsilon { get; private set; }
     /// <inheritdoc/>
     protected override ulong Seed => _s.Seed;
+    /// <inheritdoc/>
+    public override Module PolicyNetwork => _q;
+    /// <inheritdoc/>
+    protected override Module[] Networks => new[] { _q, _target };
+
+    /// <inheritdoc/>
+    protected override JsonObject SaveState() => new()
+    {
+        ["optimizer"] = AgentState.Optimizer(_optimizer), ["rng"] = AgentState.Rng(_rng),
+        ["calls"] = _calls, ["sinceTrain"] = _sinceTrain, ["epsilon"] = Epsilon,
+    };
+
+    /// <inheritdoc/>
+    protected override void LoadState(JsonObject state)
+    {
+        AgentState.Optimizer(state["optimizer"], _optimizer);
+        AgentState.Rng(state["rng"], _rng);
+        _calls = (long)state["calls"]!; _sinceTrain = (int)state["sinceTrain"]!; Epsilon = (double)state["epsilon"]!;
+        _owed = 0;
+        _actor.Refresh();
+    }
 
     /// <summary>DQN over <paramref name="q"/> for <paramref name="copies"/> environments with <paramref name="actionCount"/> actions.</summary>
     public DQN(Module q, int copies, int observationSize, int actionCount, DqnSettings? settings = null, Optimizer? optimizer = null)
@@ -98,7 +120,7 @@ public sealed class DQN : Agent
         _target = Checkpoint.Build(Checkpoint.Describe(q));
         _targetParams = _target.ParameterArray();
         Polyak(1f);
-        _optimizer = optimizer ?? new Adam(_params, new AdamConfig { LearningRate = _s.LearningRate });
+        _optimizer = optimizer ?? MlpPolicy.Adam(_params, _s.LearningRate, 1e-8f);
         _buffer = new ReplayBuffer(_s.BufferSize, observationSize, 1);
         _rng = new Rng(_s.Seed);
         _actor = CompiledNetwork.Compile(q, observationSize);
@@ -114,7 +136,7 @@ public sealed class DQN : Agent
 
     /// <summary>Stable-Baselines3's DQN MlpPolicy: two hidden layers of 64 ReLU units.</summary>
     public static Module DefaultNetwork(int observationSize, int actionCount, int[]? hidden = null, Rng? rng = null)
-        => PPO.Mlp(observationSize, actionCount, hidden ?? new[] { 64, 64 }, rng, relu: true);
+        => MlpPolicy.Mlp(observationSize, actionCount, hidden ?? new[] { 64, 64 }, rng, relu: true);
 
     /// <inheritdoc/>
     protected override void ActCore(Tensor observations)

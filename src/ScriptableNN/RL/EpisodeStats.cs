@@ -48,6 +48,20 @@ public sealed class EpisodeStats
         Array.Clear(_steps);
     }
 
+    internal System.Text.Json.Nodes.JsonObject Save() => new()
+    {
+        ["finished"] = Finished, ["next"] = _next, ["count"] = _count,
+        ["returns"] = AgentState.Floats(_returns), ["lengths"] = AgentState.Floats(_lengths),
+    };
+
+    internal void Load(System.Text.Json.Nodes.JsonObject j)
+    {
+        Finished = (long)j["finished"]!; _next = (int)j["next"]!; _count = (int)j["count"]!;
+        AgentState.Floats(j["returns"], _returns, "episode returns");
+        AgentState.Floats(j["lengths"], _lengths, "episode lengths");
+        Restart();
+    }
+
     private double Mean(float[] values)
     {
         double s = 0;

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ScriptableNN.Inference;
 using ScriptableNN.NN;
 using ScriptableNN.Optim;
@@ -88,6 +89,29 @@ public sealed class PPO : Agent
     public PpoSettings Settings => _s;
     /// <inheritdoc/>
     protected override ulong Seed => _s.Seed;
+    /// <inheritdoc/>
+    public override Module PolicyNetwork => _policy;
+    /// <inheritdoc/>
+    protected override Module[] Networks => new[] { _policy, _value };
+
+    /// <inheritdoc/>
+    protected override JsonObject SaveState() => new()
+    {
+        ["optimizer"] = AgentState.Optimizer(_optimizer), ["rng"] = AgentState.Rng(_rng),
+        ["logStd"] = _logStd == null ? null : AgentState.Floats(_logStd.Value.Span),
+    };
+
+    /// <inheritdoc/>
+    protected override void LoadState(JsonObject state)
+    {
+        AgentState.Optimizer(state["optimizer"], _optimizer);
+        AgentState.Rng(state["rng"], _rng);
+        if (_logStd != null) AgentState.Floats(state["logStd"], _logStd.Value.Span, "the log standard deviations");
+        _t = 0;
+        _updating = false;
+        _actor.Refresh();
+        _critic.Refresh();
+    }
 
     /// <summary>
     /// PPO for <paramref name="copies"/> environments. <paramref name="optimizer"/> defaults to Adam
@@ -114,7 +138,7 @@ public sealed class PPO : Agent
             ps.Add(_logStd);
         }
         _all = ps.ToArray();
-        _optimizer = optimizer ?? new Adam(_all, new AdamConfig { LearningRate = _s.LearningRate, Epsilon = 1e-5f });
+        _optimizer = optimizer ?? MlpPolicy.Adam(_all, _s.LearningRate, 1e-5f);
         _rng = new Rng(_s.Seed);
         _total = _s.NSteps * _n;
         _states = Tensor.Zeros(_total, _obs);
@@ -134,28 +158,7 @@ public sealed class PPO : Agent
 
     /// <summary>The default networks of Stable-Baselines3's MlpPolicy: two hidden layers of 64 tanh units each for the policy and the value, the policy's last layer scaled to 1/100 so the first policy is near uniform.</summary>
     public static (Module Policy, Module Value) DefaultNetworks(int observationSize, int outputs, int[]? hidden = null, Rng? rng = null)
-    {
-        hidden ??= new[] { 64, 64 };
-        var policy = Mlp(observationSize, outputs, hidden, rng);
-        var last = (Linear)policy.Children[^1];
-        TP.Multiply(last.Weight.Value.Span, 0.01f, last.Weight.Value.Span);
-        last.Bias!.Value.Zero();
-        return (policy, Mlp(observationSize, 1, hidden, rng));
-    }
-
-    internal static Sequential Mlp(int inputs, int outputs, int[] hidden, Rng? rng, bool relu = false)
-    {
-        var s = new Sequential();
-        int w = inputs;
-        foreach (int h in hidden)
-        {
-            s.Add(new Linear(w, h, rng: rng));
-            s.Add(relu ? new ReLU() : new Tanh());
-            w = h;
-        }
-        s.Add(new Linear(w, outputs, rng: rng));
-        return s;
-    }
+        => MlpPolicy.ActorCritic(observationSize, outputs, hidden ?? new[] { 64, 64 }, rng);
 
     /// <inheritdoc/>
     protected override void ActCore(Tensor observations)

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ScriptableNN.Inference;
 using ScriptableNN.NN;
 using ScriptableNN.Optim;
@@ -81,6 +82,29 @@ public sealed class Reinforce : Agent
     public Optimizer Optimizer => _optimizer;
     /// <inheritdoc/>
     protected override ulong Seed => _s.Seed;
+    /// <inheritdoc/>
+    public override Module PolicyNetwork => _policy;
+    /// <inheritdoc/>
+    protected override Module[] Networks => new[] { _policy };
+
+    /// <inheritdoc/>
+    protected override JsonObject SaveState() => new()
+    {
+        ["optimizer"] = AgentState.Optimizer(_optimizer), ["rng"] = AgentState.Rng(_rng),
+        ["baseline"] = _baselineSet ? _baseline : null,
+    };
+
+    /// <inheritdoc/>
+    protected override void LoadState(JsonObject state)
+    {
+        AgentState.Optimizer(state["optimizer"], _optimizer);
+        AgentState.Rng(state["rng"], _rng);
+        _baselineSet = state["baseline"] != null;
+        _baseline = _baselineSet ? (float)state["baseline"]! : 0;
+        _t = 0; _returnSum = 0; _episodes = 0;
+        Array.Clear(_running);
+        _actor.Refresh();
+    }
 
     /// <summary>The mean return of the episodes that ended during the last rollout (NaN if none did).</summary>
     public double LastMeanReturn { get; private set; } = double.NaN;

@@ -146,6 +146,21 @@ describe("rl.PPO", function()
     assert.are.equal(2, acts:nElement())
   end)
 
+  it("saves and resumes an agent with its normalisation, and names a mismatch", function()
+    local make = function() return rl.PPO{ env = rl.env.CartPole{ n = 4 }, n_steps = 16, batch_size = 64, n_epochs = 2, norm_obs = true, seed = 4 } end
+    local agent = make()
+    agent:learn{ steps = 256, verbose = false }
+    local path = "spec-out/agent.snn"
+    agent:save(path)
+    local other = make()
+    other:resume(path)
+    assert.are.same(agent:stats(), other:stats())
+    local obs = torch.Tensor({ { 0.01, 0.2, -0.03, 0.1 } })
+    assert.are.same(agent:compile():forward(obs[1]), other:compile():forward(obs[1]))
+    assert.error_matches(function() rl.DQN{ env = rl.env.CartPole() }:resume(path) end, "saved by PPO, this agent is DQN")
+    assert.error_matches(function() rl.PPO{ env = rl.env.CartPole() }:resume(path) end, "normalisation")
+  end)
+
   it("refuses bad options by name", function()
     assert.error_matches(function() rl.PPO{ env = rl.env.CartPole(), n_steps = 0 } end, "n_steps must be a whole number from 1")
     assert.error_matches(function() rl.PPO{ env = rl.env.CartPole(), learning_rate = "fast" } end, "learning_rate must be a number or \"lin_<number>\"")
