@@ -1376,6 +1376,29 @@ do
     for _, v in ipairs(returns) do var = var + (v - mean) ^ 2 end
     return mean, math.sqrt(var / #returns)
   end
+  -- Distributions with PyTorch's method names, differentiable through autograd: the log-probability
+  -- and the entropy record on the tape when the scores (or means, log deviations) require grad.
+  local Cat = {}
+  Cat.__index = Cat
+  Cat.__name = "rl.Categorical"
+  function Cat:sample() return RL.catSample(self.logits) end
+  function Cat:log_prob(actions) return RL.catLogProb(self.logits, actions) end
+  function Cat:entropy() return RL.catEntropy(self.logits) end
+  rl.Categorical = function(logits)
+    if not torch.isTensor(logits) then fail("rl.Categorical: expected a tensor of scores [rows, actions]") end
+    return setmetatable({ logits = logits }, Cat)
+  end
+  local Gauss = {}
+  Gauss.__index = Gauss
+  Gauss.__name = "rl.DiagGaussian"
+  function Gauss:sample() return RL.gaussSample(self.mean, self.log_std) end
+  function Gauss:log_prob(actions) return RL.gaussLogProb(self.mean, self.log_std, actions) end
+  function Gauss:entropy() return RL.gaussEntropy(self.log_std) end
+  rl.DiagGaussian = function(mean, log_std)
+    if not torch.isTensor(mean) or not torch.isTensor(log_std) then fail("rl.DiagGaussian: expected tensors of means [rows, d] and log deviations [d]") end
+    return setmetatable({ mean = mean, log_std = log_std }, Gauss)
+  end
+
   rl.Reinforce = function(o) return agent(RL.reinforce, o, "rl.Reinforce") end
   rl.PPO = function(o) return agent(RL.ppo, o, "rl.PPO") end
   rl.DQN = function(o) return agent(RL.dqn, o, "rl.DQN") end

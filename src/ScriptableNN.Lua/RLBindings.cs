@@ -46,6 +46,12 @@ internal static unsafe class RLBindings
         new("progress", 2, Progress),
         new("evaluate", 2, Evaluate),
         new("train", 2, TrainFor),
+        new("catLogProb", 2, a => Dist(() => Categorical.LogProb(Rows(a, 1), FromLua(a.Tensor(2))), a)),
+        new("catEntropy", 1, a => Dist(() => Categorical.Entropy(Rows(a, 1)), a)),
+        new("catSample", 1, CatSample),
+        new("gaussLogProb", 3, a => Dist(() => DiagonalGaussian.LogProb(a.Tensor(1), a.Tensor(2), a.Tensor(3)), a)),
+        new("gaussEntropy", 1, a => Dist(() => DiagonalGaussian.Entropy(a.Tensor(1)), a)),
+        new("gaussSample", 2, GaussSample),
         new("pending", 1, a => a.Push(a.RLAgent(1).UpdatePending)),
     };
 
@@ -333,6 +339,47 @@ internal static unsafe class RLBindings
         if (double.IsNaN(seconds) || seconds < 0) throw new ScriptError($"stepFor: seconds must be a non-negative number, got {seconds}");
         seconds = Math.Min(Math.Min(seconds, a.Host.SecondsLeft), TimeSpan.MaxValue.TotalSeconds / 2);
         return a.Push((long)a.RLAgent(1).StepFor(TimeSpan.FromSeconds(seconds)));
+    }
+
+    // rl.Categorical / rl.DiagGaussian: PyTorch's distribution methods over this library's autograd.
+    private static int Dist(Func<Tensor> f, Args a)
+    {
+        try { return a.Push(f()); }
+        catch (ArgumentException e) { throw new ScriptError(e.Message); }
+    }
+
+    private static Tensor Rows(Args a, int i)
+    {
+        var t = a.Tensor(i);
+        return t.Rank == 1 ? t.Reshape(1, t.Length) : t;
+    }
+
+    // Actions counted from 1 in scripts, from 0 here.
+    private static Tensor FromLua(Tensor actions)
+    {
+        var zero = Tensor.Zeros(actions.Length);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(actions.Span, 1f, zero.Span);
+        return zero;
+    }
+
+    private static int CatSample(Args a)
+    {
+        var logits = Rows(a, 1);
+        int b = logits.Size(0), k = logits.Size(1);
+        var actions = Tensor.Zeros(b);
+        var probs = new float[k];
+        for (int i = 0; i < b; i++) actions[i] = Categorical.Sample(logits.Span.Slice(i * k, k), probs, Rng.Global) + 1;
+        return a.Push(actions);
+    }
+
+    private static int GaussSample(Args a)
+    {
+        var mean = a.Tensor(1); var logStd = a.Tensor(2);
+        int d = logStd.Length;
+        if (d < 1 || mean.Length % d != 0) throw new ScriptError($"DiagGaussian:sample: means {mean.ShapeText} do not match log deviations {logStd.ShapeText}");
+        var actions = Tensor.Zeros(mean.Shape.ToArray());
+        for (int i = 0; i < mean.Length / d; i++) DiagonalGaussian.Sample(mean.Span.Slice(i * d, d), logStd.Span, Rng.Global, actions.Span.Slice(i * d, d));
+        return a.Push(actions);
     }
 
     // agent:train(seconds): minibatches of a deferred update until it is done or the time is up.

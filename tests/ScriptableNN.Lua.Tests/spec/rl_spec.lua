@@ -186,3 +186,53 @@ describe("rl.Reinforce", function()
     assert.is_true(best > 200)
   end)
 end)
+
+describe("rl distributions", function()
+  it("give PyTorch's log_prob and entropy, with gradients through autograd", function()
+    local logits = torch.Tensor({ { 0.5, -0.2, 1.0 }, { 0, 0, 0 } })
+    logits.requiresGrad = true
+    local d = rl.Categorical(logits)
+    local lp = d:log_prob(torch.Tensor({ 3, 1 }))
+    assert.are.near(-math.log(3), lp[2], 1e-6)
+    local z = math.log(math.exp(0.5) + math.exp(-0.2) + math.exp(1.0))
+    assert.are.near(1.0 - z, lp[1], 1e-6)
+    assert.are.near(math.log(3), d:entropy()[2], 1e-6)
+    torch.sum(lp):backward()                               -- t:sum() is a number, as in Torch7
+    -- d log pi(a) / dz = onehot(a) - pi
+    assert.are.near(1 - math.exp(1.0 - z), logits.grad[1][3], 1e-6)
+    assert.are.near(-math.exp(0.5 - z), logits.grad[1][1], 1e-6)
+    assert.are.near(2 / 3, logits.grad[2][1], 1e-6)
+
+    local mean, log_std = torch.Tensor({ { 0.5 } }), torch.Tensor({ math.log(2) })
+    mean.requiresGrad = true; log_std.requiresGrad = true
+    local g = rl.DiagGaussian(mean, log_std)
+    local p = g:log_prob(torch.Tensor({ { 1.5 } }))
+    assert.are.near(-0.125 - math.log(2) - 0.5 * math.log(2 * math.pi), p[1], 1e-6)
+    torch.sum(p):backward()
+    assert.are.near(0.25, mean.grad[1][1], 1e-6)          -- (a - mu) / sigma^2
+    assert.are.near(0.25 - 1, log_std.grad[1], 1e-6)       -- (a - mu)^2 / sigma^2 - 1
+    assert.are.near(0.5 + 0.5 * math.log(2 * math.pi) + math.log(2), g:entropy()[1], 1e-6)
+  end)
+
+  it("let a script write its own policy gradient: a two-armed bandit learns the better arm", function()
+    torch.manualSeed(3)
+    local net = nn.Linear(1, 2)
+    local opt = optim.Adam(net, { lr = 0.05 })
+    local x = torch.ones(64, 1)
+    for _ = 1, 60 do
+      opt:zeroGrad()
+      local logits = net:forward(x)
+      logits.requiresGrad = true
+      local dist = rl.Categorical(logits)
+      local arms = dist:sample()
+      local reward = torch.zeros(64)
+      for i = 1, 64 do reward[i] = arms[i] == 2 and 1 or 0 end
+      local loss = -torch.mean(torch.cmul(dist:log_prob(arms), reward - reward:mean()))
+      loss:backward()
+      net:backward(x, logits.grad)
+      opt:step()
+    end
+    local p = nn.SoftMax():forward(net:forward(torch.ones(1, 1)))
+    assert.is_true(p[1][2] > 0.9, "the better arm's probability " .. p[1][2])
+  end)
+end)
