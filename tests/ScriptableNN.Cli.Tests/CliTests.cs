@@ -18,6 +18,18 @@ public class ScriptTests
     }
 
     [Test]
+    public void CartPolePpoPrintsProgressLinesAndItsEvaluation()
+    {
+        // A shorter run than the script's default (the full 100,000 steps are in the benchmark).
+        var (code, output, err) = Repo.Snn("run", Path.Combine(Repo.Scripts, "cartpole_ppo.lua"), "1", "16000");
+        Assert.That(code, Is.EqualTo(0), err);
+        Assert.That(output, Does.Match(@"PPO steps 16000/16000  ep_rew_mean [\d.]+  ep_len_mean [\d.]+  fps \d+"));
+        var m = Regex.Match(output, @"PPO CartPole-v1 seed 1: mean return ([\d.]+) \+/- [\d.]+ over 100 episodes after 16000 steps");
+        Assert.That(m.Success, output);
+        Assert.That(double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(100), "a random policy averages about 22");
+    }
+
+    [Test]
     public void SpiralsReachAtLeast99PercentTrainingAccuracy()
     {
         var (code, output, err) = Repo.Snn("run", Path.Combine(Repo.Scripts, "spirals.lua"));

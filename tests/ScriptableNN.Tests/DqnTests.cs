@@ -94,6 +94,17 @@ public class DqnTests
     }
 
     [Test]
+    public void SteppingInSlicesGivesTheSameWeightsAsOneCall()
+    {
+        var a = CartPoleDqn(4, hidden: new[] { 16 }, total: 4000);
+        var b = CartPoleDqn(4, hidden: new[] { 16 }, total: 4000);
+        a.Step(1600);
+        for (int i = 0; i < 1600; i += 37) b.Step(Math.Min(37, 1600 - i));
+        Assert.That(b.Q.ParameterArray()[0].Value.Span.ToArray(), Is.EqualTo(a.Q.ParameterArray()[0].Value.Span.ToArray()));
+        Assert.That(b.Updates, Is.EqualTo(a.Updates).And.GreaterThan(0));
+    }
+
+    [Test]
     public void DoubleQLearnsToo()
     {
         var agent = CartPoleDqn(2, hidden: new[] { 64, 64 }, doubleQ: true, total: 20_000);
