@@ -325,6 +325,20 @@ TM.sub = function(t, ...)
   if last < first then fail("sub: last index " .. last .. " before first " .. first) end
   return t:narrow(1, first, last - first + 1)
 end
+-- Torch7's t:addcmul([v,] a, b) and t:addcdiv([v,] a, b): t += v * a .* b (or a ./ b), v default 1.
+TM.addcmul = function(t, v, a, b)
+  if b == nil then v, a, b = 1, v, a end
+  return TM.add(t, v, tbinary("cmul", a, b))
+end
+TM.addcdiv = function(t, v, a, b)
+  if b == nil then v, a, b = 1, v, a end
+  return TM.add(t, v, tbinary("cdiv", a, b))
+end
+-- Torch7's t:dot(u): the sum of the element-wise products, a number.
+TM.dot = function(t, u)
+  if not F.isTensor(u) or u:nElement() ~= t:nElement() then fail("dot: expected a tensor of " .. t:nElement() .. " elements") end
+  return tbinary("cmul", t:view(-1), u:view(-1)):sum()
+end
 TM.clamp = function(t, lo, hi) return inplace(t, "clamp", lo, hi) end
 TM.pow = function(t, p) return inplace(t, "pow", p) end
 -- Torch7's t:norm([p]): the p-norm (default 2) of all elements, a number.
@@ -816,6 +830,154 @@ optim.adagrad = function(feval, x, config, state)
   x:add(-clr, dfdx:clone():cdiv(state.paramStd))
   state.evalCounter = state.evalCounter + 1
   return x, { fx }
+end
+
+-- torch/optim's adadelta.lua: config.decayRate (0.9), config.offset (1e-6); state
+-- accSquaredGradsWithDecay, accSquaredDeltaWithDecay.
+optim.adadelta = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local rho, eps = config.decayRate or 0.9, config.offset or 1e-6
+  if rho < 0 or rho > 1 then fail("optim.adadelta: decayRate must be in [0, 1], got " .. tostring(rho)) end
+  if eps < 0 then fail("optim.adadelta: offset must not be negative, got " .. tostring(eps)) end
+  local fx, dfdx = evaluate("adadelta", feval, x)
+  state.accSquaredGradsWithDecay = state.accSquaredGradsWithDecay or zeroslike(dfdx)
+  state.accSquaredDeltaWithDecay = state.accSquaredDeltaWithDecay or zeroslike(x)
+  state.accSquaredGradsWithDecay:mul(rho):addcmul(1 - rho, dfdx, dfdx)
+  -- delta = -sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g, then E[dx^2] follows delta.
+  local delta = state.accSquaredDeltaWithDecay:clone():add(eps):sqrt()
+    :cdiv(state.accSquaredGradsWithDecay:clone():add(eps):sqrt()):cmul(dfdx):mul(-1)
+  state.accSquaredDeltaWithDecay:mul(rho):addcmul(1 - rho, delta, delta)
+  x:add(delta)
+  return x, { fx }
+end
+
+-- torch/optim's adamax.lua: learningRate (0.002), beta1 (0.9), beta2 (0.999), epsilon (1e-38);
+-- state t, m (first moment), u (the exponentially weighted infinity norm).
+optim.adamax = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local lr = config.learningRate or 0.002
+  local beta1, beta2, epsilon = config.beta1 or 0.9, config.beta2 or 0.999, config.epsilon or 1e-38
+  local fx, dfdx = evaluate("adamax", feval, x)
+  state.t = (state.t or 0) + 1
+  state.m = state.m or zeroslike(dfdx)
+  state.u = state.u or zeroslike(dfdx)
+  state.m:mul(beta1):add(1 - beta1, dfdx)
+  -- u = max(beta2 * u, |g| + epsilon), element by element.
+  local decayed, fresh = state.u:clone():mul(beta2), dfdx:clone():abs():add(epsilon)
+  state.u:copy(tbinary("cmax", decayed, fresh))
+  x:addcdiv(-lr / (1 - beta1 ^ state.t), state.m, state.u)
+  return x, { fx }
+end
+
+-- torch/optim's nag.lua (Sutskever et al. 2013): the gradient is taken after a step along the
+-- momentum; learningRate (1e-3), learningRateDecay, weightDecay, momentum (0.9, must be positive),
+-- learningRates (per-parameter); state evalCounter, dfdx (the velocity), x_copy.
+optim.nag = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local lr, lrd, wd = config.learningRate or 1e-3, config.learningRateDecay or 0, config.weightDecay or 0
+  local mom, lrs = config.momentum or 0.9, config.learningRates
+  if mom <= 0 then fail("optim.nag: Nesterov's accelerated gradient needs a positive momentum, got " .. tostring(mom)) end
+  state.evalCounter = state.evalCounter or 0
+  state.x_copy = state.x_copy or x:clone()
+  state.x_copy:copy(x)
+  if state.dfdx then x:add(mom, state.dfdx) end
+  local fx, dfdx = evaluate("nag", feval, x)
+  if wd ~= 0 then dfdx:add(wd, x) end
+  local clr = lr / (1 + state.evalCounter * lrd)
+  if not state.dfdx then state.dfdx = zeroslike(dfdx) else state.dfdx:mul(mom) end
+  if lrs then state.dfdx:add(-clr, torch.cmul(lrs, dfdx)) else state.dfdx:add(-clr, dfdx) end
+  state.x_copy:add(state.dfdx)
+  x:copy(state.x_copy)
+  state.evalCounter = state.evalCounter + 1
+  return x, { fx }
+end
+
+-- torch/optim's lbfgs.lua (after Schmidt's minFunc): x, f_hist, evals = optim.lbfgs(feval, x, config,
+-- state). Up to config.maxIter iterations (20) and maxEval evaluations (1.25 maxIter) per call;
+-- tolFun (1e-5) on the gradient's L1 norm, tolX (1e-9) on the step and on the change of f;
+-- nCorrection (100) pairs of history; a fixed step of learningRate (1, the first scaled by
+-- min(1, 1/|g|_1)) or config.lineSearch(feval, x, t, d, f, g, gtd, lineSearchOptions) returning
+-- f, g, x, t, evaluations. The history and the last direction stay in state between calls.
+optim.lbfgs = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local maxIter = tonumber(config.maxIter) or 20
+  local maxEval = tonumber(config.maxEval) or maxIter * 1.25
+  local tolFun, tolX = config.tolFun or 1e-5, config.tolX or 1e-9
+  local nCorrection = config.nCorrection or 100
+  local lineSearch, lineSearchOpts = config.lineSearch, config.lineSearchOptions
+  local learningRate = config.learningRate or 1
+  local say = config.verbose and function(...) print("<optim.lbfgs> ", ...) end or function() end
+  state.funcEval = state.funcEval or 0
+  state.nIter = state.nIter or 0
+
+  local f, g = evaluate("lbfgs", feval, x)
+  local fHist, evals = { f }, 1
+  state.funcEval = state.funcEval + 1
+  if g:clone():abs():sum() <= tolFun then say("optimality condition below tolFun"); return x, fHist end
+
+  local d, t, dirs, stps, Hdiag = state.d, state.t, state.old_dirs, state.old_stps, state.Hdiag
+  local gOld, fOld = state.g_old, state.f_old
+  local iter = 0
+  while iter < maxIter do
+    iter = iter + 1
+    state.nIter = state.nIter + 1
+    if state.nIter == 1 then
+      d, dirs, stps, Hdiag = g:clone():mul(-1), {}, {}, 1
+    else
+      -- The curvature pair of the last step, kept when it is positive: s = t d, y = g - g_old.
+      local y, s = g:clone():csub(gOld), d:clone():mul(t)
+      local ys = y:dot(s)
+      if ys > 1e-10 then
+        if #dirs == nCorrection then table.remove(dirs, 1); table.remove(stps, 1) end
+        dirs[#dirs + 1], stps[#stps + 1] = s, y
+        Hdiag = ys / y:dot(y)
+      end
+      -- Two-loop recursion: d = -H g with H the limited-memory inverse Hessian.
+      local k, rho, alpha = #dirs, {}, {}
+      local q = g:clone():mul(-1)
+      for i = k, 1, -1 do
+        rho[i] = 1 / stps[i]:dot(dirs[i])
+        alpha[i] = dirs[i]:dot(q) * rho[i]
+        q:add(-alpha[i], stps[i])
+      end
+      d = q:mul(Hdiag)
+      for i = 1, k do
+        local beta = stps[i]:dot(d) * rho[i]
+        d:add(alpha[i] - beta, dirs[i])
+      end
+    end
+    gOld = g:clone()
+    fOld = f
+    local gtd = g:dot(d)
+    if gtd > -tolX then break end
+    if state.nIter == 1 then t = math.min(1, 1 / g:clone():abs():sum()) * learningRate else t = learningRate end
+    local lsEvals = 0
+    if type(lineSearch) == "function" then
+      f, g, x, t, lsEvals = lineSearch(feval, x, t, d, f, g, gtd, lineSearchOpts)
+      fHist[#fHist + 1] = f
+    else
+      x:add(t, d)
+      -- No new evaluation after the last iteration: in a stochastic setting it would be wasted.
+      if iter ~= maxIter then
+        f, g = evaluate("lbfgs", feval, x)
+        lsEvals = 1
+        fHist[#fHist + 1] = f
+      end
+    end
+    evals = evals + lsEvals
+    state.funcEval = state.funcEval + lsEvals
+    if iter == maxIter then say("reached max number of iterations"); break end
+    if evals >= maxEval then say("max nb of function evals"); break end
+    if g:clone():abs():sum() <= tolFun then say("optimality condition below tolFun"); break end
+    if d:clone():mul(t):abs():sum() <= tolX then say("step size below tolX"); break end
+    if math.abs(f - fOld) < tolX then say("function value changing less than tolX"); break end
+  end
+  state.old_dirs, state.old_stps, state.Hdiag, state.g_old, state.f_old, state.t, state.d = dirs, stps, Hdiag, gOld, fOld, t, d
+  return x, fHist, evals
 end
 
 for _, kind in ipairs({ "adamw" }) do

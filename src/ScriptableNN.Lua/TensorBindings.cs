@@ -309,6 +309,7 @@ internal static unsafe class TensorBindings
         {
             "+" => Plain<AddOp>(a, xNum, yNum), "-" => Plain<SubOp>(a, xNum, yNum),
             "*" or "cmul" => Plain<MulOp>(a, xNum, yNum), "/" or "cdiv" => Plain<DivOp>(a, xNum, yNum),
+            "cmax" => Plain<MaximumOp>(a, xNum, yNum),
             _ => throw new ScriptError($"unknown operator '{op}'"),
         });
     }

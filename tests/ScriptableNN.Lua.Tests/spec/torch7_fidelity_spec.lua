@@ -55,6 +55,45 @@ describe("optim's functional form", function()
     assert.is_true(torch.isTensor(cfg.paramVariance))
   end)
 
+  it("adadelta, adamax and nag follow torch/optim's rules (values from the rules in double precision)", function()
+    local cfg = {}
+    local x = run("adadelta", cfg)                          -- optim's test passes p and eps, which adadelta does not read
+    assert.near(0.608406, x[1], 2e-3)
+    assert.near(0.279032, x[2], 2e-3)
+    assert.is_true(torch.isTensor(cfg.accSquaredGradsWithDecay) and torch.isTensor(cfg.accSquaredDeltaWithDecay))
+    x = run("adamax", {})
+    assert.near(1, x[1], 1e-4)
+    assert.near(1, x[2], 1e-4)
+    cfg = { learningRate = 1e-3, momentum = 0.9 }
+    x = run("nag", cfg)
+    assert.near(1, x[1], 1e-4)
+    assert.near(1, x[2], 1e-4)
+    assert.are.equal(10001, cfg.evalCounter)
+    assert.error_matches(function() optim.nag(rosenbrock, torch.zeros(2), { momentum = 0 }) end, "needs a positive momentum")
+    -- adamax by hand, one step: m = 0.1 g, u = |g|, x -= 0.002 / 0.1 * m / u = 0.002 sign(g).
+    local y = torch.Tensor{ 1, -1 }
+    optim.adamax(function(p) return 0, torch.Tensor{ 3, -0.5 } end, y, {})
+    assert.near(1 - 0.002, y[1], 1e-6)
+    assert.near(-1 + 0.002, y[2], 1e-6)
+  end)
+
+  it("lbfgs runs optim's Rosenbrock test, in one call and one iteration per call", function()
+    local x = torch.Tensor(2):fill(0)
+    local _, fx, evals = optim.lbfgs(rosenbrock, x, { maxIter = 100, learningRate = 1e-1 })
+    assert.near(0.999532, x[1], 1e-3)
+    assert.near(0.999056, x[2], 1e-3)
+    assert.are.equal(100, #fx)
+    assert.is_true(fx[#fx] < 1e-5 and fx[1] == 1)
+    assert.are.equal(100, evals)
+    -- The stochastic form: the history and direction carry over in the config table.
+    local y, config = torch.Tensor(2):fill(0), { learningRate = 1e-1, maxIter = 1 }
+    for _ = 1, 100 do optim.lbfgs(rosenbrock, y, config) end
+    assert.near(0.999532, y[1], 1e-3)
+    assert.near(0.999056, y[2], 1e-3)
+    assert.are.equal(100, config.nIter)
+    assert.is_true(#config.old_dirs > 0)
+  end)
+
   it("keeps its state in the config table, with Torch7's field names", function()
     local cfg = { learningRate = 1e-3, momentum = 0.5 }
     run("sgd", cfg, 3)
@@ -67,6 +106,18 @@ describe("optim's functional form", function()
 end)
 
 describe("tensor methods with Torch7's meaning", function()
+  it("addcmul, addcdiv and dot", function()
+    local t = torch.Tensor{ 1, 1, 1 }
+    t:addcmul(2, torch.Tensor{ 1, 2, 3 }, torch.Tensor{ 4, 5, 6 })
+    assert.are.same({ 9, 21, 37 }, t:totable())
+    t:addcmul(torch.Tensor{ 1, 1, 1 }, torch.Tensor{ 1, 1, 1 })          -- the value defaults to 1
+    assert.are.same({ 10, 22, 38 }, t:totable())
+    t:addcdiv(-1, torch.Tensor{ 10, 22, 38 }, torch.Tensor{ 2, 2, 2 })
+    assert.are.same({ 5, 11, 19 }, t:totable())
+    assert.are.equal(5 * 1 + 11 * 2 + 19 * 3, t:dot(torch.Tensor{ 1, 2, 3 }))
+    assert.are.equal("number", type(torch.ones(2, 2):dot(torch.ones(2, 2))))
+  end)
+
   it("res:add(x, y) puts x + y in res, and res:add(x, v, y) puts x + v y", function()
     local res = torch.zeros(3)
     res:add(torch.Tensor{ 1, 2, 3 }, torch.Tensor{ 10, 20, 30 })
