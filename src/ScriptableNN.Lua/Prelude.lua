@@ -980,6 +980,101 @@ optim.lbfgs = function(feval, x, config, state)
   return x, fHist, evals
 end
 
+-- torch/optim's cg.lua, Rasmussen's minimize: x, f_hist, evals = optim.cg(feval, x, config, state).
+-- Polack-Ribiere conjugate directions, each searched with Rasmussen's cubic/quadratic
+-- interpolation and extrapolation under the Wolfe-Powell conditions (rho 0.01, sig 0.5, int 0.1,
+-- ext 3, ratio 100); at most maxEval (1.25 maxIter, maxIter 20) evaluations and maxIter per line
+-- search. As in Torch7, a failed line search ends the call (its failure flag is a number, which
+-- Lua counts as true).
+optim.cg = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local rho, sig, int, ext = config.rho or 0.01, config.sig or 0.5, config.int or 0.1, config.ext or 3.0
+  local maxIter, ratio = config.maxIter or 20, config.ratio or 100
+  local maxEval = config.maxEval or maxIter * 1.25
+  local huge = math.huge
+  local function bad(v) return v ~= v or v == huge or v == -huge end
+  local evals, fHist = 0, {}
+  local function at(p)
+    local fp, gp = evaluate("cg", feval, p)
+    evals = evals + 1
+    return fp, gp:clone()
+  end
+  local f1, g1 = at(x)
+  fHist[1] = f1
+  local s = g1:clone():mul(-1)
+  local d1 = -s:dot(s)                        -- the slope along s
+  local z1 = 1 / (1 - d1)                     -- the first step
+  local f0, g0, x0, g2
+  while evals < math.abs(maxEval) do
+    x0, f0, g0 = x:clone(), f1, g1:clone()
+    x:add(z1, s)
+    local f2
+    f2, g2 = at(x)
+    local d2 = g2:dot(s)
+    local f3, d3, z3 = f1, d1, -z1           -- point 3 starts as point 1
+    local m, success, limit = math.min(maxIter, maxEval - evals), false, -1
+    while true do
+      -- Shrink the step while the Wolfe-Powell conditions fail (and evaluations remain).
+      while (f2 > f1 + z1 * rho * d1 or d2 > -sig * d1) and m > 0 do
+        limit = z1
+        local z2
+        if f2 > f1 then
+          z2 = z3 - (0.5 * d3 * z3 * z3) / (d3 * z3 + f2 - f3)             -- quadratic fit
+        else
+          local A = 6 * (f2 - f3) / z3 + 3 * (d2 + d3)
+          local B = 3 * (f3 - f2) - z3 * (d3 + 2 * d2)
+          z2 = (math.sqrt(B * B - A * d2 * z3 * z3) - B) / A                  -- cubic fit
+        end
+        if bad(z2) then z2 = z3 / 2 end
+        z2 = math.max(math.min(z2, int * z3), (1 - int) * z3)
+        z1 = z1 + z2
+        x:add(z2, s)
+        f2, g2 = at(x)
+        m = m - 1
+        d2 = g2:dot(s)
+        z3 = z3 - z2
+      end
+      if f2 > f1 + z1 * rho * d1 or d2 > -sig * d1 then break
+      elseif d2 > sig * d1 then success = true; break
+      elseif m == 0 then break end
+      -- Extrapolate with a cubic, within the limits Rasmussen sets.
+      local A = 6 * (f2 - f3) / z3 + 3 * (d2 + d3)
+      local B = 3 * (f3 - f2) - z3 * (d3 + 2 * d2)
+      local z2 = -d2 * z3 * z3 / (B + math.sqrt(B * B - A * d2 * z3 * z3))
+      if bad(z2) or z2 < 0 then
+        z2 = limit < -0.5 and z1 * (ext - 1) or (limit - z1) / 2
+      elseif limit > -0.5 and z2 + z1 > limit then z2 = (limit - z1) / 2
+      elseif limit < -0.5 and z2 + z1 > z1 * ext then z2 = z1 * (ext - 1)
+      elseif z2 < -z3 * int then z2 = -z3 * int
+      elseif limit > -0.5 and z2 < (limit - z1) * (1 - int) then z2 = (limit - z1) * (1 - int) end
+      f3, d3, z3 = f2, d2, -z2
+      z1 = z1 + z2
+      x:add(z2, s)
+      f2, g2 = at(x)
+      m = m - 1
+      d2 = g2:dot(s)
+    end
+    if success then
+      f1 = f2
+      fHist[#fHist + 1] = f1
+      -- Polack-Ribiere: s = (g2.g2 - g2.g1) / g1.g1 s - g2; steepest descent if that points uphill.
+      s:mul((g2:dot(g2) - g2:dot(g1)) / g1:dot(g1)):add(-1, g2)
+      g1, g2 = g2, g1
+      d2 = g1:dot(s)
+      if d2 > 0 then s = g1:clone():mul(-1); d2 = -s:dot(s) end
+      z1 = z1 * math.min(ratio, d1 / (d2 - 1e-320))
+      d1 = d2
+    else
+      x:copy(x0)
+      f1, g1 = f0, g0
+      break                                   -- Torch7 tests `ls_failed or ...`: always true
+    end
+  end
+  state.df1, state.df2, state.s, state.x0 = g1, g2, s, x0
+  return x, fHist, evals
+end
+
 for _, kind in ipairs({ "adamw" }) do
   -- Torch7: x, {f(x)} = optim.kind(feval, x, config, state); feval(x) returns f, df/dx.
   optim[kind] = function(feval, x, config, state)

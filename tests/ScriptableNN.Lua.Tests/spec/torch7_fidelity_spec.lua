@@ -94,6 +94,22 @@ describe("optim's functional form", function()
     assert.is_true(#config.old_dirs > 0)
   end)
 
+  it("cg minimises Rosenbrock as optim's test runs it, within its evaluations", function()
+    local x = torch.Tensor(2):fill(0)
+    local _, fx, evals = optim.cg(rosenbrock, x, { maxIter = 50 })
+    assert.near(1, x[1], 1e-3)
+    assert.near(1, x[2], 1e-3)
+    assert.are.equal(1, fx[1])
+    for i = 2, #fx do assert.is_true(fx[i] < fx[i - 1], "each line search lowers f") end
+    assert.is_true(evals <= 63, "at most 1.25 maxIter evaluations (+1 for the last search): " .. evals)
+    -- A quadratic in two variables: conjugate directions reach the minimum in two line searches.
+    local q = function(p) return (p[1] - 3) ^ 2 + 10 * (p[2] + 1) ^ 2, torch.Tensor{ 2 * (p[1] - 3), 20 * (p[2] + 1) } end
+    local y = torch.zeros(2)
+    optim.cg(q, y, { maxIter = 20 })
+    assert.near(3, y[1], 1e-4)
+    assert.near(-1, y[2], 1e-4)
+  end)
+
   it("keeps its state in the config table, with Torch7's field names", function()
     local cfg = { learningRate = 1e-3, momentum = 0.5 }
     run("sgd", cfg, 3)
