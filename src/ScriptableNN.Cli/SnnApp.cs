@@ -40,8 +40,13 @@ public static class SnnApp
         var filterOut = new Option<string[]>("--filter-out") { Description = "Skip tests whose full name matches one of these Lua patterns." };
         var pattern = new Option<string?>("--pattern", "-p") { Description = "Only spec files whose name matches this Lua pattern (busted's default in a .busted project: _spec)." };
         var runTask = new Option<string?>("--run", "-r") { Description = "The task of the project's .busted file to take options from (default: its `default`)." };
-        var format = new Option<string?>("--output", "-o") { Description = "Output format: TAP (as busted writes it), or the default terminal listing." };
-        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write, trusted, tags, excludeTags, filter, filterOut, pattern, runTask, format };
+        var format = new Option<string?>("--output", "-o") { Description = "Output format: TAP or json (as busted writes them), junit (JUnit XML on stdout), or the default terminal listing." };
+        var shuffle = new Option<bool>("--shuffle") { Description = "Run files and tests in a shuffled order (busted's --shuffle-files and --shuffle-tests)." };
+        var shuffleFiles = new Option<bool>("--shuffle-files") { Description = "Run the spec files in a shuffled order." };
+        var shuffleTests = new Option<bool>("--shuffle-tests") { Description = "Run each block's tests and blocks in a shuffled order." };
+        var specSeed = new Option<long?>("--seed") { Description = "The seed of shuffled orders and of randomize() (default: drawn from the clock); the same seed gives busted's order." };
+        var repeat = new Option<int>("--repeat") { Description = "Run the whole suite this many times.", DefaultValueFactory = _ => 1 };
+        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write, trusted, tags, excludeTags, filter, filterOut, pattern, runTask, format, shuffle, shuffleFiles, shuffleTests, specSeed, repeat };
         // busted's module path from the project's root: ./src/?.lua and ./src/?/init.lua after ./?.lua.
         test.SetAction(r => TestCommand.Execute(r.GetValue(paths) ?? Array.Empty<string>(), r.GetValue(junit),
             file =>
@@ -51,8 +56,9 @@ public static class SnnApp
                 if (r.GetValue(trusted)) o.Sandbox = false;
                 return o;
             },
-            output, error, r.GetValue(allowEmpty), Selection(r.GetValue(tags), r.GetValue(excludeTags), r.GetValue(filter), r.GetValue(filterOut)),
-            r.GetValue(pattern), r.GetValue(runTask), r.GetValue(format)));
+            output, error, r.GetValue(allowEmpty),
+            Selection(r.GetValue(tags), r.GetValue(excludeTags), r.GetValue(filter), r.GetValue(filterOut), r.GetValue(shuffle) || r.GetValue(shuffleTests), r.GetValue(specSeed)),
+            r.GetValue(pattern), r.GetValue(runTask), r.GetValue(format), r.GetValue(shuffle) || r.GetValue(shuffleFiles), r.GetValue(repeat)));
 
         var dir = new Argument<string>("dir") { Description = "A folder written by snn run --log (or its history.csv)." };
         var plot = new Command("plot", "Draw a logged run's loss and accuracy curves (curves.png, curves.svg).") { dir };
@@ -81,11 +87,11 @@ public static class SnnApp
     }
 
     // busted's selection flags; none given: every test runs.
-    private static SpecSelection? Selection(string[]? tags, string[]? exclude, string[]? filter, string[]? filterOut)
+    private static SpecSelection? Selection(string[]? tags, string[]? exclude, string[]? filter, string[]? filterOut, bool shuffle, long? seed)
     {
         static string[] Split(string[]? v) => (v ?? Array.Empty<string>()).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToArray();
-        var s = new SpecSelection(Split(tags), Split(exclude), Split(filter), Split(filterOut));
-        return s.Tags!.Count + s.ExcludeTags!.Count + s.Filters!.Count + s.FiltersOut!.Count == 0 ? null : s;
+        var s = new SpecSelection(Split(tags), Split(exclude), Split(filter), Split(filterOut)) { Shuffle = shuffle, Seed = seed };
+        return s.Selects || shuffle || seed != null ? s : null;
     }
 
     private static LuaHostOptions Options(bool allowIo, double? timeout, long? memoryMb, ulong seed, TextWriter output)

@@ -7,18 +7,24 @@ namespace ScriptableNN.Cli;
 internal static class TestCommand
 {
     public static int Execute(string[] paths, string? junit, Func<string, LuaHostOptions> options, TextWriter output, TextWriter error, bool allowEmpty = false,
-        SpecSelection? selection = null, string? pattern = null, string? run = null, string? format = null)
+        SpecSelection? selection = null, string? pattern = null, string? run = null, string? format = null,
+        bool shuffleFiles = false, int repeat = 1)
     {
-        // -o TAP: busted's TAP output (ok/not ok lines, failures as # comments, 1..N), nothing else on stdout.
+        // -o TAP: busted's TAP output (ok/not ok lines, failures as # comments, 1..N); -o json:
+        // busted's JSON document (successes, failures, errors, pendings, duration); -o junit: the
+        // JUnit XML on stdout. Nothing else goes to stdout with these.
         bool tap = string.Equals(format, "TAP", StringComparison.OrdinalIgnoreCase);
-        if (format != null && !tap && !string.Equals(format, "utfTerminal", StringComparison.OrdinalIgnoreCase) && !string.Equals(format, "plainTerminal", StringComparison.OrdinalIgnoreCase))
+        bool json = string.Equals(format, "json", StringComparison.OrdinalIgnoreCase);
+        bool junitOut = string.Equals(format, "junit", StringComparison.OrdinalIgnoreCase);
+        if (format != null && !tap && !json && !junitOut && !string.Equals(format, "utfTerminal", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(format, "plainTerminal", StringComparison.OrdinalIgnoreCase))
         {
-            error.WriteLine($"snn: unknown output format '{format}' (TAP, plainTerminal, utfTerminal)");
+            error.WriteLine($"snn: unknown output format '{format}' (TAP, json, junit, plainTerminal, utfTerminal)");
             return 2;
         }
+        if (repeat < 1) { error.WriteLine($"snn: --repeat must be at least 1, got {repeat}"); return 2; }
         var shown = output;
-        if (tap) output = TextWriter.Null;
-        int tapNumber = 0;
+        if (tap || json || junitOut) output = TextWriter.Null;
         // A project's .busted file gives what the command line leaves out.
         BustedConfig? config;
         try { config = BustedConfig.Load(Directory.GetCurrentDirectory(), run); }
@@ -48,8 +54,19 @@ internal static class TestCommand
             error.WriteLine($"snn: no spec files under {string.Join(", ", paths)}");
             return 2;
         }
-        int passed = 0, failed = 0, pending = 0;
-        var suites = new List<XElement>();
+        // busted's --seed gives the file order, the test orders and randomize() their seed; without
+        // one a seed is drawn from the clock, as busted does.
+        long seed = selection?.Seed ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        if (selection != null && selection.Seed == null) selection = selection with { Seed = seed };
+        if (shuffleFiles) files = SpecRunner.Shuffle(files, seed).ToList();
+        bool anyFailed = false;
+        for (int round = 0; round < repeat; round++)
+        {
+            int tapNumber = 0;
+            int passed = 0, failed = 0, pending = 0;
+            var suites = new List<XElement>();
+            var jsonDoc = new JsonDocument();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
         foreach (var file in files)
         {
             var started = DateTime.UtcNow;
@@ -60,7 +77,7 @@ internal static class TestCommand
             {
                 results = new[] { new SpecResult("failed", Path.GetFileName(file) + " (runner)", $"{e.GetType().Name}: {e.Message}", file) };
             }
-            if (results.Count == 0 && !allowEmpty && selection == null)
+            if (results.Count == 0 && !allowEmpty && selection?.Selects != true)
                 results = new[] { new SpecResult("failed", Path.GetFileName(file) + " (no tests)", "the file defines no tests (describe/it); snn test --allow-empty accepts that", file) };
             double seconds = (DateTime.UtcNow - started).TotalSeconds;
             output.WriteLine(file);
@@ -68,6 +85,7 @@ internal static class TestCommand
             foreach (var r in results)
             {
                 if (tap) Tap(shown, ++tapNumber, r);
+                if (json) jsonDoc.Add(r);
                 var tc = new XElement("testcase", new XAttribute("classname", Path.GetFileNameWithoutExtension(file)), new XAttribute("name", r.Name));
                 if (r.Passed) { passed++; output.WriteLine($"  ✓ {r.Name}"); }
                 else if (r.Pending) { pending++; output.WriteLine($"  ○ {r.Name} (pending)"); tc.Add(new XElement("skipped")); }
@@ -88,13 +106,44 @@ internal static class TestCommand
         output.WriteLine();
         output.WriteLine(pending > 0 ? $"{passed} passed, {failed} failed, {pending} skipped" : $"{passed} passed, {failed} failed");
         if (tap) shown.WriteLine($"1..{tapNumber}");
-        if (junit != null)
-        {
-            var doc = new XDocument(new XElement("testsuites",
-                new XAttribute("tests", passed + failed + pending), new XAttribute("failures", failed), new XAttribute("skipped", pending), suites));
-            doc.Save(junit);
+        if (json) shown.WriteLine(jsonDoc.ToJson(clock.Elapsed.TotalSeconds));
+        var doc = new XDocument(new XElement("testsuites",
+            new XAttribute("tests", passed + failed + pending), new XAttribute("failures", failed), new XAttribute("skipped", pending), suites));
+        if (junit != null) doc.Save(junit);
+        if (junitOut) shown.WriteLine(doc.ToString());
+        anyFailed |= failed > 0;
         }
-        return failed > 0 ? 1 : 0;
+        return anyFailed ? 1 : 0;
+    }
+
+    // busted's json output handler: every test under its outcome, with its full name, the short
+    // name and kind of its element, where it is, and for the others the message.
+    private sealed class JsonDocument
+    {
+        private readonly System.Text.Json.Nodes.JsonArray _successes = new(), _failures = new(), _errors = new(), _pendings = new();
+
+        public void Add(SpecResult r)
+        {
+            int colon = r.At.LastIndexOf(':');
+            string file = colon > 0 ? r.At[..colon] : r.At;
+            int line = colon > 0 && int.TryParse(r.At[(colon + 1)..], out var l) ? l : 0;
+            System.Text.Json.Nodes.JsonObject Trace() => new() { ["short_src"] = file, ["source"] = "@" + file, ["currentline"] = line, ["what"] = "Lua" };
+            var entry = new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = r.Name,
+                ["trace"] = Trace(),
+                ["element"] = new System.Text.Json.Nodes.JsonObject { ["name"] = r.ShortName, ["descriptor"] = r.Pending && r.Message.Length == 0 ? "pending" : "it", ["trace"] = Trace() },
+            };
+            if (!r.Passed) entry["message"] = r.Message;
+            if (r.Failed && r.IsError) entry["isError"] = true;
+            if (r.RandomSeed is { } seed) entry["randomseed"] = seed;
+            (r.Passed ? _successes : r.Pending ? _pendings : r.IsError ? _errors : _failures).Add(entry);
+        }
+
+        public string ToJson(double seconds) => new System.Text.Json.Nodes.JsonObject
+        {
+            ["pendings"] = _pendings, ["successes"] = _successes, ["failures"] = _failures, ["errors"] = _errors, ["duration"] = seconds,
+        }.ToJsonString();
     }
 
     // One result as busted's TAP handler writes it: "ok N - name", "not ok N - name" with the
@@ -107,6 +156,7 @@ internal static class TestCommand
         o.WriteLine($"not ok {n} - {r.Name}");
         int colon = r.At.LastIndexOf(':');
         o.WriteLine("# " + (colon > 0 ? $"{r.At[..colon]} @ {r.At[(colon + 1)..]}" : r.At));
+        if (r.RandomSeed is { } seed) o.WriteLine($"# Random seed: {seed}");
         var lines = r.Message.Split('\n');
         o.WriteLine("# Failure message: " + lines[0]);
         for (int i = 1; i < lines.Length; i++) o.WriteLine("# " + lines[i]);

@@ -14,8 +14,11 @@ local insertAt = nil        -- while a block's body runs: where its children go 
 -- the runner lives in the registry, out of a spec's reach, and keeps its own copies of the
 -- functions it uses, so a spec that redefines pcall or ipairs cannot change its results.
 local getinfo, runner = ...
-local pcall, ipairs, type, tostring, getmetatable, setmetatable = pcall, ipairs, type, tostring, getmetatable, setmetatable
+local pcall, ipairs, type, tostring, getmetatable, setmetatable, next = pcall, ipairs, type, tostring, getmetatable, setmetatable, next
 local tinsert, tremove, concat = table.insert, table.remove, table.concat
+-- The message of the last failed assertion: an error carrying it is a failure, any other an error
+-- (busted's two kinds).
+local lastFailure
 
 local function where(level)
   if not getinfo then return "?" end
@@ -46,8 +49,22 @@ function expose(name, fn) add({ kind = "block", name = name, fn = fn, at = where
 function it(name, fn) add({ kind = "test", name = name, fn = fn, at = where(2) }) end
 spec, test = it, it
 
-function before_each(fn) local b = current[#current].before; b[#b + 1] = fn end
-function after_each(fn) local a = current[#current].after; a[#a + 1] = fn end
+-- busted's randomize([flag] [, seed]): the block being defined runs its children in an order
+-- shuffled with the seed (--seed, or the run's own), as --shuffle does for every block.
+function randomize(...)
+  local b = current[#current]
+  local on = select("#", ...) == 0 or (...)
+  b.randomize = on and true or false
+  if on then b.seed = tonumber((select(1, ...))) or tonumber((select(2, ...))) or b.seed end
+end
+
+-- busted attaches a hook to its block's children as it does a test, and shuffles them all; a
+-- placeholder keeps the hook's place in the queue, so a shuffle draws busted's permutation.
+-- The runner skips placeholders.
+local function placeholder() add({ kind = "hook" }) end
+
+function before_each(fn) local b = current[#current].before; b[#b + 1] = fn; placeholder() end
+function after_each(fn) local a = current[#current].after; a[#a + 1] = fn; placeholder() end
 -- busted 2: strict_setup runs when its block starts (after the block's body), strict_teardown
 -- when it ends, whatever runs inside; lazy_setup runs before the first test that runs in the
 -- block, lazy_teardown at the block's end if its lazy_setup ran. setup and teardown are the
@@ -57,6 +74,7 @@ local function hook(list)
     local l = current[#current][list]
     l[#l + 1] = fn
     l.at = l.at or where(2)           -- a failure is reported where the hook was declared, as busted does
+    placeholder()
   end
 end
 lazy_setup, lazy_teardown = hook("lazy_setup"), hook("lazy_teardown")
@@ -154,10 +172,100 @@ local luaassert = assert
 -- "was", "has" and "does" read as nothing, "not" and "no" negate, and the last word that names
 -- an assertion is the assertion. Past an assertion's own arguments comes the custom message,
 -- which is put before the standard one.
-local function describe_value(v)
-  if type(v) == "string" then return "(string) '" .. v .. "'" end
+-- Values in messages as luassert formats them: numbers to 20 significant digits (a float that
+-- looks whole gets ".0"), strings quoted, tables by address with their sorted keys to three
+-- levels, the path of the first difference (crumbs) marked with '*'.
+local function tostr(v)
+  if type(v) ~= "number" then return tostring(v) end
+  if v ~= v then return "NaN" elseif v == 1 / 0 then return "Inf" elseif v == -1 / 0 then return "-Inf" end
+  local text = string.format("%.20g", v)
+  if math.type(v) == "float" and not text:find("[%.,]") then text = text:gsub("%d+", "%0.0", 1) end
+  return text
+end
+
+local key_rank = { number = 1, boolean = 2, string = 3, table = 4, ["function"] = 5, userdata = 6, thread = 7 }
+local function sorted_keys(t)
+  local keys, length = {}, #t
+  for k in next, t do keys[#keys + 1] = k end
+  local function rank(k)
+    if type(k) == "number" and k >= 1 and k <= length and math.floor(k) == k then return 0 end
+    return key_rank[type(k)] or 8
+  end
+  table.sort(keys, function(a, b)
+    local ra, rb = rank(a), rank(b)
+    if ra ~= rb then return ra < rb end
+    local ta = type(a)
+    if ta == "string" or ta == "number" then return a < b end
+    if ta == "boolean" then return a end
+    return false
+  end)
+  return keys
+end
+
+local function format_table(t, crumbs)
+  local header
+  local mt = getmetatable(t)
+  if mt == nil then header = "(" .. tostring(t) .. ") "
+  elseif type(mt) ~= "table" or not pcall(setmetatable, t, mt) then header = "(table) "
+  else setmetatable(t, nil); header = "(" .. tostring(t) .. ") "; setmetatable(t, mt) end
+  local function body(x, level, marked)
+    if next(x) == nil then return "{ }" end
+    if level > 3 then return "{ ... more }" end
+    local out = { "{" }
+    local crumb = crumbs[#crumbs - level + 1]
+    for _, k in ipairs(sorted_keys(x)) do
+      local v = x[k]
+      local hit = marked and k == crumb
+      if type(v) == "table" then v = body(v, level + 1, hit)
+      elseif type(v) == "string" then v = "'" .. v .. "'" end
+      local mark = hit and "*" or ""
+      out[#out + 1] = "\n" .. string.rep(" ", level * 2 - #mark) .. mark .. "[" .. tostr(k) .. "] = " .. tostr(v)
+    end
+    return concat(out) .. " }"
+  end
+  return header .. body(t, 1, true)
+end
+
+local function describe_value(v, crumbs)
+  local t = type(v)
+  if t == "string" then return "(string) '" .. v .. "'" end
   if torch and torch.isTensor(v) then return "(tensor) " .. table.concat(v:size(), "x") end
-  return "(" .. type(v) .. ") " .. show(v)
+  if t == "number" then return "(number) " .. tostr(v) end
+  if t == "boolean" then return "(boolean) " .. tostring(v) end
+  if t == "nil" then return "(nil)" end
+  if t == "table" then return format_table(v, crumbs or {}) end
+  if t == "function" then
+    local info = getinfo and getinfo(v, "S")
+    return string.format("%s @ line %s in %s", tostring(v), tostring(info and info.linedefined), tostring(info and info.source))
+  end
+  return "(" .. t .. ") '" .. tostring(v) .. "'"
+end
+
+-- luassert's deepcompare: the same contents (a shared __eq decides below the top), and where not,
+-- the path to the first difference, innermost key first.
+local function deepcompare(t1, t2, ignore_mt, seen)
+  if type(t1) ~= "table" or type(t2) ~= "table" then return t1 == t2 end
+  local mt1, mt2 = getmetatable(t1), getmetatable(t2)
+  if mt1 and mt1 == mt2 and type(mt1) == "table" and mt1.__eq then
+    if not ignore_mt then return t1 == t2 end
+  elseif rawequal(t1, t2) then return true end
+  seen = seen or {}
+  if seen[t1] == t2 then return true end
+  seen[t1] = t2
+  for k1, v1 in next, t1 do
+    local v2 = t2[k1]
+    if v2 == nil then return false, { k1 } end
+    local same, crumbs = deepcompare(v1, v2, nil, seen)
+    if not same then
+      crumbs = crumbs or {}
+      crumbs[#crumbs + 1] = k1
+      return false, crumbs
+    end
+  end
+  for k2 in next, t2 do
+    if t1[k2] == nil then return false, { k2 } end
+  end
+  return true
 end
 
 local function strip_position(err)
@@ -187,10 +295,11 @@ register({ "equal", "equals" }, 2, function(a)
          "Expected objects to not be equal.\nPassed in:\n" .. describe_value(a[2]) .. "\nDid not expect:\n" .. describe_value(a[1])
 end)
 register({ "same" }, 2, function(a)
-  local ok
-  if type(a[1]) == "table" and type(a[2]) == "table" then ok = deepsame(a[1], a[2]) elseif torch and torch.isTensor(a[1]) and torch.isTensor(a[2]) then ok = deepsame(a[1], a[2]) else ok = a[1] == a[2] end
-  return ok, "Expected objects to be the same.\nPassed in:\n" .. describe_value(a[2]) .. "\nExpected:\n" .. describe_value(a[1]),
-         "Expected objects to not be the same.\nPassed in:\n" .. describe_value(a[2]) .. "\nDid not expect:\n" .. describe_value(a[1])
+  local ok, crumbs
+  if type(a[1]) == "table" and type(a[2]) == "table" then ok, crumbs = deepcompare(a[1], a[2], true)
+  elseif torch and torch.isTensor(a[1]) and torch.isTensor(a[2]) then ok = deepsame(a[1], a[2]) else ok = a[1] == a[2] end
+  return ok, "Expected objects to be the same.\nPassed in:\n" .. describe_value(a[2], crumbs) .. "\nExpected:\n" .. describe_value(a[1], crumbs),
+         "Expected objects to not be the same.\nPassed in:\n" .. describe_value(a[2], crumbs) .. "\nDid not expect:\n" .. describe_value(a[1], crumbs)
 end)
 register({ "near" }, 3, function(a)
   local ok, err = pcall(near, a[2], a[1], a[3])
@@ -474,6 +583,7 @@ chain_mt.__call = function(chain, ...)
     local message = negate and negative or positive
     local custom = args.n > def.arity and args[def.arity + 1] or nil
     if custom ~= nil then message = tostring(custom) .. "\n" .. message end
+    lastFailure = message
     error(message, 2)
   end
   return ...
@@ -511,7 +621,7 @@ assert = setmetatable({}, {
     return A[key]
   end,
   __call = function(_, v, message, ...)
-    if not v then error(message or "assertion failed!", 2) end
+    if not v then lastFailure = message or "assertion failed!"; error(lastFailure, 2) end
     return v, message, ...
   end,
 })
@@ -542,7 +652,7 @@ local function runtest(item)
       local ok, err = runhooks(b.lazy_setup)
       b.lazyState, b.lazyError = ok, err
     end
-    if b.lazyState == false then return "failed", name, "lazy_setup failed: " .. message(b.lazyError), item.at end
+    if b.lazyState == false then return "failed", name, "lazy_setup failed: " .. message(b.lazyError), item.at, "error" end
   end
   local before, after = hooks(item)
   local ok, err = true, nil
@@ -563,8 +673,13 @@ local function runtest(item)
     if ok and not aok then ok, err = false, aerr end
   end
   running = false
-  if not ok and getmetatable(err) == PENDING then return "pending", name, tostring(err.message or ""), err.at or item.at end
-  return ok and "passed" or "failed", name, ok and "" or message(err), item.at
+  if not ok and getmetatable(err) == PENDING then return "pending", name, tostring(err.message or ""), err.at or item.at, nil, item.name end
+  if ok then return "passed", name, "", item.at, nil, item.name end
+  local text = message(err)
+  local kind = (type(err) == "string" and lastFailure and text:sub(-#lastFailure) == lastFailure) and "failure" or "error"
+  lastFailure = nil
+  -- busted reports the seed of a failure's shuffled block with it, so the order can be replayed.
+  return "failed", name, text, item.at, kind, item.name, item.ancestors[#item.ancestors].randomseed
 end
 
 local function snapshot()
@@ -591,6 +706,29 @@ local function endblock(block)
 end
 
 local rootStarted, rootEnded = false, false
+
+-- --shuffle: every block's children in an order drawn as busted draws it (busted.utils.shuffle,
+-- Fisher-Yates from the end with math.random after math.randomseed(seed)), so a seed gives the
+-- order busted gives.
+local order = { shuffle = false, seed = os and os.time and os.time() or 0 }
+function runner.order(shuffle, seed)
+  order.shuffle = shuffle and true or false
+  if seed then order.seed = seed end
+end
+local random, randomseed = math.random, math.randomseed
+local function shuffleQueue(first, last, seed)
+  randomseed(seed)
+  local n = last - first + 1
+  while n >= 2 do
+    local k = random(n)
+    queue[first + n - 1], queue[first + k - 1] = queue[first + k - 1], queue[first + n - 1]
+    n = n - 1
+  end
+end
+local function shuffles(block)
+  if block.randomize == nil then return order.shuffle end
+  return block.randomize
+end
 
 -- busted's selection: --tags runs tests whose full name holds one of "#tag", --exclude-tags skips
 -- them, --filter keeps names matching one of the Lua patterns, --filter-out drops them.
@@ -619,24 +757,27 @@ function runner.next()
   current, insertAt, running = { root }, nil, false     -- a stop may have left a block's context behind
   if not rootStarted then
     rootStarted = true
+    if shuffles(root) then root.randomseed = root.seed or order.seed; shuffleQueue(1, #queue, root.randomseed) end
     local ok, err = runhooks(root.strict_setup)
     if not ok then
       for i = #queue, 1, -1 do queue[i] = nil end
       rootEnded = true
       endblock(root)
-      return "failed", "setup", message(err), "?"
+      return "failed", "setup", message(err), "?", "error"
     end
   end
   while #queue > 0 do
     local item = tremove(queue, 1)
     item_running = item
-    if item.kind == "test" then
+    if item.kind == "hook" then
+      -- a hook's place among its block's children (see placeholder): nothing to run
+    elseif item.kind == "test" then
       if selected(fullname(item)) then return runtest(item) end
     elseif item.kind == "pending" then
-      if selected(fullname(item)) then return "pending", fullname(item), "", item.at end
+      if selected(fullname(item)) then return "pending", fullname(item), "", item.at, nil, item.name end
     elseif item.kind == "end" then
       local ok, err = endblock(item.block)
-      if not ok then return "failed", fullname(item) .. " teardown", message(err), item.at end
+      if not ok then return "failed", fullname(item) .. " teardown", message(err), item.at, "error", nil, item.ancestors[#item.ancestors].randomseed end
     else
       -- a block: its body registers its children just ahead of its later siblings, then its end
       local block = newblock(item.name, item.mode)
@@ -647,20 +788,21 @@ function runner.next()
       current, insertAt = enclosing, 1
       local ok, err = pcall(item.fn)
       local last = insertAt
+      if ok and shuffles(block) then block.randomseed = block.seed or order.seed; shuffleQueue(1, last - 1, block.randomseed) end
       tinsert(queue, last, { kind = "end", block = block, name = item.name, at = item.at, ancestors = item.ancestors })
       current, insertAt = { root }, nil
-      if not ok then return "failed", fullname(item) .. " (describe)", message(err), item.at end
+      if not ok then return "failed", fullname(item) .. " (describe)", message(err), item.at, "error", nil, item.ancestors[#item.ancestors].randomseed end
       local sok, serr = runhooks(block.strict_setup)
       if not sok then
         for _ = 1, last - 1 do tremove(queue, 1) end          -- its children do not run
-        return "failed", fullname(item) .. " setup", message(serr), block.strict_setup.at or item.at
+        return "failed", fullname(item) .. " setup", message(serr), block.strict_setup.at or item.at, "error", nil, item.ancestors[#item.ancestors].randomseed
       end
     end
   end
   if not rootEnded then
     rootEnded = true
     local ok, err = endblock(root)
-    if not ok then return "failed", "teardown", message(err), "?" end
+    if not ok then return "failed", "teardown", message(err), "?", "error" end
   end
   return nil
 end
@@ -677,7 +819,7 @@ do
     busted = { describe = describe, it = it, pending = pending, before_each = before_each, after_each = after_each,
                setup = setup, teardown = teardown, lazy_setup = lazy_setup, lazy_teardown = lazy_teardown,
                strict_setup = strict_setup, strict_teardown = strict_teardown, insulate = insulate, expose = expose,
-               finally = finally, spy = spy, stub = stub, mock = mock, match = match, assert = assert },
+               finally = finally, spy = spy, stub = stub, mock = mock, match = match, assert = assert, randomize = randomize },
     luassert = assert, ["luassert.spy"] = spy, ["luassert.stub"] = stub, ["luassert.mock"] = mock,
     ["luassert.match"] = match, ["luassert.say"] = say, say = say,
   }

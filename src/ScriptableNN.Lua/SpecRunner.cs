@@ -6,6 +6,13 @@ namespace ScriptableNN.Lua;
 /// <summary>The outcome of one spec (an <c>it</c> block).</summary>
 public sealed record SpecResult(string Status, string Name, string Message, string At)
 {
+    /// <summary>A failed spec whose error did not come from an assertion (busted's "error", not "failure").</summary>
+    public bool IsError { get; init; }
+    /// <summary>The test's own name, without its blocks' (busted's element name); the full name when unknown.</summary>
+    public string ShortName { get => _short ?? Name; init => _short = value; }
+    /// <summary>The seed the failed test's block was shuffled with, if it was.</summary>
+    public long? RandomSeed { get; init; }
+    private readonly string? _short;
     /// <summary>The spec passed.</summary>
     public bool Passed => Status == "passed";
     /// <summary>The spec failed; <see cref="Message"/> says why, with file and line.</summary>
@@ -20,7 +27,15 @@ public sealed record SpecResult(string Status, string Name, string Message, stri
 /// matching one of the Lua patterns, <see cref="FiltersOut"/> drops them.
 /// </summary>
 public sealed record SpecSelection(IReadOnlyList<string>? Tags = null, IReadOnlyList<string>? ExcludeTags = null,
-    IReadOnlyList<string>? Filters = null, IReadOnlyList<string>? FiltersOut = null);
+    IReadOnlyList<string>? Filters = null, IReadOnlyList<string>? FiltersOut = null)
+{
+    /// <summary>busted's --shuffle-tests: each block's children run in an order drawn from <see cref="Seed"/>, as busted draws it.</summary>
+    public bool Shuffle { get; init; }
+    /// <summary>busted's --seed: the seed of shuffled orders and of randomize() (default: the time).</summary>
+    public long? Seed { get; init; }
+    /// <summary>True when the selection selects anything (tags or filters), not only an order.</summary>
+    public bool Selects => Tags is { Count: > 0 } || ExcludeTags is { Count: > 0 } || Filters is { Count: > 0 } || FiltersOut is { Count: > 0 };
+}
 
 /// <summary>
 /// Runs Lua spec files written in busted's vocabulary (describe, it, before_each, after_each,
@@ -53,6 +68,7 @@ public static class SpecRunner
             {
                 static string Csv(IReadOnlyList<string>? l) => l == null ? "" : string.Join(",", l);
                 host.CallRunner("select", Csv(selection.Tags), Csv(selection.ExcludeTags), Csv(selection.Filters), Csv(selection.FiltersOut));
+                host.CallRunner("order", selection.Shuffle, selection.Seed);
             }
             host.RunFile(path);
         }
@@ -80,13 +96,30 @@ public static class SpecRunner
                 string why = e is LuaBudgetException ? e.Message
                     : e.Message.Contains("attempt to yield from outside a coroutine", StringComparison.Ordinal) ? "the test yielded outside a coroutine of its own: " + e.Message
                     : e.Message;
-                list.Add(new SpecResult("failed", name, why, at));
+                list.Add(new SpecResult("failed", name, why, at) { IsError = true });
                 continue;
             }
             if (r.Length == 0 || r[0] is not string status) break;
-            list.Add(new SpecResult(status, r[1] as string ?? "(spec)", r[2] as string ?? "", r[3] as string ?? path));
+            list.Add(new SpecResult(status, r[1] as string ?? "(spec)", r[2] as string ?? "", r[3] as string ?? path)
+                { IsError = r.Length > 4 && r[4] as string == "error", ShortName = r.Length > 5 ? r[5] as string ?? r[1] as string ?? "(spec)" : r[1] as string ?? "(spec)",
+                  RandomSeed = r.Length > 6 ? r[6] switch { long l => l, double d => (long)d, _ => null } : null });
         }
         return list;
+    }
+
+    /// <summary>
+    /// <paramref name="files"/> in the order busted's --shuffle-files gives for <paramref name="seed"/>:
+    /// Lua's own generator (math.randomseed, math.random), Fisher-Yates from the end.
+    /// </summary>
+    public static IReadOnlyList<string> Shuffle(IReadOnlyList<string> files, long seed)
+    {
+        using var lua = new KeraLua.Lua();
+        lua.OpenLibs();
+        if (lua.DoString($"local t = {{}} for i = 1, {files.Count} do t[i] = i end math.randomseed({seed}) " +
+                         "local n = #t while n >= 2 do local k = math.random(n) t[n], t[k] = t[k], t[n] n = n - 1 end " +
+                         "return table.concat(t, ',')"))
+            throw new InvalidOperationException("shuffle: " + Native.ToString(lua.Handle, -1));
+        return Native.ToString(lua.Handle, -1).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(i => files[int.Parse(i) - 1]).ToArray();
     }
 
     /// <summary>Spec files under <paramref name="paths"/> (files as given, folders searched for *_spec.lua and *.lua under spec/).</summary>
