@@ -71,6 +71,7 @@ end
 -- torch and Tensor
 ---------------------------------------------------------------------------------------------
 local T = raw.Tensor
+local masks = setmetatable({}, { __mode = "k" })   -- tensors made by comparisons: Torch7's byte masks
 local TM = wrapall(T, set("max", "min"), set("set", "free"))
 for _, name in ipairs({ "size", "dim", "nElement", "get", "fill", "zero", "copy", "clone", "sum", "mean", "tostring", "grad" }) do
   TM[name] = wrapfixed(T[name])
@@ -281,7 +282,10 @@ torch.randperm = function(n)
   end
   return F.new(p)
 end
-torch.type = function(x) if F.isTensor(x) then return "torch.FloatTensor" end return type(x) end
+torch.type = function(x)
+  if F.isTensor(x) then return masks[x] and "torch.ByteTensor" or "torch.FloatTensor" end
+  return type(x)
+end
 torch.typename = function(x) if F.isTensor(x) then return "torch.FloatTensor" end return nil end
 
 -- Torch7's in-place methods: change the tensor and return it.
@@ -338,6 +342,169 @@ end
 TM.dot = function(t, u)
   if not F.isTensor(u) or u:nElement() ~= t:nElement() then fail("dot: expected a tensor of " .. t:nElement() .. " elements") end
   return tbinary("cmul", t:view(-1), u:view(-1)):sum()
+end
+-- Torch7's comparisons (doc/maths.md, Logical Operations): torch.gt(a, b), a:gt(b) with b a tensor
+-- or a number give 1 where the comparison holds and 0 elsewhere. Torch7 returns a ByteTensor;
+-- this engine holds floats, so the result is a float tensor marked as a mask: torch.type says
+-- torch.ByteTensor, and t[mask] / t[mask] = v select and fill as Torch7's byte masks do.
+local compare = TM.compare
+for _, op in ipairs({ "lt", "le", "gt", "ge", "eq", "ne" }) do
+  local f = function(a, b)
+    local m = compare(op, a, b)
+    masks[m] = true
+    return m
+  end
+  TM[op] = f
+  torch[op] = f
+end
+torch.all = function(t) return t:nElement() == 0 or tbinary("cmul", t, t):view(-1):min() ~= 0 end
+torch.any = function(t) return t:nElement() > 0 and tbinary("cmul", t, t):view(-1):max() ~= 0 end
+TM.all, TM.any = torch.all, torch.any
+TM.compare = nil
+-- t:squeeze([dim]) (tensor.md): without the dimensions of size 1, or only dimension dim if its
+-- size is 1; a view.
+TM.squeeze = function(t, dim)
+  local sizes, kept = t:size():totable(), {}
+  for d, n in ipairs(sizes) do
+    if n ~= 1 or (dim ~= nil and d ~= dim) then kept[#kept + 1] = n end
+  end
+  if #kept == 0 then kept[1] = 1 end
+  return t:view(table.unpack(kept))
+end
+torch.squeeze = function(t, dim) return t:squeeze(dim) end
+-- t:apply(f), t:map(u, f), t:map2(u, v, f) (tensor.md): f on every element (with the elements of
+-- u and v at the same position, sizes free as long as the counts match); a number it returns is
+-- stored in t. Elements go in row-major order.
+local function foreach(t, others, f, who)
+  local n = t:nElement()
+  for _, o in ipairs(others) do
+    if not F.isTensor(o) or o:nElement() ~= n then fail(who .. ": the tensors must have " .. n .. " elements each") end
+  end
+  local flat = t:view(-1)
+  local mine = flat:totable()
+  local theirs = {}
+  for i, o in ipairs(others) do theirs[i] = o:view(-1):totable() end
+  local changed = false
+  for i = 1, n do
+    local r
+    if #theirs == 0 then r = f(mine[i])
+    elseif #theirs == 1 then r = f(mine[i], theirs[1][i])
+    else r = f(mine[i], theirs[1][i], theirs[2][i]) end
+    if type(r) == "number" then mine[i] = r; changed = true end
+  end
+  if changed then flat:copy(torch.Tensor(mine)) end
+  return t
+end
+TM.apply = function(t, f) return foreach(t, {}, f, "apply") end
+TM.map = function(t, u, f) return foreach(t, { u }, f, "map") end
+TM.map2 = function(t, u, v, f) return foreach(t, { u, v }, f, "map2") end
+-- In-place random fills from torch's generator (torch.manualSeed): uniform([a, b]) on [a, b),
+-- default [0, 1); normal([mean, std]), default (0, 1); bernoulli([p]) 1 with probability p (0.5).
+TM.uniform = function(t, a, b)
+  a, b = a or 0, b or 1
+  return t:copy(torch.rand(t:nElement()):mul(b - a):add(a):view(table.unpack(t:size():totable())))
+end
+TM.normal = function(t, mean, std)
+  mean, std = mean or 0, std or 1
+  return t:copy(torch.randn(t:nElement()):mul(std):add(mean):view(table.unpack(t:size():totable())))
+end
+TM.bernoulli = function(t, p)
+  p = p or 0.5
+  return t:copy(compare("lt", torch.rand(t:nElement()), p):view(table.unpack(t:size():totable())))
+end
+-- floor, ceil, round (half away from zero, as C's round), sign (0 at 0), in place; torch.floor(x)...
+-- give new tensors.
+local rounding = {
+  floor = math.floor, ceil = math.ceil,
+  round = function(x) if x >= 0 then return math.floor(x + 0.5) end return -math.floor(-x + 0.5) end,
+  sign = function(x) if x > 0 then return 1 elseif x < 0 then return -1 end return 0 end,
+}
+for name, f in pairs(rounding) do
+  if TM[name] == nil then
+    TM[name] = function(t) return TM.apply(t, f) end
+    torch[name] = function(t) return TM.apply(t:clone(), f) end
+  end
+end
+-- Along dimension d of t: fn(values) for each line of values along d, returning new values (and
+-- indices); results are tensors shaped as t.
+local function alongDim(t, d, fn)
+  local sizes = t:size():totable()
+  if d < 1 or d > #sizes then fail("dimension " .. tostring(d) .. " outside 1.." .. #sizes) end
+  local inner = 1
+  for k = d + 1, #sizes do inner = inner * sizes[k] end
+  local n = sizes[d]
+  local flat, vals, inds = t:view(-1):totable(), {}, {}
+  local outer = #flat // (n * inner)
+  for o = 0, outer - 1 do
+    for i = 1, inner do
+      local line = {}
+      for k = 0, n - 1 do line[k + 1] = flat[o * n * inner + k * inner + i] end
+      local v, ix = fn(line)
+      for k = 0, n - 1 do
+        vals[o * n * inner + k * inner + i] = v[k + 1]
+        inds[o * n * inner + k * inner + i] = ix and ix[k + 1] or 0
+      end
+    end
+  end
+  return torch.Tensor(vals):view(table.unpack(sizes)), torch.Tensor(inds):view(table.unpack(sizes))
+end
+-- torch.sort(x [, d] [, descending]) (maths.md): values sorted along d (default the last
+-- dimension), ascending unless the flag, and the indices (1-based) they came from.
+torch.sort = function(x, d, descending)
+  if type(d) == "boolean" then d, descending = nil, d end
+  d = d or x:dim()
+  return alongDim(x, d, function(line)
+    local order = {}
+    for k = 1, #line do order[k] = k end
+    table.sort(order, function(a, b)
+      if line[a] == line[b] then return a < b end
+      if descending then return line[a] > line[b] end
+      return line[a] < line[b]
+    end)
+    local v = {}
+    for k, j in ipairs(order) do v[k] = line[j] end
+    return v, order
+  end)
+end
+TM.sort = function(x, d, descending) return torch.sort(x, d, descending) end
+-- torch.cat(x1, x2 [, d]) and torch.cat({x1, x2, ...} [, d]) (maths.md): a new tensor joining
+-- them along d, by default the last dimension; the other sizes must agree.
+torch.cat = function(a, b, c)
+  local list, d
+  if type(a) == "table" and not F.isTensor(a) then list, d = a, b
+  elseif F.isTensor(a) and F.isTensor(b) then
+    if F.isTensor(c) then fail("torch.cat: a result tensor first is not supported (tensors cannot be resized here); use the returned tensor") end
+    list, d = { a, b }, c
+  else fail("torch.cat: expected two tensors or a list of tensors, and optionally a dimension") end
+  if #list == 0 then fail("torch.cat: nothing to join") end
+  local first = list[1]:size():totable()
+  d = d or #first
+  if d < 1 or d > #first then fail("torch.cat: dimension " .. tostring(d) .. " outside 1.." .. #first) end
+  local total, outer, inner = 0, 1, 1
+  for k = 1, d - 1 do outer = outer * first[k] end
+  for k = d + 1, #first do inner = inner * first[k] end
+  local rows = {}
+  for o = 1, outer do rows[o] = {} end
+  for i, x in ipairs(list) do
+    if not F.isTensor(x) then fail("torch.cat: item " .. i .. " is not a tensor") end
+    local sz = x:size():totable()
+    if #sz ~= #first then fail("torch.cat: item " .. i .. " has " .. #sz .. " dimensions, the first " .. #first) end
+    for k = 1, #sz do
+      if k ~= d and sz[k] ~= first[k] then fail("torch.cat: item " .. i .. " has size " .. sz[k] .. " in dimension " .. k .. ", the first " .. first[k]) end
+    end
+    total = total + sz[d]
+    local flat, width = x:view(-1):totable(), sz[d] * inner
+    for o = 1, outer do
+      local row = rows[o]
+      for k = 1, width do row[#row + 1] = flat[(o - 1) * width + k] end
+    end
+  end
+  local out = {}
+  for o = 1, outer do for _, v in ipairs(rows[o]) do out[#out + 1] = v end end
+  local sizes = {}
+  for k = 1, #first do sizes[k] = first[k] end
+  sizes[d] = total
+  return torch.Tensor(out):view(table.unpack(sizes))
 end
 TM.clamp = function(t, lo, hi) return inplace(t, "clamp", lo, hi) end
 TM.pow = function(t, p) return inplace(t, "pow", p) end
@@ -481,6 +648,7 @@ TensorMT.__index = function(t, k)
     if v == ERR then fail(e) end
     return v
   end
+  if masks[k] then return TM.maskedSelect(t, k) end
   if type(k) == "table" then
     local view, r = sliceview(t, k)
     if view ~= nil then
@@ -496,6 +664,10 @@ TensorMT.__index = function(t, k)
   return nil
 end
 TensorMT.__newindex = function(t, k, v)
+  if masks[k] then
+    if type(v) == "number" then TM.maskedFill(t, k, v) else TM.maskedCopy(t, k, v) end
+    return
+  end
   if type(k) == "number" then
     local r, e = tset(t, k, v)
     if r == ERR then fail(e) end
@@ -629,7 +801,7 @@ TensorMT.__tostring = function(t)
       printmatrix(rows, format, scale, sz, " ", out)
     end
   end
-  out[#out + 1] = "[torch.FloatTensor of size " .. table.concat(sizes, "x") .. "]\n"
+  out[#out + 1] = "[" .. (masks[t] and "torch.ByteTensor" or "torch.FloatTensor") .. " of size " .. table.concat(sizes, "x") .. "]\n"
   return table.concat(out)
 end
 TensorMT.__close = function(t) T.free(t) end

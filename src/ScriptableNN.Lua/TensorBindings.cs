@@ -55,10 +55,87 @@ internal static unsafe class TensorBindings
         new("requiresGrad", 1, RequiresGrad),
         new("grad", 1, a => a.Tensor(1).Grad is { } g ? a.Push(g) : a.Nil()),
         new("index", 4, Index),
+        new("compare", 3, Compare),
+        new("maskedSelect", 2, MaskedSelect),
+        new("maskedFill", 3, MaskedFill),
+        new("maskedCopy", 3, MaskedCopy),
         new("random", 3, RandomFill),
     };
 
     // res:index(src, 1, idx): res[i] = src[idx[i]] for 1-based row indices (Torch7's index into res).
+    // torch.lt/le/gt/ge/eq/ne(a, b): 1 where the comparison holds, else 0 (Torch7 returns a
+    // ByteTensor; here a float tensor the prelude marks as a mask).
+    private static int Compare(Args a)
+    {
+        string op = a.String(1);
+        var x = a.Tensor(2);
+        Tensor? y = a.Type(3) == TNumber ? null : a.Tensor(3);
+        float v = y == null ? a.Float(3) : 0f;
+        if (y != null && y.Length != x.Length) throw new ScriptError($"{op}: {x.ShapeText} and {y.ShapeText} differ in size");
+        var r = Tensor.Zeros(x.Shape.ToArray());
+        var xs = x.Span; var rs = r.Span;
+        var ys = y == null ? ReadOnlySpan<float>.Empty : y.Span;
+        for (int i = 0; i < xs.Length; i++)
+        {
+            float b = y == null ? v : ys[i];
+            bool hold = op switch
+            {
+                "lt" => xs[i] < b, "le" => xs[i] <= b, "gt" => xs[i] > b, "ge" => xs[i] >= b, "eq" => xs[i] == b, "ne" => xs[i] != b,
+                _ => throw new ScriptError($"unknown comparison '{op}'"),
+            };
+            rs[i] = hold ? 1f : 0f;
+        }
+        return a.Push(r);
+    }
+
+    private static ReadOnlySpan<float> Mask(Args a, Tensor t, int i, string who)
+    {
+        var m = a.Tensor(i);
+        if (m.Length != t.Length) throw new ScriptError($"{who}: the mask has {m.Length} elements, the tensor {t.Length}");
+        return m.Span;
+    }
+
+    // t:maskedSelect(mask) -> a new 1-D tensor of the elements where the mask is non-zero, in order.
+    private static int MaskedSelect(Args a)
+    {
+        var t = a.Tensor(1);
+        var m = Mask(a, t, 2, "maskedSelect");
+        int n = 0;
+        foreach (float x in m) if (x != 0) n++;
+        var r = Tensor.Zeros(n);
+        var ts = t.Span; var rs = r.Span;
+        for (int i = 0, k = 0; i < m.Length; i++) if (m[i] != 0) rs[k++] = ts[i];
+        return a.Push(r);
+    }
+
+    // t:maskedFill(mask, value): value where the mask is non-zero; returns t.
+    private static int MaskedFill(Args a)
+    {
+        var t = a.Tensor(1);
+        var m = Mask(a, t, 2, "maskedFill");
+        float v = a.Float(3);
+        var ts = t.Span;
+        for (int i = 0; i < m.Length; i++) if (m[i] != 0) ts[i] = v;
+        return a.Push(t);
+    }
+
+    // t:maskedCopy(mask, src): the masked elements of t, in order, from the first elements of src; returns t.
+    private static int MaskedCopy(Args a)
+    {
+        var t = a.Tensor(1);
+        var m = Mask(a, t, 2, "maskedCopy");
+        var src = a.Tensor(3).Span;
+        var ts = t.Span;
+        int k = 0;
+        for (int i = 0; i < m.Length; i++)
+        {
+            if (m[i] == 0) continue;
+            if (k >= src.Length) throw new ScriptError($"maskedCopy: the mask selects more elements than the source's {src.Length}");
+            ts[i] = src[k++];
+        }
+        return a.Push(t);
+    }
+
     private static int Index(Args a)
     {
         var res = a.Tensor(1); var src = a.Tensor(2); var idx = a.Tensor(4);

@@ -121,6 +121,81 @@ describe("optim's functional form", function()
   end)
 end)
 
+describe("tensor functions from Torch7's maths.md and tensor.md, on the documents' examples", function()
+  it("comparisons give byte masks that select and fill", function()
+    local a = torch.Tensor{ 0.5694, 0.5264, 0.3041, 0.4159, 0.1677 }
+    local b = torch.Tensor{ 0.2950, 0.4867, 0.9133, 0.1291, 0.1811 }
+    assert.are.same({ 0, 0, 1, 0, 1 }, torch.lt(a, b):totable())
+    assert.are.same({ 1, 1, 0, 1, 0 }, a:gt(b):totable())
+    assert.are.same({ 1, 1, 1, 1, 1 }, torch.ne(a, b):totable())
+    assert.are.equal("torch.ByteTensor", torch.type(torch.eq(a, b)))
+    assert.matches("torch.ByteTensor of size 5", tostring(torch.eq(a, b)))
+    a[torch.gt(a, b)] = 10
+    assert.are.same({ 10, 10, 10 }, { a[1], a[2], a[4] })
+    assert.are.near(0.3041, a[3], 1e-6)
+    a[torch.gt(a, 1)] = -1
+    assert.are.near(-3 + 0.3041 + 0.1677, a:sum(), 1e-5)
+    local kept = a[a:gt(0)]
+    assert.are.equal(2, kept:nElement())
+    assert.are.near(0.1677, kept[2], 1e-6)
+    assert.is_true(torch.all(torch.ones(3)))
+    local c = torch.ones(3); c[2] = 0
+    assert.is_false(torch.all(c)); assert.is_true(torch.any(c)); assert.is_false(torch.any(c:zero()))
+    -- maskedSelect / maskedFill / maskedCopy: the counts must match, the shapes need not
+    local x = torch.range(1, 12):view(3, 4)
+    local mask = torch.Tensor{ { 1, 0, 1, 0, 0, 0 }, { 1, 1, 0, 0, 0, 1 } }:gt(0)
+    assert.are.same({ 1, 3, 7, 8, 12 }, x:maskedSelect(mask):totable())
+    local y = torch.range(1, 4):view(1, 4)
+    y:maskedFill(torch.Tensor{ { 0, 0 }, { 1, 1 } }:gt(0), -1)
+    assert.are.same({ { 1, 2, -1, -1 } }, y:totable())
+    local z = torch.Tensor{ 0, 0, 0, 0 }
+    z:maskedCopy(torch.Tensor{ 0, 1, 0, 1 }:gt(0), torch.Tensor{ 10, 20 })
+    assert.are.same({ 0, 10, 0, 20 }, z:totable())
+  end)
+
+  it("cat joins along the last dimension or the one given", function()
+    assert.are.same({ 1, 1, 1, 0, 0 }, torch.cat(torch.ones(3), torch.zeros(2)):totable())
+    assert.are.same({ 5, 2 }, torch.cat(torch.ones(3, 2), torch.zeros(2, 2), 1):size():totable())
+    assert.are.same({ { 1, 1, 0, 0 }, { 1, 1, 0, 0 } }, torch.cat(torch.ones(2, 2), torch.zeros(2, 2), 2):totable())
+    assert.are.same({ 7, 2 }, torch.cat({ torch.ones(2, 2), torch.zeros(2, 2), torch.rand(3, 2) }, 1):size():totable())
+    assert.error_matches(function() torch.cat(torch.ones(2, 2), torch.ones(3, 3), 1) end, "has size 3 in dimension 2")
+  end)
+
+  it("sort returns the values and the 1-based indices along a dimension", function()
+    local x = torch.Tensor{ { -1.2470, -0.4288, -0.5337 }, { 0.8836, -0.1622, 0.9604 }, { 0.6297, 0.2397, 0.0746 } }
+    local y, i = torch.sort(x)
+    assert.are.same({ { 1, 3, 2 }, { 2, 1, 3 }, { 3, 2, 1 } }, i:totable())
+    assert.are.near(-0.5337, y[1][2], 1e-6)
+    local _, j = x:sort(1, true)
+    assert.are.same({ { 2, 3, 2 }, { 3, 2, 3 }, { 1, 1, 1 } }, j:totable())
+  end)
+
+  it("squeeze, apply, map, map2, random fills and rounding", function()
+    assert.are.same({ 2, 2 }, torch.Tensor(2, 1, 2, 1):squeeze():size():totable())
+    assert.are.same({ 2, 2, 1 }, torch.Tensor(2, 1, 2, 1):squeeze(2):size():totable())
+    local i = 0
+    local z = torch.Tensor(3, 3):apply(function() i = i + 1; return i end)
+    assert.are.same({ { 1, 2, 3 }, { 4, 5, 6 }, { 7, 8, 9 } }, z:totable())
+    local sum = 0
+    z:apply(function(v) sum = sum + v end)                 -- returning nothing leaves the tensor as it was
+    assert.are.equal(45, sum); assert.are.equal(45, z:sum())
+    z:map(torch.range(1, 9), function(a, b) return a * b end)
+    assert.are.same({ { 1, 4, 9 }, { 16, 25, 36 }, { 49, 64, 81 } }, z:totable())
+    z:map2(torch.range(1, 9), torch.ones(3, 3), function(a, b, c) return a - b * c end)
+    assert.are.same({ { 0, 2, 6 }, { 12, 20, 30 }, { 42, 56, 72 } }, z:totable())
+    torch.manualSeed(4)
+    local u = torch.Tensor(1000):uniform(2, 3)
+    assert.is_true(u:min() >= 2 and u:max() < 3)
+    local n = torch.Tensor(4000):normal(1, 2)
+    assert.are.near(1, n:mean(), 0.15)
+    assert.are.near(300, torch.Tensor(1000):bernoulli(0.3):sum(), 60)
+    assert.are.same({ -2, -0, 1, 3 }, torch.round(torch.Tensor{ -1.5, -0.4, 0.5, 2.5 }):totable())
+    assert.are.same({ -1, 0, 1 }, torch.sign(torch.Tensor{ -2, 0, 3 }):totable())
+    assert.are.same({ -2, 1 }, torch.Tensor{ -1.5, 1.2 }:floor():totable())
+    assert.are.same({ -1, 2 }, torch.Tensor{ -1.5, 1.2 }:ceil():totable())
+  end)
+end)
+
 describe("tensor methods with Torch7's meaning", function()
   it("addcmul, addcdiv and dot", function()
     local t = torch.Tensor{ 1, 1, 1 }
