@@ -21,6 +21,7 @@ internal static unsafe class DataBindings
         new("csv", 1, Csv),
         new("idx", 1, a => a.Push(Idx.Read(a.Host.ResolvePath(a.String(1)), a.Host.RoomBytes))),
         new("save", 2, Save),
+        new("saveValue", 4, SaveValue),
         new("writeText", 3, WriteText),
         new("load", 1, Load),
     };
@@ -143,12 +144,146 @@ internal static unsafe class DataBindings
         return 0;
     }
 
-    // io.load(path) -> model, optimizer
+    // saveValue(path, graph, modules, tensors): a Lua value torch.save was given, as the prelude
+    // encoded it (graph: JSON of its tables and scalars, with references to the modules and tensors
+    // lists). The modules become the checkpoint's model (a Sequential carrying them), the tensors
+    // go into its metadata, so the file keeps the checkpoint's checksum and atomic write.
+    private static int SaveValue(Args a)
+    {
+        var path = a.Host.ResolvePath(a.String(1), forWriting: true);
+        string graph = a.String(2);
+        var modules = new List<NN.Module>();
+        var tensors = new System.Text.Json.Nodes.JsonArray();
+        if (a.Type(3) != TTable || a.Type(4) != TTable) throw new ScriptError("torch.save: internal value lists missing");
+        long nm = (long)lua_rawlen(a.L, 3), nt = (long)lua_rawlen(a.L, 4);
+        for (int i = 1; i <= nm; i++)
+        {
+            lua_rawgeti(a.L, 3, i);
+            var m = a.Host.Objects.Get<NN.Module>(a.L, -1, ObjectKind.Module) ?? throw new ScriptError($"torch.save: module {i} of the value is not a module");
+            lua_settop(a.L, -2);
+            modules.Add(m);
+        }
+        for (int i = 1; i <= nt; i++)
+        {
+            lua_rawgeti(a.L, 4, i);
+            var t = a.Host.Objects.Get<Tensor>(a.L, -1, ObjectKind.Tensor) ?? throw new ScriptError($"torch.save: tensor {i} of the value is not a tensor");
+            lua_settop(a.L, -2);
+            tensors.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["shape"] = new System.Text.Json.Nodes.JsonArray(t.Shape.ToArray().Select(d => (System.Text.Json.Nodes.JsonNode)d).ToArray()),
+                ["data"] = FloatsToBase64(t.Span),
+            });
+        }
+        Checkpoint.Save(path, new NN.Sequential(modules.ToArray()), null,
+            new Dictionary<string, string> { ["luavalue"] = graph, ["tensors"] = tensors.ToJsonString() });
+        return 0;
+    }
+
+    private static string FloatsToBase64(ReadOnlySpan<float> values)
+    {
+        var bytes = new byte[4 * values.Length];
+        for (int i = 0; i < values.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), values[i]);
+        return Convert.ToBase64String(bytes);
+    }
+
+    // The Lua value a checkpoint of torch.save(path, value) holds, tables rebuilt with their shared
+    // references (a table met twice is one table), modules and tensors as saved.
+    private static int PushValue(Args a, CheckpointData c, string graph, string path)
+    {
+        System.Text.Json.Nodes.JsonObject g;
+        System.Text.Json.Nodes.JsonArray tensorsJson;
+        try
+        {
+            g = System.Text.Json.Nodes.JsonNode.Parse(graph, null, new System.Text.Json.JsonDocumentOptions { MaxDepth = 16 })!.AsObject();
+            tensorsJson = System.Text.Json.Nodes.JsonNode.Parse(c.Metadata.GetValueOrDefault("tensors", "[]"))!.AsArray();
+        }
+        catch (System.Text.Json.JsonException e) { throw new ScriptError($"{path}: the saved value is damaged ({e.Message})"); }
+        var tensors = new Tensor[tensorsJson.Count];
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            var shape = tensorsJson[i]!["shape"]!.AsArray().Select(d => (int)d!).ToArray();
+            var bytes = Convert.FromBase64String((string)tensorsJson[i]!["data"]!);
+            var t = Tensor.Zeros(shape);
+            if (bytes.Length != 4 * t.Length) throw new ScriptError($"{path}: saved tensor {i + 1} holds {bytes.Length / 4} values for {t.ShapeText}");
+            for (int k = 0; k < t.Length; k++) t.Span[k] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(4 * k));
+            tensors[i] = t;
+        }
+        var modules = c.Model.Children;
+        var tables = g["tables"]!.AsArray();
+        if (lua_checkstack(a.L, 8) == 0) throw new ScriptError("torch.load: out of stack space");
+        a.Host.Reserve(64L * tables.Count, "the tables of a saved value");
+        // Every table first (empty), then their entries, so references in any order resolve.
+        lua_createtable(a.L, tables.Count, 0);
+        int holder = lua_gettop(a.L);
+        for (int i = 1; i <= tables.Count; i++) { lua_createtable(a.L, 0, 0); lua_rawseti(a.L, holder, i); }
+        for (int i = 1; i <= tables.Count; i++)
+        {
+            lua_rawgeti(a.L, holder, i);
+            foreach (var entry in tables[i - 1]!.AsArray())
+            {
+                var kv = entry!.AsArray();
+                PushEncoded(a, kv[0]!.AsObject(), holder, tensors, modules, tables.Count, path);
+                PushEncoded(a, kv[1]!.AsObject(), holder, tensors, modules, tables.Count, path);
+                if (lua_type(a.L, -2) == TNil) throw new ScriptError($"{path}: a saved table has a nil key");
+                lua_rawset(a.L, -3);
+            }
+            lua_settop(a.L, -2);
+        }
+        PushEncoded(a, g["root"]!.AsObject(), holder, tensors, modules, tables.Count, path);
+        lua_copy(a.L, -1, holder);
+        lua_settop(a.L, holder);
+        return 1;
+    }
+
+    private static void PushEncoded(Args a, System.Text.Json.Nodes.JsonObject v, int holder, Tensor[] tensors, IReadOnlyList<NN.Module> modules, int tableCount, string path)
+    {
+        var (kind, node) = v.First();
+        switch (kind)
+        {
+            case "i": lua_pushinteger(a.L, long.Parse((string)node!, System.Globalization.CultureInfo.InvariantCulture)); break;
+            case "n":
+                string text = (string)node!;
+                lua_pushnumber(a.L, text switch { "inf" => double.PositiveInfinity, "-inf" => double.NegativeInfinity, "nan" => double.NaN,
+                    _ => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture) });
+                break;
+            case "s":
+                // Each character stands for one byte of the Lua string (the prelude writes bytes as \u00XX).
+                string chars = (string)node!;
+                var bytes = new byte[chars.Length];
+                for (int k = 0; k < chars.Length; k++)
+                {
+                    if (chars[k] > 255) throw new ScriptError($"{path}: a saved string is damaged");
+                    bytes[k] = (byte)chars[k];
+                }
+                fixed (byte* p = bytes) lua_pushlstring(a.L, p, (nuint)bytes.Length);
+                break;
+            case "b": lua_pushboolean(a.L, (bool)node! ? 1 : 0); break;
+            case "t":
+                int ti = (int)node!;
+                if (ti < 1 || ti > tableCount) throw new ScriptError($"{path}: a saved reference to table {ti} of {tableCount}");
+                lua_rawgeti(a.L, holder, ti);
+                break;
+            case "T":
+                int tn = (int)node!;
+                if (tn < 1 || tn > tensors.Length) throw new ScriptError($"{path}: a saved reference to tensor {tn} of {tensors.Length}");
+                a.Push(tensors[tn - 1]);
+                break;
+            case "M":
+                int mn = (int)node!;
+                if (mn < 1 || mn > modules.Count) throw new ScriptError($"{path}: a saved reference to module {mn} of {modules.Count}");
+                a.Push(modules[mn - 1]);
+                break;
+            default: throw new ScriptError($"{path}: a saved value of unknown kind '{kind}'");
+        }
+    }
+
+    // io.load(path) -> model, optimizer; or the value torch.save(path, value) saved
     private static int Load(Args a)
     {
         string path = a.Host.ResolvePath(a.String(1));
         if (File.Exists(path)) a.Host.Reserve(new FileInfo(path).Length * 2, $"loading {a.String(1)}");
         var c = Checkpoint.Load(path);
+        if (c.Metadata.TryGetValue("luavalue", out var graph)) { PushValue(a, c, graph, path); lua_pushnil(a.L); return 2; }
         a.Push(c.Model);
         if (c.Optimizer != null) a.Push(c.Optimizer); else lua_pushnil(a.L);
         return 2;

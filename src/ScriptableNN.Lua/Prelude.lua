@@ -1891,8 +1891,62 @@ nn.StochasticGradient = function(module, criterion)
 end
 
 -- Checkpoints: torch.save(path, model[, optimizer]); model, optimizer = torch.load(path).
-local csave, cload = wrap0(D.save), wrap2(D.load)
-torch.save = function(path, model, optimizer) csave(path, model, optimizer) end
+-- torch.save(path, value) of any other value made of tables, numbers, strings, booleans, tensors
+-- and modules (Torch7's usual {model = m, opt = opt, epoch = e}): the tables with their shared
+-- references and cycles (a table met twice comes back as one table), numbers exactly (integers as
+-- integers), strings byte for byte; metatables are not kept; functions, coroutines and other
+-- objects are refused, naming where in the value they are. A module inside another saved module
+-- comes back inside it; referenced from elsewhere as well, it comes back as a separate copy.
+local csave, cload, csavevalue = wrap0(D.save), wrap2(D.load), wrap0(D.saveValue)
+local rawmt = debug.getmetatable
+local function encodeValue(root)
+  local tables, tindex, tensors, tnums, modules, mnums = {}, {}, {}, {}, {}, {}
+  local function jstring(s)
+    return '"' .. s:gsub('[%c"\\\128-\255]', function(c) return string.format("\\u%04x", c:byte()) end) .. '"'
+  end
+  local encode
+  local function tableRef(t, where, depth)
+    local i = tindex[t]
+    if i then return i end
+    if depth > 200 then fail("torch.save: the value nests tables more than 200 deep (at " .. where .. ")") end
+    i = #tables + 1
+    tindex[t], tables[i] = i, "[]"
+    local parts = {}
+    for k, v in next, t do
+      local at = where .. "[" .. (type(k) == "string" and string.format("%q", k) or tostring(k)) .. "]"
+      parts[#parts + 1] = "[" .. encode(k, at, depth + 1) .. "," .. encode(v, at, depth + 1) .. "]"
+    end
+    tables[i] = "[" .. concat(parts, ",") .. "]"
+    return i
+  end
+  encode = function(v, where, depth)
+    local t = type(v)
+    if t == "number" then
+      if math.type(v) == "integer" then return '{"i":"' .. string.format("%d", v) .. '"}' end
+      if v ~= v then return '{"n":"nan"}' elseif v == math.huge then return '{"n":"inf"}' elseif v == -math.huge then return '{"n":"-inf"}' end
+      return '{"n":"' .. string.format("%.17g", v) .. '"}'
+    elseif t == "string" then return '{"s":' .. jstring(v) .. '}'
+    elseif t == "boolean" then return '{"b":' .. tostring(v) .. '}'
+    elseif t == "table" then return '{"t":' .. tableRef(v, where, depth) .. '}'
+    elseif F.isTensor(v) then
+      if not tnums[v] then tensors[#tensors + 1] = v; tnums[v] = #tensors end
+      return '{"T":' .. tnums[v] .. '}'
+    elseif t == "userdata" and rawmt(v) == ModuleMT then
+      if not mnums[v] then modules[#modules + 1] = v; mnums[v] = #modules end
+      return '{"M":' .. mnums[v] .. '}'
+    end
+    fail(string.format("torch.save: %s is a %s, which cannot be saved (only tables, numbers, strings, booleans, tensors and modules)",
+      where, t == "userdata" and (rawmt(v) and rawmt(v).__name or "userdata") or t))
+  end
+  local rootJson = encode(root, "the value", 0)
+  return '{"root":' .. rootJson .. ',"tables":[' .. concat(tables, ",") .. ']}', modules, tensors
+end
+torch.save = function(path, value, optimizer)
+  if type(value) == "userdata" and rawmt(value) == ModuleMT then return csave(path, value, optimizer) end
+  if optimizer ~= nil then fail("torch.save: an optimizer goes with a model: torch.save(path, model, optimizer)") end
+  local graph, modules, tensors = encodeValue(value)
+  csavevalue(path, graph, modules, tensors)
+end
 torch.load = function(path) return cload(path) end
 MM.save = function(m, path, optimizer) csave(path, m, optimizer) end
 nn.load = torch.load

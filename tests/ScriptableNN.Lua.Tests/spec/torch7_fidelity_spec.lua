@@ -196,6 +196,43 @@ describe("tensor functions from Torch7's maths.md and tensor.md, on the document
   end)
 end)
 
+describe("torch.save and torch.load of Lua values", function()
+  it("keep tables with shared references and cycles, exact numbers, bytes, tensors and modules", function()
+    local model = nn.Sequential():add(nn.Linear(2, 3)):add(nn.Tanh())
+    local shared = { 1, 2, 3 }
+    local value = { model = model, mean = torch.Tensor{ 1.5, -2 }, a = shared, b = shared, [7] = "seven", [2.5] = true,
+                    opt = { lr = 0.1, epochs = 12, name = "run \"1\"\n\200\255", big = 2 ^ 53 + 1, flag = false, inf = math.huge } }
+    value.self = value
+    torch.save("spec-out/value.t7", value)
+    local back = torch.load("spec-out/value.t7")
+    assert.are.equal(0.1, back.opt.lr)
+    assert.are.equal("integer", math.type(back.opt.epochs))
+    assert.are.equal(value.opt.name, back.opt.name)
+    assert.are.equal(value.opt.big, back.opt.big)
+    assert.is_false(back.opt.flag)
+    assert.are.equal(math.huge, back.opt.inf)
+    assert.are.equal(back.a, back.b)                 -- one table, as saved
+    assert.are.equal(back, back.self)                -- the cycle kept
+    assert.are.equal("seven", back[7]); assert.is_true(back[2.5])
+    assert.are.same({ 1.5, -2 }, back.mean:totable())
+    local x = torch.Tensor{ 0.3, -0.4 }
+    assert.are.same(model:forward(x):totable(), back.model:forward(x):totable())
+  end)
+
+  it("refuse functions and other objects, naming where they are, and leave the old file", function()
+    torch.save("spec-out/keep.t7", { n = 1 })
+    assert.error_matches(function() torch.save("spec-out/keep.t7", { f = function() end }) end, 'the value%["f"%] is a function')
+    assert.error_matches(function() torch.save("spec-out/keep.t7", { deep = { co = coroutine.create(print) } }) end, 'the value%["deep"%]%["co"%] is a thread')
+    assert.are.equal(1, torch.load("spec-out/keep.t7").n)
+    -- a model and its optimizer still save as a checkpoint
+    local m = nn.Linear(2, 2)
+    torch.save("spec-out/model.t7", m, optim.Adam(m))
+    local back, opt = torch.load("spec-out/model.t7")
+    assert.is_not_nil(opt)
+    assert.are.equal("nn.Linear(2 -> 2)", tostring(back))
+  end)
+end)
+
 describe("tensor methods with Torch7's meaning", function()
   it("addcmul, addcdiv and dot", function()
     local t = torch.Tensor{ 1, 1, 1 }
