@@ -7,7 +7,8 @@ annealed linearly to 0, Adam with eps 1e-5, value coefficient 0.5, gradient norm
 two hidden layers of 64 tanh units for the policy and for the value. The environment is CartPole-v1's
 equations in NumPy, stepped for all 8 copies at once.
 
-Usage: python3 bench/ppo_cartpole_torch.py [steps] [seed]  -> one JSON line on stdout.
+Usage: python3 bench/ppo_cartpole_torch.py [steps] [seed] [warmup]  -> one JSON line on stdout.
+The first `warmup` steps (default 0) are run but not timed.
 """
 import json
 import sys
@@ -66,6 +67,7 @@ def mlp(out, gain_last):
 def main():
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     torch.manual_seed(seed)
     n, n_steps, batch, epochs = 8, 32, 256, 20
     gamma, lam, clip0, lr0, vf_coef, max_norm = 0.98, 0.8, 0.2, 1e-3, 0.5, 0.5
@@ -76,7 +78,11 @@ def main():
     obs = env.state.astype(np.float32)
     steps = 0
     start = time.perf_counter()
+    timed_from = 0
+    total += warmup
     while steps < total:
+        if timed_from == 0 and steps >= warmup:
+            start, timed_from = time.perf_counter(), steps
         b_obs = np.zeros((n_steps, n, 4), np.float32)
         b_act = np.zeros((n_steps, n), np.int64)
         b_logp = np.zeros((n_steps, n), np.float32)
@@ -139,7 +145,7 @@ def main():
                 opt.step()
     seconds = time.perf_counter() - start
     last = env.finished[-100:]
-    print(json.dumps({"steps": steps, "seconds": seconds, "steps_per_second": steps / seconds,
+    print(json.dumps({"steps": steps - timed_from, "seconds": seconds, "steps_per_second": (steps - timed_from) / seconds,
                       "mean_return": float(np.mean(last)) if last else float("nan"),
                       "torch": torch.__version__, "threads": torch.get_num_threads()}))
 
