@@ -211,7 +211,15 @@ internal static unsafe class DataBindings
         var modules = c.Model.Children;
         var tables = g["tables"]!.AsArray();
         if (lua_checkstack(a.L, 8) == 0) throw new ScriptError("torch.load: out of stack space");
-        a.Host.Reserve(64L * tables.Count, "the tables of a saved value");
+        // The allocator lets a binding's own pushes through, so everything is reserved first: a
+        // slot per table and entry, and the strings' bytes.
+        long entries = 0, stringBytes = 0;
+        foreach (var t in tables) entries += t!.AsArray().Count;
+        foreach (var t in tables)
+            foreach (var e in t!.AsArray())
+                foreach (var side in e!.AsArray())
+                    if (side!.AsObject().First() is { Key: "s", Value: var sv }) stringBytes += ((string)sv!).Length;
+        a.Host.Reserve(64L * (tables.Count + 2 * entries) + stringBytes, "the tables of a saved value");
         // Every table first (empty), then their entries, so references in any order resolve.
         lua_createtable(a.L, tables.Count, 0);
         int holder = lua_gettop(a.L);
@@ -224,7 +232,11 @@ internal static unsafe class DataBindings
                 var kv = entry!.AsArray();
                 PushEncoded(a, kv[0]!.AsObject(), holder, tensors, modules, tables.Count, path);
                 PushEncoded(a, kv[1]!.AsObject(), holder, tensors, modules, tables.Count, path);
-                if (lua_type(a.L, -2) == TNil) throw new ScriptError($"{path}: a saved table has a nil key");
+                // lua_rawset raises on a nil or NaN key; a forged file must not get that far.
+                int kt = lua_type(a.L, -2);
+                int isnum;
+                if (kt == TNil || (kt == TNumber && double.IsNaN(lua_tonumberx(a.L, -2, &isnum))))
+                    throw new ScriptError($"{path}: a saved table has a nil or NaN key");
                 lua_rawset(a.L, -3);
             }
             lua_settop(a.L, -2);
