@@ -1648,7 +1648,7 @@ do
       rewards[i] = r
       self.terminated[i], self.truncated[i] = te, tr
       if te or tr then
-        put(self.final, i, o, "the observation from step", env, "step")
+        put(self.finals, i, o, "the observation from step", env, "step")
         put(self.observations, i, env:reset(), "the observation from reset", env, "reset")
       else
         put(self.observations, i, o, "the observation from step", env, "step")
@@ -1657,7 +1657,7 @@ do
     setrow(self.rewards, 1, rewards)
     return self.observations, self.rewards, self.terminated, self.truncated
   end
-  function LuaVec:final() return self.final end
+  function LuaVec:final() return self.finals end
 
   local function whole(v) return type(v) == "number" and v == v // 1 end
 
@@ -1694,7 +1694,7 @@ do
     if not whole(actions) or actions < 0 or actions == 1 then fail("rl.vec: actions must be a count of 2 or more discrete actions, or 0 (continuous, with action_size)") end
     if not whole(size) or size < 1 or (actions > 0 and size ~= 1) then fail("rl.vec: action_size must be a whole number of at least 1 (1 for discrete actions)") end
     return setmetatable({ envs = envs, n = n, obs = obs, actions = actions, action_size = size,
-      observations = torch.zeros(n, obs), final = torch.zeros(n, obs), rewards = torch.zeros(n),
+      observations = torch.zeros(n, obs), finals = torch.zeros(n, obs), rewards = torch.zeros(n),
       rewardlist = {}, terminated = {}, truncated = {} }, LuaVec)
   end
 
@@ -1719,7 +1719,7 @@ do
       if vec then
         local actions = act(g, obs)
         local o2, r, te, tr = vec:step(actions)
-        observe(g, r, te, tr, o2, vec.final)
+        observe(g, r, te, tr, o2, vec.finals)
         obs = o2
       else
         RL.stepagent(g, math.max(1, math.min(target - RL.steps(g), nextReport - RL.steps(g)) // copies))
@@ -1748,7 +1748,7 @@ do
       if not vec.started then vec:reset(0) end
       for _ = 1, n or 1 do
         local o2, r, te, tr = vec:step(act(g, vec.observations))
-        observe(g, r, te, tr, o2, vec.final)
+        observe(g, r, te, tr, o2, vec.finals)
       end
       return n or 1
     end,

@@ -66,7 +66,7 @@ describe("an environment written in Lua", function()
     assert.are.same({ true, false }, te)
     assert.are.same({ false, false }, tr)
     assert.are.near(1, r[1], 1e-6); assert.are.near(-0.01, r[2], 1e-6)
-    assert.are.near(1, env.final[1][1], 1e-6)          -- where the episode ended
+    assert.are.near(1, env:final()[1][1], 1e-6)        -- where the episode ended
     assert.are.near(2 / 3, o[1][1], 1e-6)              -- and the new episode's start
     assert.are.near(1 / 3, o[2][1], 1e-6)
   end)
