@@ -23,10 +23,17 @@ public class OnnxRoundTripTests
     public void OnnxRuntimeAndTheImporterComputeWhatTheUnitComputes(string name)
     {
         var type = Catalog.Module(name)!;
-        var settings = name == "PReLU" ? new JsonObject { ["units"] = 8, ["init"] = 0.3 } : new JsonObject();
+        var settings = name switch
+        {
+            "PReLU" => new JsonObject { ["units"] = 8, ["init"] = 0.3 },
+            "BatchNormalization" => new JsonObject { ["features"] = 8, ["eps"] = 1e-3 },
+            _ => new JsonObject(),
+        };
         var rng = new Rng(21);
         var unit = type.Create(settings, rng);
         if (unit is PReLU p) for (int i = 0; i < 8; i++) p.Slope.Value[i] = (float)(rng.NextDouble() - 0.5);
+        if (unit is BatchNormalization bn)
+            for (int i = 0; i < 8; i++) { bn.RunningMean[i] = (float)(rng.NextDouble() - 0.5); bn.RunningVar[i] = 0.5f + (float)rng.NextDouble(); bn.Bias!.Value[i] = 0.1f * i; }
         var net = new Sequential(new Linear(6, 8, rng: rng), unit, new Linear(8, 3, rng: rng));
         net.Evaluate();
         const int rows = 10_000;
@@ -67,7 +74,12 @@ public class OnnxRoundTripTests
             foreach (var data in Units())
             {
                 string name = (string)data.Arguments[0]!;
-                var settings = name == "PReLU" ? new JsonObject { ["units"] = 8 } : new JsonObject();
+                var settings = name switch
+                {
+                    "PReLU" => new JsonObject { ["units"] = 8 },
+                    "BatchNormalization" => new JsonObject { ["features"] = 8 },
+                    _ => new JsonObject(),
+                };
                 var net = new Sequential(new Linear(6, 8), Catalog.Module(name)!.Create(settings), new Linear(8, 3, bias: false));
                 string path = Path.Combine(dir, name + ".onnx");
                 OnnxExporter.Export(path, net, 6);

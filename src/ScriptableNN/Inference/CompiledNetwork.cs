@@ -103,7 +103,12 @@ public sealed class CompiledNetwork
         public override void Run(ReadOnlySpan<float> x, Span<float> y)
         {
             x.CopyTo(_x.Span);
-            M.Forward(_x).Span.CopyTo(y);
+            // Inference: a module that behaves differently in training (batch statistics,
+            // dropout) runs as evaluated, whatever mode its network is in now.
+            bool training = M.IsTraining;
+            if (training) M.Evaluate();
+            try { M.Forward(_x).Span.CopyTo(y); }
+            finally { if (training) M.Training(); }
         }
     }
 

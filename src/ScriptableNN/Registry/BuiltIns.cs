@@ -30,6 +30,7 @@ internal static class BuiltIns
         Catalog.Register(LogSoftMax.Type);
         Catalog.Register(Dropout.Type);
         Catalog.Register(ELU.Type);
+        Catalog.Register(BatchNormalization.Type);
 
         Catalog.Register(MSECriterion.Type);
         Catalog.Register(AbsCriterion.Type);

@@ -196,6 +196,26 @@ describe("tensor functions from Torch7's maths.md and tensor.md, on the document
   end)
 end)
 
+describe("nn.BatchNormalization (torch/nn BatchNormalization.lua)", function()
+  it("normalises over the batch while training, uses its running statistics when evaluated, and saves them", function()
+    torch.manualSeed(2)
+    local bn = nn.BatchNormalization(2)
+    bn.weight:fill(1)
+    local x = torch.Tensor{ { 1, 10 }, { 3, 20 }, { 5, 30 } }
+    local y = bn:forward(x)
+    assert.are.near(0, y:mean(1)[1][1], 1e-6)
+    assert.are.near(-1.2247, y[1][1], 1e-3)
+    assert.are.equal(0, #nn.BatchNormalization(3, 1e-5, 0.1, false):parameters())
+    local w = torch.Tensor{ 1, 2 }
+    local net = nn.Sequential():add(nn.Linear(2, 2)):add(bn)
+    torch.save("spec-out/bn.t7", net)
+    local back = torch.load("spec-out/bn.t7")
+    net:evaluate(); back:evaluate()
+    assert.are.same(net:forward(w):totable(), back:forward(w):totable())
+    assert.error_matches(function() nn.BatchNormalization(2):forward(torch.ones(1, 2)) end, "needs at least 2 rows")
+  end)
+end)
+
 describe("torch.save and torch.load of Lua values", function()
   it("keep tables with shared references and cycles, exact numbers, bytes, tensors and modules", function()
     local model = nn.Sequential():add(nn.Linear(2, 3)):add(nn.Tanh())
