@@ -467,6 +467,102 @@ torch.sort = function(x, d, descending)
   end)
 end
 TM.sort = function(x, d, descending) return torch.sort(x, d, descending) end
+-- Along dimension d, one value (and index) per line: results sized as t with dimension d of 1.
+local function reduceDim(t, d, fn)
+  local sizes = t:size():totable()
+  if d < 1 or d > #sizes then fail("dimension " .. tostring(d) .. " outside 1.." .. #sizes) end
+  local inner = 1
+  for k = d + 1, #sizes do inner = inner * sizes[k] end
+  local n = sizes[d]
+  local flat, vals, inds = t:view(-1):totable(), {}, {}
+  local outer = #flat // (n * inner)
+  for o = 0, outer - 1 do
+    for i = 1, inner do
+      local line = {}
+      for k = 0, n - 1 do line[k + 1] = flat[o * n * inner + k * inner + i] end
+      local v, ix = fn(line)
+      vals[o * inner + i], inds[o * inner + i] = v, ix or 0
+    end
+  end
+  local out = {}
+  for k = 1, #sizes do out[k] = sizes[k] end
+  out[d] = 1
+  return torch.Tensor(vals):view(table.unpack(out)), torch.Tensor(inds):view(table.unpack(out))
+end
+-- torch.cumsum(x [, d]) and torch.cumprod(x [, d]) (maths.md; the first dimension by default, as
+-- the documents' examples run); x:cumsum(d), x:cumprod(d) put the result in x.
+local function cumulative(op)
+  return function(x, d)
+    return (alongDim(x, d or 1, function(line)
+      local acc, out = nil, {}
+      for k, v in ipairs(line) do acc = acc == nil and v or op(acc, v); out[k] = acc end
+      return out
+    end))
+  end
+end
+torch.cumsum = cumulative(function(a, b) return a + b end)
+torch.cumprod = cumulative(function(a, b) return a * b end)
+TM.cumsum = function(x, d) return x:copy(torch.cumsum(x, d)) end
+TM.cumprod = function(x, d) return x:copy(torch.cumprod(x, d)) end
+-- torch.prod(x) (a number) and torch.prod(x, d) (dimension d of size 1).
+torch.prod = function(x, d)
+  if d == nil then
+    local p = 1
+    for _, v in ipairs(x:view(-1):totable()) do p = p * v end
+    return p
+  end
+  return (reduceDim(x, d, function(line) local p = 1; for _, v in ipairs(line) do p = p * v end; return p end))
+end
+TM.prod = torch.prod
+-- torch.var / torch.std (x [, d] [, flag]): normalised by n - 1, or by n when flag is true; a
+-- number over all elements without d.
+local function variance(line, biased)
+  local n, m = #line, 0
+  for _, v in ipairs(line) do m = m + v end
+  m = m / n
+  local ss = 0
+  for _, v in ipairs(line) do ss = ss + (v - m) ^ 2 end
+  return ss / (biased and n or n - 1)
+end
+torch.var = function(x, d, flag)
+  if d == nil or type(d) == "boolean" then return variance(x:view(-1):totable(), d == true) end
+  return (reduceDim(x, d, function(line) return variance(line, flag) end))
+end
+torch.std = function(x, d, flag)
+  if d == nil or type(d) == "boolean" then return math.sqrt(variance(x:view(-1):totable(), d == true)) end
+  return (reduceDim(x, d, function(line) return math.sqrt(variance(line, flag)) end))
+end
+TM.var, TM.std = torch.var, torch.std
+-- torch.kthvalue(x, k [, d]) and torch.median(x [, d]) (the one before the middle for an even
+-- count): values and 1-based indices, over the last dimension by default.
+torch.kthvalue = function(x, k, d)
+  return reduceDim(x, d or x:dim(), function(line)
+    if k < 1 or k > #line then fail("kthvalue: k = " .. tostring(k) .. " outside 1.." .. #line) end
+    local order = {}
+    for i = 1, #line do order[i] = i end
+    table.sort(order, function(a, b) if line[a] == line[b] then return a < b end return line[a] < line[b] end)
+    return line[order[k]], order[k]
+  end)
+end
+torch.median = function(x, d)
+  local n = x:size(d or x:dim())
+  return torch.kthvalue(x, (n + 1) // 2, d)
+end
+TM.kthvalue, TM.median = torch.kthvalue, torch.median
+-- torch.cmax(a, b or v), torch.cmin (maths.md): element-wise maximum and minimum in a new tensor;
+-- a:cmax(b or v) stores it in a, c:cmax(a, b) in c.
+for name, pick in pairs({ cmax = function(p, q) return p >= q and p or q end, cmin = function(p, q) return p <= q and p or q end }) do
+  local function new(a, b)
+    if not F.isTensor(a) then fail("torch." .. name .. ": expected a tensor first") end
+    if type(b) == "number" then return TM.apply(a:clone(), function(v) return pick(v, b) end) end
+    return TM.map(a:clone(), b, pick)
+  end
+  torch[name] = new
+  TM[name] = function(t, a, b)
+    if b ~= nil then return t:copy(new(a, b)) end
+    return t:copy(new(t, a))
+  end
+end
 -- torch.cat(x1, x2 [, d]) and torch.cat({x1, x2, ...} [, d]) (maths.md): a new tensor joining
 -- them along d, by default the last dimension; the other sizes must agree.
 torch.cat = function(a, b, c)

@@ -534,28 +534,30 @@ internal static unsafe class TensorBindings
         return 1;
     }
 
+    // t:totable(): nested tables to the tensor's full depth (a list of rows of ... of numbers).
     private static int ToTable(Args a)
     {
         var t = a.Tensor(1);
         IntPtr L = a.L;
         var s = t.Span;
+        var shape = t.Shape.ToArray();
         // Lua's tables: 16 bytes a value plus 56 a table; the cap is checked before building.
-        a.Host.Reserve(16L * t.Length + 56L * (t.Rank == 1 ? 1 : t.Rows + 1), $"totable of a {t.ShapeText} tensor");
-        lua_checkstack(L, 4);
-        if (t.Rank == 1)
+        long tables = 1, level = 1;
+        for (int d = 0; d < shape.Length - 1; d++) { level *= shape[d]; tables += level; }
+        a.Host.Reserve(16L * t.Length + 56L * tables, $"totable of a {t.ShapeText} tensor");
+        if (lua_checkstack(L, shape.Length + 4) == 0) throw new ScriptError("totable: out of stack space");
+        int pos = 0;
+        void Build(int d, ReadOnlySpan<float> values)
         {
-            lua_createtable(L, t.Length, 0);
-            for (int i = 0; i < s.Length; i++) { lua_pushnumber(L, s[i]); lua_rawseti(L, -2, i + 1); }
-            return 1;
+            lua_createtable(L, shape[d], 0);
+            for (int i = 0; i < shape[d]; i++)
+            {
+                if (d == shape.Length - 1) lua_pushnumber(L, values[pos++]);
+                else Build(d + 1, values);
+                lua_rawseti(L, -2, i + 1);
+            }
         }
-        int rows = t.Rows, cols = t.Cols;
-        lua_createtable(L, rows, 0);
-        for (int i = 0; i < rows; i++)
-        {
-            lua_createtable(L, cols, 0);
-            for (int j = 0; j < cols; j++) { lua_pushnumber(L, s[i * cols + j]); lua_rawseti(L, -2, j + 1); }
-            lua_rawseti(L, -2, i + 1);
-        }
+        Build(0, s);
         return 1;
     }
 

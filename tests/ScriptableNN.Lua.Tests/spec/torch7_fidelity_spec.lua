@@ -170,6 +170,38 @@ describe("tensor functions from Torch7's maths.md and tensor.md, on the document
     assert.are.same({ { 2, 3, 2 }, { 3, 2, 3 }, { 1, 1, 1 } }, j:totable())
   end)
 
+  it("cumsum, cumprod, prod, var, std, median, kthvalue, cmax and cmin as the documents show", function()
+    local A = torch.Tensor{ { 1, 4, 7 }, { 2, 5, 8 }, { 3, 6, 9 } }
+    assert.are.same({ { 1, 4, 7 }, { 2, 20, 56 }, { 6, 120, 504 } }, torch.cumprod(A):totable())
+    assert.are.same({ { 1, 4, 28 }, { 2, 10, 80 }, { 3, 18, 162 } }, torch.cumprod(A, 2):totable())
+    assert.are.same({ 1, 2, 6, 24, 120 }, torch.cumprod(torch.range(1, 5)):totable())
+    local c = torch.Tensor{ { 1, 2 }, { 3, 4 } }
+    assert.are.same({ { 1, 2 }, { 4, 6 } }, torch.cumsum(c):totable())
+    c:cumsum(2)
+    assert.are.same({ { 1, 3 }, { 3, 7 } }, c:totable())
+    local a = torch.Tensor{ { { 1, 2 }, { 3, 4 } }, { { 5, 6 }, { 7, 8 } } }
+    assert.are.same({ { { 5, 12 }, { 21, 32 } } }, torch.prod(a, 1):totable())
+    assert.are.same({ { { 3, 8 } }, { { 35, 48 } } }, torch.prod(a, 2):totable())
+    assert.are.equal(24, torch.prod(torch.Tensor{ 1, 2, 3, 4 }))
+    assert.are.near(5 / 3, torch.var(torch.Tensor{ 1, 2, 3, 4 }), 1e-12)
+    assert.are.near(1.25, torch.var(torch.Tensor{ 1, 2, 3, 4 }, true), 1e-12)
+    assert.are.near(math.sqrt(8), torch.std(torch.Tensor{ { 1, 3 }, { 2, 6 } }, 2)[2][1], 1e-5)
+    local x = torch.Tensor{ { 0.7860, 0.7687, -0.9362 }, { 0.0411, 0.5407, -0.3616 }, { -0.0129, -0.2499, -0.5786 } }
+    local _, i = torch.median(x)
+    assert.are.same({ { 2 }, { 1 }, { 2 } }, i:totable())
+    local y1, i1 = torch.median(x, 1)
+    assert.are.same({ { 2, 2, 3 } }, i1:totable())
+    assert.are.near(-0.5786, y1[1][3], 1e-6)
+    local v, k = torch.kthvalue(torch.Tensor{ 5, 1, 4, 2 }, 3)
+    assert.are.same({ 4 }, v:totable()); assert.are.same({ 3 }, k:totable())
+    assert.are.same({ 3, 2, 3 }, torch.cmax(torch.Tensor{ 1, 2, 3 }, torch.Tensor{ 3, 2, 1 }):totable())
+    assert.are.same({ 2, 2, 3 }, torch.cmax(torch.Tensor{ 1, 2, 3 }, 2):totable())
+    assert.are.same({ 1, 2, 1 }, torch.cmin(torch.Tensor{ 1, 2, 3 }, torch.Tensor{ 3, 2, 1 }):totable())
+    local z = torch.Tensor{ 1, 2, 3 }
+    z:cmin(2)
+    assert.are.same({ 1, 2, 2 }, z:totable())
+  end)
+
   it("squeeze, apply, map, map2, random fills and rounding", function()
     assert.are.same({ 2, 2 }, torch.Tensor(2, 1, 2, 1):squeeze():size():totable())
     assert.are.same({ 2, 2, 1 }, torch.Tensor(2, 1, 2, 1):squeeze(2):size():totable())
