@@ -77,3 +77,20 @@ public class BatchNormalizationTests
         Assert.That(net.Children[1].IsTraining, Is.True, "the compiled run leaves the mode as it found it");
     }
 }
+
+/// <summary>nn.LayerNorm (PyTorch's): each row normalised by its own statistics.</summary>
+public class LayerNormTests
+{
+    [Test]
+    public void EachRowHasZeroMeanAndUnitVarianceBeforeTheAffineMap()
+    {
+        var ln = new LayerNorm(4, eps: 0f);
+        var y = ln.Forward(Tensor.FromArray(new[] { 1f, 2f, 3f, 4f, 10f, 10f, 10f, 14f }, 2, 4)).ToArray();
+        // Row 1: mean 2.5, biased variance 1.25.
+        Assert.That(y.Take(4), Is.EqualTo(new[] { -1.3416408f, -0.4472136f, 0.4472136f, 1.3416408f }).Within(1e-5f));
+        Assert.That(y.Skip(4), Is.EqualTo(new[] { -0.57735027f, -0.57735027f, -0.57735027f, 1.7320508f }).Within(1e-5f));
+        ln.Evaluate();
+        Assert.That(ln.Forward(Tensor.FromArray(new[] { 1f, 2f, 3f, 4f }, 1, 4)).ToArray(), Is.EqualTo(y.Take(4)).Within(1e-6f), "the same when evaluating");
+        Assert.That(ln.Weight!.Value.ToArray(), Is.All.EqualTo(1f), "PyTorch's initial weight");
+    }
+}

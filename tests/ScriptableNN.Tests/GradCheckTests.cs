@@ -46,6 +46,10 @@ public class GradCheckTests
         yield return new TestCaseData(new Dropout(0.3f).Evaluate()).SetArgDisplayNames("Dropout-evaluate");
         yield return new TestCaseData(new BatchNormalization(5, rng: rng, runningMean: new[] { 0.1f, -0.2f, 0.3f, 0f, 0.5f }, runningVar: new[] { 1.5f, 0.7f, 1f, 2f, 0.9f }).Evaluate())
             .SetArgDisplayNames("BatchNormalization-evaluate");
+        var ln = new LayerNorm(5);
+        for (int i = 0; i < 5; i++) { ln.Weight!.Value[i] = 0.5f + 0.3f * i; ln.Bias!.Value[i] = 0.1f * i; }
+        yield return new TestCaseData(ln).SetArgDisplayNames("LayerNorm");
+        yield return new TestCaseData(new LayerNorm(5, 1e-3f, elementwiseAffine: false)).SetArgDisplayNames("LayerNorm-plain");
         yield return new TestCaseData(new Sequential(new Linear(5, 7, rng: rng), new Tanh(), new Linear(7, 3, rng: rng), new LogSoftMax())).SetArgDisplayNames("Sequential");
     }
 

@@ -31,6 +31,7 @@ internal static class BuiltIns
         Catalog.Register(Dropout.Type);
         Catalog.Register(ELU.Type);
         Catalog.Register(BatchNormalization.Type);
+        Catalog.Register(LayerNorm.Type);
 
         Catalog.Register(MSECriterion.Type);
         Catalog.Register(AbsCriterion.Type);
