@@ -16,15 +16,17 @@ internal static class TestCommand
         bool tap = string.Equals(format, "TAP", StringComparison.OrdinalIgnoreCase);
         bool json = string.Equals(format, "json", StringComparison.OrdinalIgnoreCase);
         bool junitOut = string.Equals(format, "junit", StringComparison.OrdinalIgnoreCase);
-        if (format != null && !tap && !json && !junitOut && !string.Equals(format, "utfTerminal", StringComparison.OrdinalIgnoreCase)
-            && !string.Equals(format, "plainTerminal", StringComparison.OrdinalIgnoreCase))
+        bool plainTerm = string.Equals(format, "plainTerminal", StringComparison.OrdinalIgnoreCase);
+        bool utfTerm = string.Equals(format, "utfTerminal", StringComparison.OrdinalIgnoreCase);
+        if (format != null && !tap && !json && !junitOut && !plainTerm && !utfTerm)
         {
             error.WriteLine($"snn: unknown output format '{format}' (TAP, json, junit, plainTerminal, utfTerminal)");
             return 2;
         }
         if (repeat < 1) { error.WriteLine($"snn: --repeat must be at least 1, got {repeat}"); return 2; }
         var shown = output;
-        if (tap || json || junitOut) output = TextWriter.Null;
+        if (tap || json || junitOut || plainTerm || utfTerm) output = TextWriter.Null;
+        var terminal = plainTerm || utfTerm ? new BustedTerminal(shown, utfTerm) : null;
         // A project's .busted file gives what the command line leaves out.
         BustedConfig? config;
         try { config = BustedConfig.Load(Directory.GetCurrentDirectory(), run); }
@@ -67,6 +69,7 @@ internal static class TestCommand
             var suites = new List<XElement>();
             var jsonDoc = new JsonDocument();
             var clock = System.Diagnostics.Stopwatch.StartNew();
+            terminal?.Start(round + 1, repeat);
         foreach (var file in files)
         {
             var started = DateTime.UtcNow;
@@ -86,6 +89,7 @@ internal static class TestCommand
             {
                 if (tap) Tap(shown, ++tapNumber, r);
                 if (json) jsonDoc.Add(r);
+                terminal?.Add(r);
                 var tc = new XElement("testcase", new XAttribute("classname", Path.GetFileNameWithoutExtension(file)), new XAttribute("name", r.Name));
                 if (r.Passed) { passed++; output.WriteLine($"  ✓ {r.Name}"); }
                 else if (r.Pending) { pending++; output.WriteLine($"  ○ {r.Name} (pending)"); tc.Add(new XElement("skipped")); }
@@ -107,6 +111,7 @@ internal static class TestCommand
         output.WriteLine(pending > 0 ? $"{passed} passed, {failed} failed, {pending} skipped" : $"{passed} passed, {failed} failed");
         if (tap) shown.WriteLine($"1..{tapNumber}");
         if (json) shown.WriteLine(jsonDoc.ToJson(clock.Elapsed.TotalSeconds));
+        terminal?.End(clock.Elapsed.TotalSeconds);
         var doc = new XDocument(new XElement("testsuites",
             new XAttribute("tests", passed + failed + pending), new XAttribute("failures", failed), new XAttribute("skipped", pending), suites));
         if (junit != null) doc.Save(junit);
@@ -114,6 +119,57 @@ internal static class TestCommand
         anyFailed |= failed > 0;
         }
         return anyFailed ? 1 : 0;
+    }
+
+    // busted's plainTerminal and utfTerminal output handlers (without colours): a mark per test as
+    // it ends, then the counts, then each pending, failure and error with its place and message.
+    private sealed class BustedTerminal(TextWriter o, bool utf)
+    {
+        private readonly List<SpecResult> _pendings = new(), _failures = new(), _errors = new();
+        private int _successes;
+        private string Arrow => utf ? " \u2192 " : " -> ";
+
+        public void Start(int run, int runs)
+        {
+            _pendings.Clear(); _failures.Clear(); _errors.Clear(); _successes = 0;
+            if (runs > 1) o.Write($"\nRepeating all tests (run {run} of {runs}) . . .\n\n");
+        }
+
+        public void Add(SpecResult r)
+        {
+            if (r.Passed) { _successes++; o.Write(utf ? "\u25cf" : "+"); }
+            else if (r.Pending) { _pendings.Add(r); o.Write(utf ? "\u25cc" : "."); }
+            else if (r.IsError) { _errors.Add(r); if (!r.InHook) o.Write(utf ? "\u2731" : "*"); }
+            else { _failures.Add(r); o.Write(utf ? "\u25fc" : "-"); }
+        }
+
+        private static (string File, string Line) Place(SpecResult r)
+        {
+            int colon = r.At.LastIndexOf(':');
+            return colon > 0 ? (r.At[..colon], r.At[(colon + 1)..]) : (r.At, "?");
+        }
+
+        private static string Count(int n, string single, string plural) => $"{n} {(n == 1 ? single : plural)}";
+
+        public void End(double seconds)
+        {
+            string time = System.Text.RegularExpressions.Regex.Replace(seconds.ToString("F6", System.Globalization.CultureInfo.InvariantCulture), "([0-9])0+$", "$1");
+            o.Write("\n");
+            o.Write($"{Count(_successes, "success", "successes")} / {Count(_failures.Count, "failure", "failures")} / " +
+                    $"{Count(_errors.Count, "error", "errors")} / {_pendings.Count} pending : {time} seconds\n");
+            foreach (var p in _pendings)
+            {
+                var (file, line) = Place(p);
+                o.Write($"\nPending{Arrow}{file} @ {line}\n{p.Name}" + (p.Message.Length > 0 ? $"\n{p.At}: {p.Message}" : "") + "\n");
+            }
+            foreach (var (list, word) in new[] { (_failures, "Failure"), (_errors, "Error") })
+                foreach (var f in list)
+                {
+                    var (file, line) = Place(f);
+                    string seed = f.RandomSeed is { } s ? $"Random seed: {s}\n" : "";
+                    o.Write($"\n{word}{Arrow}{file} @ {line}\n{f.Name}\n{seed}{f.Message}\n");
+                }
+        }
     }
 
     // busted's json output handler: every test under its outcome, with its full name, the short

@@ -652,7 +652,7 @@ local function runtest(item)
       local ok, err = runhooks(b.lazy_setup)
       b.lazyState, b.lazyError = ok, err
     end
-    if b.lazyState == false then return "failed", name, "lazy_setup failed: " .. message(b.lazyError), item.at, "error" end
+    if b.lazyState == false then return "failed", name, "lazy_setup failed: " .. message(b.lazyError), item.at, "hook" end
   end
   local before, after = hooks(item)
   local ok, err = true, nil
@@ -763,7 +763,7 @@ function runner.next()
       for i = #queue, 1, -1 do queue[i] = nil end
       rootEnded = true
       endblock(root)
-      return "failed", "setup", message(err), "?", "error"
+      return "failed", "setup", message(err), "?", "hook"
     end
   end
   while #queue > 0 do
@@ -777,7 +777,7 @@ function runner.next()
       if selected(fullname(item)) then return "pending", fullname(item), "", item.at, nil, item.name end
     elseif item.kind == "end" then
       local ok, err = endblock(item.block)
-      if not ok then return "failed", fullname(item) .. " teardown", message(err), item.at, "error", nil, item.ancestors[#item.ancestors].randomseed end
+      if not ok then return "failed", fullname(item) .. " teardown", message(err), item.at, "hook", nil, item.ancestors[#item.ancestors].randomseed end
     else
       -- a block: its body registers its children just ahead of its later siblings, then its end
       local block = newblock(item.name, item.mode)
@@ -795,14 +795,14 @@ function runner.next()
       local sok, serr = runhooks(block.strict_setup)
       if not sok then
         for _ = 1, last - 1 do tremove(queue, 1) end          -- its children do not run
-        return "failed", fullname(item) .. " setup", message(serr), block.strict_setup.at or item.at, "error", nil, item.ancestors[#item.ancestors].randomseed
+        return "failed", fullname(item) .. " setup", message(serr), block.strict_setup.at or item.at, "hook", nil, item.ancestors[#item.ancestors].randomseed
       end
     end
   end
   if not rootEnded then
     rootEnded = true
     local ok, err = endblock(root)
-    if not ok then return "failed", "teardown", message(err), "?", "error" end
+    if not ok then return "failed", "teardown", message(err), "?", "hook" end
   end
   return nil
 end

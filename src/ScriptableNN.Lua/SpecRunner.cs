@@ -8,6 +8,8 @@ public sealed record SpecResult(string Status, string Name, string Message, stri
 {
     /// <summary>A failed spec whose error did not come from an assertion (busted's "error", not "failure").</summary>
     public bool IsError { get; init; }
+    /// <summary>A failure of a setup or teardown hook rather than of a test (busted shows no progress mark for it).</summary>
+    public bool InHook { get; init; }
     /// <summary>The test's own name, without its blocks' (busted's element name); the full name when unknown.</summary>
     public string ShortName { get => _short ?? Name; init => _short = value; }
     /// <summary>The seed the failed test's block was shuffled with, if it was.</summary>
@@ -101,7 +103,7 @@ public static class SpecRunner
             }
             if (r.Length == 0 || r[0] is not string status) break;
             list.Add(new SpecResult(status, r[1] as string ?? "(spec)", r[2] as string ?? "", r[3] as string ?? path)
-                { IsError = r.Length > 4 && r[4] as string == "error", ShortName = r.Length > 5 ? r[5] as string ?? r[1] as string ?? "(spec)" : r[1] as string ?? "(spec)",
+                { IsError = r.Length > 4 && r[4] is "error" or "hook", InHook = r.Length > 4 && r[4] as string == "hook", ShortName = r.Length > 5 ? r[5] as string ?? r[1] as string ?? "(spec)" : r[1] as string ?? "(spec)",
                   RandomSeed = r.Length > 6 ? r[6] switch { long l => l, double d => (long)d, _ => null } : null });
         }
         return list;

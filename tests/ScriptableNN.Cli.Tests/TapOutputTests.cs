@@ -40,6 +40,23 @@ public class TapOutputTests
         if (flags[0] == "--shuffle") Assert.That(ours, Does.Contain("#  *[4] = 'first'"));
     }
 
+    [TestCase("plainTerminal")]
+    [TestCase("utfTerminal")]
+    [TestCase("plainTerminal", "--shuffle", "--seed=42")]
+    [TestCase("plainTerminal", "--repeat=2")]
+    public void TerminalOutputsMatchBustedsWithoutColours(string format, params string[] flags)
+    {
+        var args = new List<string> { "test" };
+        foreach (var f in flags) args.AddRange(f.Split('='));
+        args.AddRange(new[] { "-o", format, "busted-corpus" });
+        var (code, ours, err) = Repo.SnnProcess(Dir, args.ToArray());
+        Assert.That(code, Is.EqualTo(1), err);
+        var theirs = Busted(flags.Concat(new[] { "-o", format, "busted-corpus" }).ToArray());
+        static string[] Norm(string s) => All(System.Text.RegularExpressions.Regex.Replace(s, @": [0-9.]+ seconds", ": T seconds"));
+        Assert.That(Norm(ours), Is.EqualTo(Norm(theirs)));
+        Assert.That(ours, Does.Contain(" / 3 errors / 2 pending : "));
+    }
+
     [Test]
     public void JsonAndJunitOutputs()
     {
