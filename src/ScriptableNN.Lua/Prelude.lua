@@ -2061,6 +2061,7 @@ end
 local findModule, rawload = wrap2(H.findModule), load
 local builtin = { nn = nn, optim = optim, torch = torch }
 local loaded = {}
+registry["snn.loaded"] = loaded      -- the spec runner's insulate puts it back, as busted does package.loaded
 local baseRequire = require
 if not sandbox and package then
   -- Trusted scripts (no sandbox) get Lua's own require and package table; the host's search

@@ -13,7 +13,7 @@ local insertAt = nil        -- while a block's body runs: where its children go 
 -- debug.getinfo (scripts have no debug library) and the table where the host finds the runner:
 -- the runner lives in the registry, out of a spec's reach, and keeps its own copies of the
 -- functions it uses, so a spec that redefines pcall or ipairs cannot change its results.
-local getinfo, runner = ...
+local getinfo, runner, sandboxLoaded = ...
 local pcall, ipairs, type, tostring, getmetatable, setmetatable, next = pcall, ipairs, type, tostring, getmetatable, setmetatable, next
 local tinsert, tremove, concat = table.insert, table.remove, table.concat
 -- The message of the last failed assertion: an error carrying it is a failure, any other an error
@@ -682,17 +682,35 @@ local function runtest(item)
   return "failed", name, text, item.at, kind, item.name, item.ancestors[#item.ancestors].randomseed
 end
 
-local function snapshot()
+-- insulate: the globals, and the modules loaded (the sandbox's table, and package.loaded for
+-- trusted specs), as they were when the block started.
+local function copyOf(t)
   local copy = {}
-  for k, v in next, _G do copy[k] = v end
+  if type(t) == "table" then for k, v in next, t do copy[k] = v end end
   return copy
 end
 
-local function restore(copy)
+local function putBack(t, copy)
+  if type(t) ~= "table" then return end
   local now = {}
-  for k in next, _G do now[#now + 1] = k end
-  for _, k in ipairs(now) do if copy[k] == nil then rawset(_G, k, nil) end end
-  for k, v in next, copy do if rawget(_G, k) ~= v then rawset(_G, k, v) end end
+  for k in next, t do now[#now + 1] = k end
+  for _, k in ipairs(now) do if copy[k] == nil then rawset(t, k, nil) end end
+  for k, v in next, copy do if rawget(t, k) ~= v then rawset(t, k, v) end end
+end
+
+local function packageLoaded()
+  local p = rawget(_G, "package")
+  return type(p) == "table" and rawget(p, "loaded") or nil
+end
+
+local function snapshot()
+  return { globals = copyOf(_G), loaded = copyOf(sandboxLoaded), package = packageLoaded(), packageLoaded = copyOf(packageLoaded()) }
+end
+
+local function restore(copy)
+  putBack(_G, copy.globals)
+  putBack(sandboxLoaded, copy.loaded)
+  putBack(copy.package, copy.packageLoaded)
 end
 
 -- A block's end: its lazy teardown (if its lazy setup ran), its strict teardown, its insulation.

@@ -177,7 +177,9 @@ public sealed partial class LuaHost
         _lua.NewTable();
         _lua.PushCopy(-1);
         _runnerRef = Ref(_L);
-        if (_lua.PCall(2, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("spec library: " + Native.ToString(_L, -1));
+        // The sandbox's table of loaded modules, which insulate puts back as busted does package.loaded.
+        RawField(_L, RegistryIndex, "snn.loaded");
+        if (_lua.PCall(3, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("spec library: " + Native.ToString(_L, -1));
         // A spec that calls os.exit (granted with --allow-io) fails; it cannot end the run early.
         if (RawGlobal(_L, "os") == TTable)
         {

@@ -90,6 +90,41 @@ public class BustedBlocksTests
     }
 
     [Test]
+    public void InsulatePutsBackTheLoadedModulesAsBustedDoesPackageLoaded()
+    {
+        var dir = Directory.CreateTempSubdirectory("snn-insulate").FullName;
+        try
+        {
+            // A module with state: a fresh copy counts from zero again.
+            File.WriteAllText(Path.Combine(dir, "counter.lua"), "local M = { n = 0 }\nfunction M.bump() M.n = M.n + 1; return M.n end\nreturn M\n");
+            var path = Path.Combine(dir, "insulate_spec.lua");
+            File.WriteAllText(path, @"
+                local outside = require 'counter'
+                outside.bump()
+                insulate('a block that loads its own copy', function()
+                  it('still sees the module loaded before the block', function()
+                    assert.are.equal(outside, require 'counter')
+                  end)
+                end)
+                insulate('a block whose module is unloaded after it', function()
+                  it('loads a module the file had not', function()
+                    local late = require 'lateload'
+                    assert.are.equal(1, late.bump())
+                  end)
+                end)
+                describe('after the blocks', function()
+                  it('loads that module afresh', function()
+                    assert.are.equal(1, require('lateload').bump())
+                  end)
+                end)");
+            File.WriteAllText(Path.Combine(dir, "lateload.lua"), "local M = { n = 0 }\nfunction M.bump() M.n = M.n + 1; return M.n end\nreturn M\n");
+            var r = SpecRunner.RunFile(path);
+            Assert.That(r.Select(x => x.Status), Is.EqualTo(new[] { "passed", "passed", "passed" }), Why(r));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Test]
     public void SpiesStubsMocksAndMatchersAnswerLuassertsAssertions()
     {
         var r = Run(@"
