@@ -563,6 +563,60 @@ for name, pick in pairs({ cmax = function(p, q) return p >= q and p or q end, cm
     return t:copy(new(t, a))
   end
 end
+-- Torch7's BLAS forms (maths.md): torch.mv(mat, vec), torch.ger(vec1, vec2), and the
+-- accumulating addmv / addmm / addr: res = beta res + v1 term + v2 (product). The last two tensors
+-- are the product's operands, a tensor before them the added term (the tensor itself in the method
+-- form when absent); a number just before the operands is v2, one before the term v1, one before
+-- that beta. torch.addX(term, a, b) gives a new tensor; torch.addX(res, term, a, b) and the
+-- methods write into res.
+local function outer(u, v) return tbinary("*", u:view(u:nElement(), 1), v:view(1, v:nElement())) end
+local products = {
+  mv = function(a, b) return tbinary("*", a, b) end,
+  mm = function(a, b) return tbinary("*", a, b) end,
+  r = outer,
+}
+local function accumulate(kind, self, ...)
+  local args = table.pack(...)
+  local tensors, numbers = {}, {}
+  for i = 1, args.n do
+    local v = args[i]
+    if F.isTensor(v) then tensors[#tensors + 1] = i
+    elseif type(v) == "number" then numbers[#numbers + 1] = i
+    else fail("torch.add" .. kind .. ": expected numbers and tensors, got a " .. type(v)) end
+  end
+  if #tensors < 2 then fail("torch.add" .. kind .. ": expected the two tensors of the product") end
+  local ia, ib = tensors[#tensors - 1], tensors[#tensors]
+  local a, b = args[ia], args[ib]
+  local res, term, iterm = self, nil, nil
+  if #tensors >= 3 then iterm = tensors[#tensors - 2]; term = args[iterm] end
+  if #tensors >= 4 and self == nil then res = args[tensors[1]] end
+  if term == nil then term = self end
+  if term == nil then fail("torch.add" .. kind .. ": expected the tensor to add the product to") end
+  local function before(i) local v = args[i - 1]; if i > 1 and type(v) == "number" then return v end end
+  local v2 = before(ia) or 1
+  local v1 = iterm and before(iterm) or (not iterm and type(args[ia - 2]) == "number" and args[ia - 2]) or 1
+  local beta = iterm and iterm > 2 and type(args[iterm - 2]) == "number" and args[iterm - 2] or nil
+  local product = products[kind](a, b)
+  local value = tbinary("+", tbinary("*", v1, term), tbinary("*", v2, product))
+  if res == nil then return value end
+  if value:nElement() ~= res:nElement() then fail("torch.add" .. kind .. ": the result has " .. value:nElement() .. " elements, the tensor it goes into " .. res:nElement()) end
+  if beta and res ~= term then value = tbinary("+", value, tbinary("*", beta, res)) end
+  return res:copy(value:view(table.unpack(res:size():totable())))
+end
+for _, kind in ipairs({ "mv", "mm", "r" }) do
+  torch["add" .. kind] = function(...) return accumulate(kind, nil, ...) end
+  TM["add" .. kind] = function(t, ...) return accumulate(kind, t, ...) end
+end
+torch.mv = function(a, b, c)
+  if c ~= nil then return a:copy(tbinary("*", b, c)) end
+  return tbinary("*", a, b)
+end
+torch.ger = function(a, b, c)
+  if c ~= nil then return a:copy(outer(b, c)) end
+  return outer(a, b)
+end
+TM.mv = function(t, a, b) return t:copy(tbinary("*", a, b)) end
+TM.ger = function(t, a, b) return t:copy(outer(a, b)) end
 -- torch.cat(x1, x2 [, d]) and torch.cat({x1, x2, ...} [, d]) (maths.md): a new tensor joining
 -- them along d, by default the last dimension; the other sizes must agree.
 torch.cat = function(a, b, c)
