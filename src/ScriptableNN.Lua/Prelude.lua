@@ -617,6 +617,70 @@ torch.ger = function(a, b, c)
 end
 TM.mv = function(t, a, b) return t:copy(tbinary("*", a, b)) end
 TM.ger = function(t, a, b) return t:copy(outer(a, b)) end
+-- Views Torch7 returns (tensor.md) where a contiguous view exists: t:select(1, i) (a slice with one
+-- dimension less), t:split(size [, 1]) and t:chunk(n [, 1]) (lists of narrowed views). Along a
+-- later dimension Torch7's view is strided, which these tensors cannot be, and a copy would not
+-- write back: refused, as t[{{}, j}] reads are.
+local function laterDimension(who, d)
+  fail(who .. ": a view along dimension " .. tostring(d) .. " would not be contiguous, and a copy would not write back; " ..
+       "use dimension 1, or t:t() (a copy) first")
+end
+TM.select = function(t, d, i)
+  if t:dim() < 2 then fail("select: a " .. t:dim() .. "-dimensional tensor has no slices; index the element with t[i]") end
+  if d ~= 1 then laterDimension("select", d) end
+  local n = t:size(1)
+  if type(i) ~= "number" or i ~= i // 1 or i < 1 or i > n then fail("select: index " .. tostring(i) .. " outside 1.." .. n) end
+  return t[i]
+end
+TM.split = function(t, size, d)
+  d = d or 1
+  if d ~= 1 then laterDimension("split", d) end
+  if type(size) ~= "number" or size < 1 or size ~= size // 1 then fail("split: size must be a whole number of at least 1, got " .. tostring(size)) end
+  local parts, n = {}, t:size(1)
+  for first = 1, n, size do parts[#parts + 1] = t:narrow(1, first, math.min(size, n - first + 1)) end
+  return parts
+end
+TM.chunk = function(t, count, d)
+  d = d or 1
+  if d ~= 1 then laterDimension("chunk", d) end
+  if type(count) ~= "number" or count < 1 or count ~= count // 1 then fail("chunk: n must be a whole number of at least 1, got " .. tostring(count)) end
+  return TM.split(t, math.ceil(t:size(1) / count), 1)
+end
+torch.split = function(t, size, d) return TM.split(t, size, d) end
+torch.chunk = function(t, n, d) return TM.chunk(t, n, d) end
+-- torch.repeatTensor(x, sizes...) (tensor.md): a new tensor with x repeated sizes[k] times along
+-- dimension k; x counts as having leading dimensions of size 1 when sizes has more.
+torch.repeatTensor = function(x, ...)
+  local reps = { ... }
+  if #reps == 1 and type(reps[1]) == "table" then reps = reps[1] end
+  local xs = x:size():totable()
+  if #reps < #xs then fail("repeatTensor: " .. #reps .. " repetitions for a " .. #xs .. "-dimensional tensor") end
+  local src = {}
+  for k = 1, #reps - #xs do src[k] = 1 end
+  for _, n in ipairs(xs) do src[#src + 1] = n end
+  local out, total = {}, 1
+  for k, r in ipairs(reps) do
+    if type(r) ~= "number" or r < 1 or r ~= r // 1 then fail("repeatTensor: repetition " .. k .. " must be a whole number of at least 1") end
+    out[k] = src[k] * r; total = total * out[k]
+  end
+  local flat, values = x:view(-1):totable(), {}
+  local dims = #out
+  local idx = {}
+  for k = 1, dims do idx[k] = 0 end
+  for p = 1, total do
+    -- the source element of output position idx: each coordinate modulo the source size
+    local s = 0
+    for k = 1, dims do s = s * src[k] + idx[k] % src[k] end
+    values[p] = flat[s + 1]
+    for k = dims, 1, -1 do
+      idx[k] = idx[k] + 1
+      if idx[k] < out[k] then break end
+      idx[k] = 0
+    end
+  end
+  return torch.Tensor(values):view(table.unpack(out))
+end
+TM.repeatTensor = function(x, ...) return torch.repeatTensor(x, ...) end
 -- torch.cat(x1, x2 [, d]) and torch.cat({x1, x2, ...} [, d]) (maths.md): a new tensor joining
 -- them along d, by default the last dimension; the other sizes must agree.
 torch.cat = function(a, b, c)

@@ -218,6 +218,23 @@ describe("tensor functions from Torch7's maths.md and tensor.md, on the document
     assert.are.same({ { 1, 2, 3 }, { 2, 4, 6 } }, torch.ger(torch.Tensor{ 1, 2 }, torch.Tensor{ 1, 2, 3 }):totable())
   end)
 
+  it("select, split and chunk give views along dimension 1; repeatTensor repeats", function()
+    local m = torch.range(1, 12):view(4, 3)
+    m:select(1, 2):fill(0)                                   -- a view: the fill writes through
+    assert.are.same({ 0, 0, 0 }, m[2]:totable())
+    local parts = m:split(3)
+    assert.are.equal(2, #parts); assert.are.equal(1, parts[2]:size(1))
+    parts[2]:fill(-1)
+    assert.are.same({ -1, -1, -1 }, m[4]:totable())
+    assert.are.equal(2, m:chunk(2)[2]:size(1))
+    assert.error_matches(function() m:select(2, 1) end, "would not be contiguous")
+    assert.error_matches(function() torch.range(1, 3):select(1, 1) end, "index the element")
+    local x = torch.Tensor{ 1, 2, 3 }
+    assert.are.same({ { 1, 2, 3, 1, 2, 3 }, { 1, 2, 3, 1, 2, 3 } }, torch.repeatTensor(x, 2, 2):totable())
+    assert.are.same({ 3, 2, 3 }, torch.repeatTensor(x, 3, 2, 1):size():totable())
+    assert.are.same({ { 1, 2 }, { 3, 4 }, { 1, 2 }, { 3, 4 } }, torch.Tensor{ { 1, 2 }, { 3, 4 } }:repeatTensor(2, 1):totable())
+  end)
+
   it("squeeze, apply, map, map2, random fills and rounding", function()
     assert.are.same({ 2, 2 }, torch.Tensor(2, 1, 2, 1):squeeze():size():totable())
     assert.are.same({ 2, 2, 1 }, torch.Tensor(2, 1, 2, 1):squeeze(2):size():totable())
