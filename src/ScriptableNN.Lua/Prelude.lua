@@ -425,27 +425,34 @@ for name, f in pairs(rounding) do
     torch[name] = function(t) return TM.apply(t:clone(), f) end
   end
 end
--- Along dimension d of t: fn(values) for each line of values along d, returning new values (and
--- indices); results are tensors shaped as t.
-local function alongDim(t, d, fn)
+-- The lines of t along dimension d: visit(line, o, i, n, inner) for each, line the n values along
+-- d at outer position o and inner position i. Returns t's sizes.
+local function eachLine(t, d, visit)
   local sizes = t:size():totable()
-  if d < 1 or d > #sizes then fail("dimension " .. tostring(d) .. " outside 1.." .. #sizes) end
+  if type(d) ~= "number" or d < 1 or d > #sizes then fail("dimension " .. tostring(d) .. " outside 1.." .. #sizes) end
   local inner = 1
   for k = d + 1, #sizes do inner = inner * sizes[k] end
   local n = sizes[d]
-  local flat, vals, inds = t:view(-1):totable(), {}, {}
-  local outer = #flat // (n * inner)
-  for o = 0, outer - 1 do
+  local flat = t:view(-1):totable()
+  for o = 0, #flat // (n * inner) - 1 do
     for i = 1, inner do
       local line = {}
       for k = 0, n - 1 do line[k + 1] = flat[o * n * inner + k * inner + i] end
-      local v, ix = fn(line)
-      for k = 0, n - 1 do
-        vals[o * n * inner + k * inner + i] = v[k + 1]
-        inds[o * n * inner + k * inner + i] = ix and ix[k + 1] or 0
-      end
+      visit(line, o, i, n, inner)
     end
   end
+  return sizes
+end
+-- Along dimension d: fn(line) gives new values (and indices) for each line; tensors shaped as t.
+local function alongDim(t, d, fn)
+  local vals, inds = {}, {}
+  local sizes = eachLine(t, d, function(line, o, i, n, inner)
+    local v, ix = fn(line)
+    for k = 0, n - 1 do
+      vals[o * n * inner + k * inner + i] = v[k + 1]
+      inds[o * n * inner + k * inner + i] = ix and ix[k + 1] or 0
+    end
+  end)
   return torch.Tensor(vals):view(table.unpack(sizes)), torch.Tensor(inds):view(table.unpack(sizes))
 end
 -- torch.sort(x [, d] [, descending]) (maths.md): values sorted along d (default the last
@@ -467,23 +474,14 @@ torch.sort = function(x, d, descending)
   end)
 end
 TM.sort = function(x, d, descending) return torch.sort(x, d, descending) end
--- Along dimension d, one value (and index) per line: results sized as t with dimension d of 1.
+-- Along dimension d, fn(line) gives one value (and index) per line: tensors sized as t with
+-- dimension d of 1.
 local function reduceDim(t, d, fn)
-  local sizes = t:size():totable()
-  if d < 1 or d > #sizes then fail("dimension " .. tostring(d) .. " outside 1.." .. #sizes) end
-  local inner = 1
-  for k = d + 1, #sizes do inner = inner * sizes[k] end
-  local n = sizes[d]
-  local flat, vals, inds = t:view(-1):totable(), {}, {}
-  local outer = #flat // (n * inner)
-  for o = 0, outer - 1 do
-    for i = 1, inner do
-      local line = {}
-      for k = 0, n - 1 do line[k + 1] = flat[o * n * inner + k * inner + i] end
-      local v, ix = fn(line)
-      vals[o * inner + i], inds[o * inner + i] = v, ix or 0
-    end
-  end
+  local vals, inds = {}, {}
+  local sizes = eachLine(t, d, function(line, o, i, _, inner)
+    local v, ix = fn(line)
+    vals[o * inner + i], inds[o * inner + i] = v, ix or 0
+  end)
   local out = {}
   for k = 1, #sizes do out[k] = sizes[k] end
   out[d] = 1
