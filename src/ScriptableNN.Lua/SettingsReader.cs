@@ -34,6 +34,15 @@ internal static class SettingsReader
             }
             if (t == TNil) continue;
             var s = schema.Settings[schema.Positional[k]];
+            if (s.Kind == SettingKind.Numbers && t == TNumber)
+            {
+                // A list setting given as numbers in a row (Torch7's nn.Reshape(28, 28, true)).
+                var list = new JsonArray();
+                while (idx <= top && a.Type(idx) == TNumber) list.Add(a.Number(idx++));
+                json[s.Name] = list;
+                idx--;
+                continue;
+            }
             json[s.Name] = Value(a, idx, s, call, $"argument #{idx - first + 1}");
         }
         return json;

@@ -76,10 +76,12 @@ public class RegistryTests
         // Maxout is built from an affine map: it holds a Linear, as Torch7's nn.Maxout holds an nn.Linear.
         // OnnxGraph names the graph's output with ONNX's own Identity operator.
         // The RL agents' default networks and optimizers are composed of units in one file, as SB3's MlpPolicy.
+        // Identity is what ONNX's Reshape of a batch of vectors imports as (an ONNX operator name, not the unit).
         var composedOf = new Dictionary<string, string[]>
         {
             ["Linear"] = new[] { "Maxout.cs", "MlpPolicy.cs" }, ["Identity"] = new[] { "OnnxGraph.cs" }, ["Tanh"] = new[] { "MlpPolicy.cs" },
             ["ReLU"] = new[] { "MlpPolicy.cs" }, ["HardTanh"] = new[] { "MlpPolicy.cs" }, ["Adam"] = new[] { "MlpPolicy.cs" },
+            ["Reshape"] = new[] { "Identity.cs" },
         };
         var names = Catalog.Modules.Where(t => t.ModuleClass.Assembly == typeof(Module).Assembly && !t.IsContainer).Select(t => t.Name)
             .Concat(Catalog.Criteria.Where(t => t.CriterionClass.Assembly == typeof(Module).Assembly).Select(t => t.Name))

@@ -32,6 +32,7 @@ internal static class BuiltIns
         Catalog.Register(ELU.Type);
         Catalog.Register(BatchNormalization.Type);
         Catalog.Register(LayerNorm.Type);
+        Catalog.Register(Reshape.Type);
 
         Catalog.Register(MSECriterion.Type);
         Catalog.Register(AbsCriterion.Type);
