@@ -121,7 +121,7 @@ public static class SpecRunner
                          "local n = #t while n >= 2 do local k = math.random(n) t[n], t[k] = t[k], t[n] n = n - 1 end " +
                          "return table.concat(t, ',')"))
             throw new InvalidOperationException("shuffle: " + Native.ToString(lua.Handle, -1));
-        return Native.ToString(lua.Handle, -1).Split(',', StringSplitOptions.RemoveEmptyEntries).Select(i => files[int.Parse(i) - 1]).ToArray();
+        return (Native.ToString(lua.Handle, -1) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(i => files[int.Parse(i) - 1]).ToArray();
     }
 
     /// <summary>Spec files under <paramref name="paths"/> (files as given, folders searched for *_spec.lua and *.lua under spec/).</summary>
