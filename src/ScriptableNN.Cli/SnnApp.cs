@@ -46,7 +46,8 @@ public static class SnnApp
         var shuffleTests = new Option<bool>("--shuffle-tests") { Description = "Run each block's tests and blocks in a shuffled order." };
         var specSeed = new Option<long?>("--seed") { Description = "The seed of shuffled orders and of randomize() (default: drawn from the clock); the same seed gives busted's order." };
         var repeat = new Option<int>("--repeat") { Description = "Run the whole suite this many times.", DefaultValueFactory = _ => 1 };
-        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write, trusted, tags, excludeTags, filter, filterOut, pattern, runTask, format, shuffle, shuffleFiles, shuffleTests, specSeed, repeat };
+        var outputOptions = new Option<string[]>("-Xoutput") { Description = "An option for the output handler, as busted passes it: --color or --plain for utfTerminal (default: colours on a terminal)." };
+        var test = new Command("test", "Run Lua spec suites (busted style) and report N passed, N failed.") { paths, junit, allowIo, timeout, memory, allowEmpty, read, write, trusted, tags, excludeTags, filter, filterOut, pattern, runTask, format, shuffle, shuffleFiles, shuffleTests, specSeed, repeat, outputOptions };
         // busted's module path from the project's root: ./src/?.lua and ./src/?/init.lua after ./?.lua.
         test.SetAction(r => TestCommand.Execute(r.GetValue(paths) ?? Array.Empty<string>(), r.GetValue(junit),
             file =>
@@ -58,7 +59,8 @@ public static class SnnApp
             },
             output, error, r.GetValue(allowEmpty),
             Selection(r.GetValue(tags), r.GetValue(excludeTags), r.GetValue(filter), r.GetValue(filterOut), r.GetValue(shuffle) || r.GetValue(shuffleTests), r.GetValue(specSeed)),
-            r.GetValue(pattern), r.GetValue(runTask), r.GetValue(format), r.GetValue(shuffle) || r.GetValue(shuffleFiles), r.GetValue(repeat)));
+            r.GetValue(pattern), r.GetValue(runTask), r.GetValue(format), r.GetValue(shuffle) || r.GetValue(shuffleFiles), r.GetValue(repeat),
+            r.GetValue(outputOptions), !Console.IsOutputRedirected));
 
         var dir = new Argument<string>("dir") { Description = "A folder written by snn run --log (or its history.csv)." };
         var plot = new Command("plot", "Draw a logged run's loss and accuracy curves (curves.png, curves.svg).") { dir };

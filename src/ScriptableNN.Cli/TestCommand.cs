@@ -8,7 +8,7 @@ internal static class TestCommand
 {
     public static int Execute(string[] paths, string? junit, Func<string, LuaHostOptions> options, TextWriter output, TextWriter error, bool allowEmpty = false,
         SpecSelection? selection = null, string? pattern = null, string? run = null, string? format = null,
-        bool shuffleFiles = false, int repeat = 1)
+        bool shuffleFiles = false, int repeat = 1, string[]? outputOptions = null, bool isTerminal = false)
     {
         // -o TAP: busted's TAP output (ok/not ok lines, failures as # comments, 1..N); -o json:
         // busted's JSON document (successes, failures, errors, pendings, duration); -o junit: the
@@ -24,9 +24,20 @@ internal static class TestCommand
             return 2;
         }
         if (repeat < 1) { error.WriteLine($"snn: --repeat must be at least 1, got {repeat}"); return 2; }
+        // busted's utfTerminal colours its marks, counts and places on a terminal, or always with
+        // -Xoutput --color, never with -Xoutput --plain; then luassert marks a table's first
+        // difference in red too.
+        bool color = utfTerm && isTerminal;
+        foreach (var o in outputOptions ?? Array.Empty<string>())
+        {
+            if (o == "--color") color = utfTerm;
+            else if (o == "--plain") color = false;
+            else { error.WriteLine($"snn: unknown output handler option '{o}' (utfTerminal takes --color or --plain)"); return 2; }
+        }
+        if (color) selection = (selection ?? new SpecSelection()) with { Color = true };
         var shown = output;
         if (tap || json || junitOut || plainTerm || utfTerm) output = TextWriter.Null;
-        var terminal = plainTerm || utfTerm ? new BustedTerminal(shown, utfTerm) : null;
+        var terminal = plainTerm || utfTerm ? new BustedTerminal(shown, utfTerm, color) : null;
         // A project's .busted file gives what the command line leaves out.
         BustedConfig? config;
         try { config = BustedConfig.Load(Directory.GetCurrentDirectory(), run); }
@@ -121,13 +132,17 @@ internal static class TestCommand
         return anyFailed ? 1 : 0;
     }
 
-    // busted's plainTerminal and utfTerminal output handlers (without colours): a mark per test as
-    // it ends, then the counts, then each pending, failure and error with its place and message.
-    private sealed class BustedTerminal(TextWriter o, bool utf)
+    // busted's plainTerminal and utfTerminal output handlers: a mark per test as it ends, then the
+    // counts, then each pending, failure and error with its place and message; utfTerminal's
+    // colours are term.colors' escapes (the text, then a reset).
+    private sealed class BustedTerminal(TextWriter o, bool utf, bool color)
     {
         private readonly List<SpecResult> _pendings = new(), _failures = new(), _errors = new();
         private int _successes;
         private string Arrow => utf ? " \u2192 " : " -> ";
+
+        private string Paint(int code, object text) => color ? $"\u001b[{code}m{text}\u001b[0m" : text.ToString()!;
+        private const int Bright = 1, Red = 31, Green = 32, Yellow = 33, Magenta = 35, Cyan = 36;
 
         public void Start(int run, int runs)
         {
@@ -137,10 +152,10 @@ internal static class TestCommand
 
         public void Add(SpecResult r)
         {
-            if (r.Passed) { _successes++; o.Write(utf ? "\u25cf" : "+"); }
-            else if (r.Pending) { _pendings.Add(r); o.Write(utf ? "\u25cc" : "."); }
-            else if (r.IsError) { _errors.Add(r); if (!r.InHook) o.Write(utf ? "\u2731" : "*"); }
-            else { _failures.Add(r); o.Write(utf ? "\u25fc" : "-"); }
+            if (r.Passed) { _successes++; o.Write(utf ? Paint(Green, "\u25cf") : "+"); }
+            else if (r.Pending) { _pendings.Add(r); o.Write(utf ? Paint(Yellow, "\u25cc") : "."); }
+            else if (r.IsError) { _errors.Add(r); if (!r.InHook) o.Write(utf ? Paint(Magenta, "\u2731") : "*"); }
+            else { _failures.Add(r); o.Write(utf ? Paint(Red, "\u25fc") : "-"); }
         }
 
         private static (string File, string Line) Place(SpecResult r)
@@ -149,25 +164,27 @@ internal static class TestCommand
             return colon > 0 ? (r.At[..colon], r.At[(colon + 1)..]) : (r.At, "?");
         }
 
-        private static string Count(int n, string single, string plural) => $"{n} {(n == 1 ? single : plural)}";
+        private static string Plural(int n, string single, string plural) => n == 1 ? single : plural;
 
         public void End(double seconds)
         {
             string time = System.Text.RegularExpressions.Regex.Replace(seconds.ToString("F6", System.Globalization.CultureInfo.InvariantCulture), "([0-9])0+$", "$1");
+            int s = _successes, f = _failures.Count, e = _errors.Count, p = _pendings.Count;
             o.Write("\n");
-            o.Write($"{Count(_successes, "success", "successes")} / {Count(_failures.Count, "failure", "failures")} / " +
-                    $"{Count(_errors.Count, "error", "errors")} / {_pendings.Count} pending : {time} seconds\n");
-            foreach (var p in _pendings)
+            o.Write($"{Paint(Green, s)} {Plural(s, "success", "successes")} / {Paint(Red, f)} {Plural(f, "failure", "failures")} / " +
+                    $"{Paint(Magenta, e)} {Plural(e, "error", "errors")} / {Paint(Yellow, p)} pending : {Paint(Bright, time)} seconds\n");
+            foreach (var pending in _pendings)
             {
-                var (file, line) = Place(p);
-                o.Write($"\nPending{Arrow}{file} @ {line}\n{p.Name}" + (p.Message.Length > 0 ? $"\n{p.At}: {p.Message}" : "") + "\n");
+                var (file, line) = Place(pending);
+                o.Write($"\n{Paint(Yellow, "Pending")}{Arrow}{Paint(Cyan, file)} @ {Paint(Cyan, line)}\n{Paint(Bright, pending.Name)}" +
+                        (pending.Message.Length > 0 ? $"\n{pending.At}: {pending.Message}" : "") + "\n");
             }
-            foreach (var (list, word) in new[] { (_failures, "Failure"), (_errors, "Error") })
-                foreach (var f in list)
+            foreach (var (list, word, code) in new[] { (_failures, "Failure", Red), (_errors, "Error", Magenta) })
+                foreach (var failure in list)
                 {
-                    var (file, line) = Place(f);
-                    string seed = f.RandomSeed is { } s ? $"Random seed: {s}\n" : "";
-                    o.Write($"\n{word}{Arrow}{file} @ {line}\n{f.Name}\n{seed}{f.Message}\n");
+                    var (file, line) = Place(failure);
+                    string seed = failure.RandomSeed is { } rs ? $"Random seed: {rs}\n" : "";
+                    o.Write($"\n{Paint(code, word)}{Arrow}{Paint(Cyan, file)} @ {Paint(Cyan, line)}\n{Paint(Bright, failure.Name)}\n{seed}{failure.Message}\n");
                 }
         }
     }

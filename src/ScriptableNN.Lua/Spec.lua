@@ -175,6 +175,34 @@ local luaassert = assert
 -- Values in messages as luassert formats them: numbers to 20 significant digits (a float that
 -- looks whole gets ".0"), strings quoted, tables by address with their sorted keys to three
 -- levels, the path of the first difference (crumbs) marked with '*'.
+-- luassert's state: parameters and formatters in a chain of snapshots; a name is looked up from
+-- the newest snapshot back, and reverting a snapshot drops what was set or added since, and
+-- reverts the spies made since.
+local NIL = {}
+local state = { parameters = { TableFormatLevel = 3, TableFormatShowRecursion = false,
+  TableErrorHighlightCharacter = "*", TableErrorHighlightColor = "none" }, formatters = {}, spies = setmetatable({}, { __mode = "k" }) }
+local function get_parameter(name)
+  local s = state
+  while s do
+    local v = s.parameters[name]
+    if v ~= nil then if v == NIL then return nil end return v end
+    s = s.previous
+  end
+end
+-- term.colors' names, as luassert's TableErrorHighlightColor reads them ("red", "bright.red").
+local ansi = { reset = 0, clear = 0, default = 0, bright = 1, dim = 2, underscore = 4, blink = 5, reverse = 7, hidden = 8,
+  black = 30, red = 31, green = 32, yellow = 33, blue = 34, magenta = 35, cyan = 36, white = 37,
+  onblack = 40, onred = 41, ongreen = 42, onyellow = 43, onblue = 44, onmagenta = 45, oncyan = 46, onwhite = 47 }
+local function colored(color, text)
+  if color == nil or color == "none" then return text end
+  for token in tostring(color):gmatch("[^%.]+") do
+    local code = ansi[token]
+    if not code then error("luassert: no colour named '" .. token .. "'", 0) end
+    text = "\27[" .. code .. "m" .. text .. "\27[0m"
+  end
+  return text
+end
+
 local function tostr(v)
   if type(v) ~= "number" then return tostring(v) end
   if v ~= v then return "NaN" elseif v == 1 / 0 then return "Inf" elseif v == -1 / 0 then return "-Inf" end
@@ -208,25 +236,40 @@ local function format_table(t, crumbs)
   if mt == nil then header = "(" .. tostring(t) .. ") "
   elseif type(mt) ~= "table" or not pcall(setmetatable, t, mt) then header = "(table) "
   else setmetatable(t, nil); header = "(" .. tostring(t) .. ") "; setmetatable(t, mt) end
+  local tmax, showrec = get_parameter("TableFormatLevel"), get_parameter("TableFormatShowRecursion")
+  local errchar, errcolor = get_parameter("TableErrorHighlightCharacter") or "", get_parameter("TableErrorHighlightColor")
+  local open = {}
   local function body(x, level, marked)
+    if showrec and open[x] then return "{ ... recursive }" end
     if next(x) == nil then return "{ }" end
-    if level > 3 then return "{ ... more }" end
+    if tmax >= 0 and level > tmax then return "{ ... more }" end
     local out = { "{" }
     local crumb = crumbs[#crumbs - level + 1]
+    open[x] = true
     for _, k in ipairs(sorted_keys(x)) do
       local v = x[k]
       local hit = marked and k == crumb
       if type(v) == "table" then v = body(v, level + 1, hit)
       elseif type(v) == "string" then v = "'" .. v .. "'" end
-      local mark = hit and "*" or ""
-      out[#out + 1] = "\n" .. string.rep(" ", level * 2 - #mark) .. mark .. "[" .. tostr(k) .. "] = " .. tostr(v)
+      local ch = hit and errchar or ""
+      out[#out + 1] = "\n" .. string.rep(" ", level * 2 - #ch) .. (#ch > 0 and colored(errcolor, ch) or "") .. "[" .. tostr(k) .. "] = " .. tostr(v)
     end
+    open[x] = nil
     return concat(out) .. " }"
   end
   return header .. body(t, 1, true)
 end
 
 local function describe_value(v, crumbs)
+  -- the formatters added with assert:add_formatter come first, newest first, as in luassert
+  local snap = state
+  while snap do
+    for _, f in ipairs(snap.formatters) do
+      local text = f(v, { crumbs = crumbs })
+      if text ~= nil then return text end
+    end
+    snap = snap.previous
+  end
   local t = type(v)
   if t == "string" then return "(string) '" .. v .. "'" end
   if torch and torch.isTensor(v) then return "(tensor) " .. table.concat(v:size(), "x") end
@@ -448,6 +491,7 @@ local function newspy(callback)
   if not callable(callback) then error("Cannot spy on type '" .. type(callback) .. "', only on functions or callable elements", 2) end
   local s = setmetatable({ calls = {}, returnvals = {}, callback = callback, original = callback }, SPY)
   spies[s] = true
+  state.spies[s] = true
   return s
 end
 spy = setmetatable({
@@ -615,9 +659,50 @@ local function register_custom(_, kind, name, fn, positive, negative)
   end)
 end
 
+-- assert's own methods, called as assert:name(...) (luassert.assert's table).
+local snapshot_mt = {}
+local function revert(snap)
+  if getmetatable(snap) ~= snapshot_mt then error("Value provided is not a valid snapshot", 2) end
+  if snap.next then revert(snap.next) end
+  snap.formatters, snap.parameters = {}, {}
+  for s in pairs(snap.spies) do snap.spies[s] = nil; s:revert() end
+  setmetatable(snap, nil)
+  state = snap.previous
+  state.next = nil
+end
+snapshot_mt.__call = revert
+local methods = {
+  register = register_custom,
+  set_parameter = function(_, name, value) if value == nil then value = NIL end state.parameters[name] = value end,
+  get_parameter = function(_, name) return get_parameter(name) end,
+  add_formatter = function(_, f) table.insert(state.formatters, 1, f) end,
+  remove_formatter = function(_, f)
+    local snap = state
+    while snap do
+      for i, g in ipairs(snap.formatters) do if g == f then table.remove(snap.formatters, i) break end end
+      snap = snap.previous
+    end
+  end,
+  format = function(_, args)
+    local nofmt, fmtargs = args.nofmt or {}, args.fmtargs or {}
+    for i = 1, args.n or #args do
+      if not nofmt[i] then args[i] = describe_value(args[i], fmtargs[i] and fmtargs[i].crumbs) end
+    end
+    return args
+  end,
+  add_spy = function(_, s) state.spies[s] = true end,
+  snapshot = function()
+    local snap = setmetatable({ formatters = {}, parameters = {}, spies = setmetatable({}, { __mode = "k" }), previous = state, revert = revert }, snapshot_mt)
+    state.next = snap
+    state = snap
+    return snap
+  end,
+}
+
 assert = setmetatable({}, {
   __index = function(_, key)
-    if key == "register" then return register_custom end
+    local m = methods[key]
+    if m then return m end
     return A[key]
   end,
   __call = function(_, v, message, ...)
@@ -729,6 +814,11 @@ local rootStarted, rootEnded = false, false
 -- Fisher-Yates from the end with math.random after math.randomseed(seed)), so a seed gives the
 -- order busted gives.
 local order = { shuffle = false, seed = os and os.time and os.time() or 0 }
+-- busted's utfTerminal with colours marks the first difference in red (luassert's
+-- TableErrorHighlightColor); other outputs leave it plain.
+function runner.colors(on)
+  state.parameters.TableErrorHighlightColor = on and "red" or "none"
+end
 function runner.order(shuffle, seed)
   order.shuffle = shuffle and true or false
   if seed then order.seed = seed end

@@ -35,6 +35,8 @@ public sealed record SpecSelection(IReadOnlyList<string>? Tags = null, IReadOnly
     public bool Shuffle { get; init; }
     /// <summary>busted's --seed: the seed of shuffled orders and of randomize() (default: the time).</summary>
     public long? Seed { get; init; }
+    /// <summary>luassert's TableErrorHighlightColor red: the first difference of two tables marked in colour (busted's utfTerminal with colours).</summary>
+    public bool Color { get; init; }
     /// <summary>True when the selection selects anything (tags or filters), not only an order.</summary>
     public bool Selects => Tags is { Count: > 0 } || ExcludeTags is { Count: > 0 } || Filters is { Count: > 0 } || FiltersOut is { Count: > 0 };
 }
@@ -71,6 +73,7 @@ public static class SpecRunner
                 static string Csv(IReadOnlyList<string>? l) => l == null ? "" : string.Join(",", l);
                 host.CallRunner("select", Csv(selection.Tags), Csv(selection.ExcludeTags), Csv(selection.Filters), Csv(selection.FiltersOut));
                 host.CallRunner("order", selection.Shuffle, selection.Seed);
+                if (selection.Color) host.CallRunner("colors", true);
             }
             host.RunFile(path);
         }
