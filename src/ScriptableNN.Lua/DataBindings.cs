@@ -24,7 +24,29 @@ internal static unsafe class DataBindings
         new("saveValue", 4, SaveValue),
         new("writeText", 3, WriteText),
         new("load", 1, Load),
+        new("standardize", 1, StandardizeFit),
+        new("scaleColumns", 3, ScaleColumns),
     };
+
+    // data.standardize's statistics: the mean and standard deviation of each column, as [1, f] rows.
+    private static int StandardizeFit(Args a)
+    {
+        var x = a.Tensor(1);
+        if (x.Rank != 2 || x.Rows == 0) throw new ScriptError($"data.standardize: expects a matrix of examples [n, features], got {x.ShapeText}");
+        var s = Standardizer.Fit(x);
+        a.Push(Tensor.FromArray(s.Mean, 1, s.Mean.Length));
+        a.Push(Tensor.FromArray(s.Std, 1, s.Std.Length));
+        return 2;
+    }
+
+    // A fitted scaler's transform of a matrix: (x - shift) / scale per column in one new tensor.
+    private static int ScaleColumns(Args a)
+    {
+        var x = a.Tensor(1);
+        var shift = a.Tensor(2).ToArray();
+        var scale = a.Tensor(3).ToArray();
+        return a.Push(new Standardizer(shift, scale).Transform(x));
+    }
 
     public static readonly Binding[] TrainerMethods =
     {

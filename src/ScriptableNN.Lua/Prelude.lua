@@ -1700,17 +1700,22 @@ data.onehot = function(labels, classes)
   return out
 end
 -- Scalers keep the statistics of the data they were fitted on, for later inputs.
+-- A matrix of examples is scaled in one pass (raw.data.scaleColumns); anything else by the
+-- broadcasting expression.
+local scaleColumns = wrap(raw.data.scaleColumns)
 local function scaler(shift, scale)
-  return { shift = shift, scale = scale, transform = function(self, x) return (x - self.shift) / self.scale end }
+  return { shift = shift, scale = scale, transform = function(self, x)
+    if torch.isTensor(x) and x:dim() == 2 and torch.isTensor(self.shift) and torch.isTensor(self.scale)
+      and x:size(2) == self.shift:nElement() and x:size(2) == self.scale:nElement() then
+      return scaleColumns(x, self.shift, self.scale)
+    end
+    return (x - self.shift) / self.scale
+  end }
 end
+-- The mean and (population) standard deviation of each column, a constant column's as 1.
+local standardizeFit = wrap2(raw.data.standardize)
 data.standardize = function(x)
-  local n = x:size(1)
-  local mean = x:sum(1) / n
-  local centred = x - mean
-  local std = torch.cmul(centred, centred):sum(1) / n
-  std:sqrt()
-  for j = 1, std:size(2) do if std[1][j] < 1e-12 then std[1][j] = 1 end end
-  return scaler(mean, std)
+  return scaler(standardizeFit(x))
 end
 data.minmax = function(x)
   local lo, hi = x:min(1), x:max(1)

@@ -1,6 +1,7 @@
 using ScriptableNN.Autograd;
 using ScriptableNN.Tensors;
 using static ScriptableNN.Lua.Native;
+using TP = System.Numerics.Tensors.TensorPrimitives;
 
 namespace ScriptableNN.Lua;
 
@@ -498,6 +499,13 @@ internal static unsafe class TensorBindings
         var vals = dim == 1 ? Tensor.Zeros(1, cols) : Tensor.Zeros(rows, 1);
         var idx = dim == 1 ? Tensor.Zeros(1, cols) : Tensor.Zeros(rows, 1);
         var s = t.Span;
+        if (dim == 1)
+        {
+            ReduceColumns(s, rows, cols, kind, vals.Span, idx.Span);
+            a.Push(vals);
+            if (kind >= 2) { a.Push(idx); return 2; }
+            return 1;
+        }
         for (int o = 0; o < outer; o++)
         {
             double acc = kind switch { 2 => double.NegativeInfinity, 3 => double.PositiveInfinity, _ => 0 };
@@ -514,6 +522,37 @@ internal static unsafe class TensorBindings
         a.Push(vals);
         if (kind >= 2) { a.Push(idx); return 2; }
         return 1;
+    }
+
+    // Along dimension 1 the values are read row by row (a column walk strides through memory):
+    // sums a block of rows at a time in float vectors, each block added in double; max and min
+    // compare each row with the best so far, the first of equal values kept.
+    private static void ReduceColumns(ReadOnlySpan<float> s, int rows, int cols, int kind, Span<float> vals, Span<float> idx)
+    {
+        if (kind <= 1)
+        {
+            const int Block = 256;
+            var total = new double[cols];
+            var acc = new float[cols];
+            for (int start = 0; start < rows; start += Block)
+            {
+                Array.Clear(acc);
+                for (int k = start, end = Math.Min(rows, start + Block); k < end; k++) TP.Add(acc, s.Slice(k * cols, cols), acc);
+                for (int o = 0; o < cols; o++) total[o] += acc[o];
+            }
+            for (int o = 0; o < cols; o++) { vals[o] = (float)(kind == 1 ? total[o] / rows : total[o]); idx[o] = 1; }
+            return;
+        }
+        var best = new float[cols];
+        var at = new int[cols];
+        Array.Fill(best, kind == 2 ? float.NegativeInfinity : float.PositiveInfinity);
+        for (int k = 0; k < rows; k++)
+        {
+            var row = s.Slice(k * cols, cols);
+            for (int o = 0; o < cols; o++)
+                if (kind == 2 ? row[o] > best[o] : row[o] < best[o]) { best[o] = row[o]; at[o] = k; }
+        }
+        for (int o = 0; o < cols; o++) { vals[o] = best[o]; idx[o] = at[o] + 1; }
     }
 
     // argmax(): 1-based flat index; argmax(dim): 1-based indices along dim (per row for dim 2).

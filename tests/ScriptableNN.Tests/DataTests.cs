@@ -62,6 +62,28 @@ public class DataTests
     }
 
     [Test]
+    public void TheStandardizersStatisticsMatchADoubleSumOverManyBlocks()
+    {
+        // 2,000 rows (eight summing blocks), a large offset and a small spread: the float block
+        // sums must not lose the spread.
+        var rng = new Random(3);
+        int n = 2000, f = 5;
+        var x = Tensor.Zeros(n, f);
+        for (int i = 0; i < n; i++) for (int j = 0; j < f; j++) x[i, j] = 1000f * j + (float)rng.NextDouble() * (j + 1);
+        var s = Standardizer.Fit(x);
+        for (int j = 0; j < f; j++)
+        {
+            double mean = 0, sq = 0;
+            for (int i = 0; i < n; i++) mean += x[i, j];
+            mean /= n;
+            for (int i = 0; i < n; i++) sq += (x[i, j] - mean) * (x[i, j] - mean);
+            double std = Math.Sqrt(sq / n);
+            Assert.That(s.Mean[j], Is.EqualTo((float)mean).Within(1e-6 * Math.Max(1, Math.Abs(mean))), $"mean {j}");
+            Assert.That(s.Std[j], Is.EqualTo(std).Within(2e-4 * std), $"std {j}");
+        }
+    }
+
+    [Test]
     public void CsvWithCategoricalLabel()
     {
         var path = Path.Combine(_dir, "a.csv");

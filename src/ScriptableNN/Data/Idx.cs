@@ -81,6 +81,12 @@ public static class Idx
         }
         var t = Tensor.Zeros(shape);
         var d = t.Span;
+        if (type == 0x08)
+        {
+            // images: unsigned bytes widened in vectors
+            System.Numerics.Tensors.TensorPrimitives.ConvertChecked<byte, float>(bytes.AsSpan(0, (int)count), d);
+            return t;
+        }
         for (int i = 0; i < count; i++)
         {
             var e = bytes.AsSpan(i * size, size);

@@ -25,16 +25,37 @@ public sealed class Standardizer
     public static Standardizer Fit(Tensor x)
     {
         int n = x.Rows, f = x.Cols;
-        var mean = new double[f]; var sq = new double[f];
         var s = x.Span;
-        for (int i = 0; i < n; i++) for (int j = 0; j < f; j++) mean[j] += s[i * f + j];
-        for (int j = 0; j < f; j++) mean[j] /= Math.Max(1, n);
-        for (int i = 0; i < n; i++) for (int j = 0; j < f; j++) { double d = s[i * f + j] - mean[j]; sq[j] += d * d; }
-        var m = new float[f]; var sd = new float[f];
+        // Rows are summed a block at a time in float with vector adds, each block's sum then added
+        // in double: the rounding error stays that of a 256-term float sum, and a 60,000 x 784
+        // image set takes a few vector passes instead of 47 million scalar double additions.
+        const int Block = 256;
+        var mean = new double[f]; var sq = new double[f];
+        var acc = new float[f]; var d = new float[f];
+        for (int start = 0; start < n; start += Block)
+        {
+            Array.Clear(acc);
+            for (int i = start, end = Math.Min(n, start + Block); i < end; i++) TP.Add(acc, s.Slice(i * f, f), acc);
+            for (int j = 0; j < f; j++) mean[j] += acc[j];
+        }
+        var m = new float[f];
+        for (int j = 0; j < f; j++) { mean[j] /= Math.Max(1, n); m[j] = (float)mean[j]; }
+        for (int start = 0; start < n; start += Block)
+        {
+            Array.Clear(acc);
+            for (int i = start, end = Math.Min(n, start + Block); i < end; i++)
+            {
+                TP.Subtract(s.Slice(i * f, f), m, d);
+                TP.MultiplyAdd(d, d, acc, acc);
+            }
+            for (int j = 0; j < f; j++) sq[j] += acc[j];
+        }
+        var sd = new float[f];
         for (int j = 0; j < f; j++)
         {
-            m[j] = (float)mean[j];
-            double v = Math.Sqrt(sq[j] / Math.Max(1, n));
+            // the centring used the float mean; the square of the float mean's error is taken back out
+            double shift = m[j] - mean[j];
+            double v = Math.Sqrt(Math.Max(0, sq[j] / Math.Max(1, n) - shift * shift));
             sd[j] = v > 1e-12 ? (float)v : 1f;       // a constant column stays as it is, centred
         }
         return new Standardizer(m, sd);

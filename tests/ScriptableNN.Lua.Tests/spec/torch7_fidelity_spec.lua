@@ -259,6 +259,22 @@ describe("tensor functions from Torch7's maths.md and tensor.md, on the document
     assert.are.same({ -2, 1 }, torch.Tensor{ -1.5, 1.2 }:floor():totable())
     assert.are.same({ -1, 2 }, torch.Tensor{ -1.5, 1.2 }:ceil():totable())
   end)
+
+  it("sum, mean, max and min along dimension 1 of a tall matrix, Torch7's first index on ties", function()
+    local n = 700
+    local x = torch.Tensor(n, 3)
+    for i = 1, n do x[i][1] = i; x[i][2] = (i % 7 == 3) and 9 or 1; x[i][3] = 1000 + 0.001 * i end
+    assert.are.same({ { n * (n + 1) / 2, 0, 0 } }, { { x:sum(1)[1][1], 0, 0 } })
+    assert.are.near(1000 * n + 0.001 * n * (n + 1) / 2, x:sum(1)[1][3], 0.5)
+    assert.are.near((n + 1) / 2, x:mean(1)[1][1], 1e-4)
+    local v, i = x:max(1)
+    assert.are.same({ n, 9 }, { v[1][1], v[1][2] })
+    assert.are.near(1000 + 0.001 * n, v[1][3], 1e-3)
+    assert.are.same({ { n, 3, n } }, i:totable())
+    v, i = x:min(1)
+    assert.are.same({ { 1, 1, 1 } }, i:totable())
+    assert.are.same({ 1, 3 }, x:sum(1):size():totable())
+  end)
 end)
 
 describe("nn.BatchNormalization (torch/nn BatchNormalization.lua)", function()
