@@ -5,7 +5,7 @@
 --   sudo apt-get install dataset-fashion-mnist
 --   snn run --read /usr/share/datasets/fashion-mnist scripts/fashion_mnist.lua [epochs] [log folder]
 -- (scripts/install-test-deps.sh installs it for the tests.)
-local epochs = tonumber((...)) or 20
+local epochs = tonumber((...)) or 15
 local logdir = select(2, ...)
 local root = "/usr/share/datasets/fashion-mnist/"
 local clock = torch.Timer()
@@ -24,14 +24,14 @@ xtrain, xtest = scale:transform(xtrain), scale:transform(xtest)
 
 torch.manualSeed(1)
 local model = nn.Sequential()
-  :add(nn.Linear(784, 256, {init = "he"})):add(nn.ReLU()):add(nn.Dropout(0.2))
-  :add(nn.Linear(256, 128, {init = "he"})):add(nn.ReLU()):add(nn.Dropout(0.2))
+  :add(nn.Linear(784, 256, {init = "he"})):add(nn.ReLU()):add(nn.Dropout(0.15))
+  :add(nn.Linear(256, 128, {init = "he"})):add(nn.ReLU()):add(nn.Dropout(0.15))
   :add(nn.Linear(128, 10))
 local loss = nn.CrossEntropyCriterion()
 
 local history = train.fit{
   model = model, loss = loss, data = {x = xtrain, y = ytrain},
-  optimizer = optim.AdamW(model, {lr = 2e-3, weight_decay = 1e-4}),
+  optimizer = optim.AdamW(model, {lr = 2e-3, weight_decay = 3e-4}),
   schedule = {kind = "cosine", period = epochs - 1, minRate = 1e-5, warmup = 1, warmupStart = 0.2},
   epochs = epochs, batchSize = 128, seed = 1, metrics = {"accuracy"}, log = logdir,
 }

@@ -17,16 +17,16 @@ public class FashionMnistTests
         var log = Directory.CreateTempSubdirectory("snn-fm").FullName;
         try
         {
-            var (code, output, err) = Repo.Snn("run", "--plain", "--read", Data, "--write", log, Path.Combine(Repo.Scripts, "fashion_mnist.lua"), "20", log);
+            var (code, output, err) = Repo.Snn("run", "--plain", "--read", Data, "--write", log, Path.Combine(Repo.Scripts, "fashion_mnist.lua"), "15", log);
             Assert.That(code, Is.EqualTo(0), err + output);
             var m = Regex.Match(output, @"test accuracy ([\d.]+)");
             Assert.That(m.Success, output);
             TestContext.Out.WriteLine(output.Split('\n').Last(l => l.Length > 0));
-            // Measured 0.9018 on AVX2 (seeds 2 and 3: 0.9003, 0.9006). Another kernel family sums in
+            // Measured 0.9023 on AVX2 (seeds 2 and 3: 0.9004, 0.9005). Another kernel family sums in
             // another order and moves the last digit; the guard sits below that noise so the test
             // fails on a real regression, not on a CPU.
             Assert.That(double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), Is.GreaterThanOrEqualTo(0.895));
-            Assert.That(File.ReadAllLines(Path.Combine(log, "history.csv")), Has.Length.EqualTo(21));
+            Assert.That(File.ReadAllLines(Path.Combine(log, "history.csv")), Has.Length.EqualTo(16));
         }
         finally { Directory.Delete(log, true); }
     }

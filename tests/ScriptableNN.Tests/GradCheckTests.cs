@@ -86,6 +86,21 @@ public class GradCheckTests
         Assert.That(g.ToArray(), Is.EqualTo(y.ToArray()));
         d.Evaluate();
         Assert.That(d.Forward(x).ToArray(), Is.All.EqualTo(1f));
+        // The mask is the seeded stream's draws in order (a mask of odd length has a scalar tail).
+        var d2 = new Dropout(0.25f, new Rng(4));
+        var draws = new Rng(new Rng(4).NextUInt64());
+        var y2 = d2.Forward(Tensor.Ones(3, 7)).ToArray();
+        for (int i = 0; i < y2.Length; i++) Assert.That(y2[i], Is.EqualTo(draws.NextFloat() < 0.25f ? 0f : 1f / 0.75f), $"unit {i}");
+    }
+
+    [Test]
+    public void NextFloatsIsTheStreamOfNextFloat()
+    {
+        var a = new Rng(9); var b = new Rng(9);
+        var bulk = new float[37];
+        a.NextFloats(bulk);
+        for (int i = 0; i < bulk.Length; i++) Assert.That(bulk[i], Is.EqualTo(b.NextFloat()));
+        Assert.That(a.NextUInt64(), Is.EqualTo(b.NextUInt64()), "the state moved on alike");
     }
 
     public static IEnumerable<TestCaseData> Criteria()

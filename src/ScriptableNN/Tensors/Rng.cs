@@ -63,6 +63,26 @@ public sealed class Rng
     /// <summary>Uniform in [0, 1) with 24 random bits, the precision of a float.</summary>
     public float NextFloat() => (NextUInt64() >> 40) * (1f / (1 << 24));
 
+    /// <summary>
+    /// Fills <paramref name="destination"/> with what as many <see cref="NextFloat"/> calls give,
+    /// in order; the state stays in registers for the whole span (a call per value keeps
+    /// writing it back to the heap).
+    /// </summary>
+    public void NextFloats(Span<float> destination)
+    {
+        ulong s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            ulong result = RotL(s1 * 5, 7) * 9;
+            ulong t = s1 << 17;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+            s2 ^= t;
+            s3 = RotL(s3, 45);
+            destination[i] = (result >> 40) * (1f / (1 << 24));
+        }
+        _s0 = s0; _s1 = s1; _s2 = s2; _s3 = s3;
+    }
+
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
 
