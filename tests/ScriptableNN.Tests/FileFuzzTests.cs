@@ -45,4 +45,39 @@ public class FileFuzzTests
         }
         finally { Directory.Delete(dir, true); }
     }
+
+    [Test]
+    public void EveryTruncationOfACheckpointIsACleanErrorWithinABoundTiedToTheFileSize()
+    {
+        var dir = Directory.CreateTempSubdirectory("snn-truncate").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "cut.ckpt");
+            int cases = 0;
+            var problems = new List<string>();
+            foreach (var (kind, bytes) in Seeds(dir))
+            {
+                if (kind != "ckpt") continue;
+                for (int cut = 0; cut < bytes.Length; cut++)
+                    foreach (bool rehash in new[] { false, true })
+                    {
+                        // With a fresh checksum the cut reaches the parser behind it.
+                        var file = bytes.AsSpan(0, cut).ToArray();
+                        if (rehash) file = Rehash(file);
+                        File.WriteAllBytes(path, file);
+                        cases++;
+                        long before = GC.GetAllocatedBytesForCurrentThread();
+                        try { Checkpoint.Load(path); problems.Add($"cut at {cut} (rehash {rehash}) loaded"); }
+                        catch (Exception e) when (IsClean(e)) { }
+                        catch (Exception e) { problems.Add($"cut at {cut} (rehash {rehash}): {e.GetType().Name}: {e.Message}"); }
+                        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                        if (allocated > 64L * file.Length + (1 << 20)) problems.Add($"cut at {cut}: allocated {allocated} bytes for {file.Length}");
+                    }
+            }
+            TestContext.Out.WriteLine($"{cases} truncated checkpoints, {problems.Count} problems");
+            Assert.That(cases, Is.GreaterThan(1000));
+            Assert.That(problems.Take(20), Is.Empty);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
