@@ -14,7 +14,19 @@ internal static unsafe class HostBindings
         new("stopped", 0, a => a.Push(a.Host.Stopped)),
         new("liveHandles", 0, a => a.Push(a.Host.LiveHandles)),
         new("now", 0, a => a.Push((double)System.Diagnostics.Stopwatch.GetTimestamp() / System.Diagnostics.Stopwatch.Frequency)),
+        new("cwd", 0, a => a.Push(Directory.GetCurrentDirectory())),
+        new("fileKind", 1, FileKind),
     };
+
+    // paths.filep/dirp: "file", "dir" or nothing, for a path the script may read (a path outside
+    // the sandbox's read roots is an error, not a quiet false).
+    private static int FileKind(Args a)
+    {
+        string path = a.Host.ResolvePath(a.String(1));
+        if (File.Exists(path)) return a.Push("file");
+        if (Directory.Exists(path)) return a.Push("dir");
+        return a.Nil();
+    }
 
     private static int FindModule(Args a)
     {

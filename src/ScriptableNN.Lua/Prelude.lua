@@ -71,7 +71,7 @@ end
 -- torch and Tensor
 ---------------------------------------------------------------------------------------------
 local T = raw.Tensor
-local masks = setmetatable({}, { __mode = "k" })   -- tensors made by comparisons: Torch7's byte masks
+local kinds = setmetatable({}, { __mode = "k" })   -- tensors of an integer type; comparisons' masks are torch.ByteTensor
 local TM = wrapall(T, set("max", "min"), set("set", "free"))
 for _, name in ipairs({ "size", "dim", "nElement", "get", "fill", "zero", "copy", "clone", "sum", "mean", "tostring", "grad" }) do
   TM[name] = wrapfixed(T[name])
@@ -283,7 +283,7 @@ torch.randperm = function(n)
   return F.new(p)
 end
 torch.type = function(x)
-  if F.isTensor(x) then return masks[x] and "torch.ByteTensor" or "torch.FloatTensor" end
+  if F.isTensor(x) then return kinds[x] or "torch.FloatTensor" end
   return type(x)
 end
 torch.typename = function(x) if F.isTensor(x) then return "torch.FloatTensor" end return nil end
@@ -351,7 +351,7 @@ local compare = TM.compare
 for _, op in ipairs({ "lt", "le", "gt", "ge", "eq", "ne" }) do
   local f = function(a, b)
     local m = compare(op, a, b)
-    masks[m] = true
+    kinds[m] = "torch.ByteTensor"
     return m
   end
   TM[op] = f
@@ -780,14 +780,317 @@ local function convert(x, name, what)
   if name == "torch.FloatTensor" or name == "torch.DoubleTensor" or name == "torch.CudaTensor" then return x end
   fail(what .. ":type('" .. tostring(name) .. "'): tensors here are float32; torch.FloatTensor and torch.DoubleTensor are the types it can honour")
 end
-TM.type = function(t, name)
-  if name == nil then return "torch.FloatTensor" end
-  return convert(t, name, "tensor")
-end
-TM.float = function(t) return t end
-TM.double = function(t) return t end
 TM.item = function(t) return t:get(1) end
+
+-- Torch7's integer tensor types (tensor.md): torch.LongTensor, IntTensor, ShortTensor, CharTensor
+-- and ByteTensor, their constructors, t:long(), t:int(), t:short(), t:char(), t:byte(),
+-- t:float(), t:double() and t:type(name). Storage here is float32, which holds every integer up
+-- to 2^24 exactly: an integer tensor is a float tensor marked with its type, its values cut
+-- toward zero as C casts them (bytes, chars and shorts wrap around as their C types do), and a
+-- long or int value beyond 2^24 is refused rather than rounded. The mark follows the tensor
+-- through clone and views; arithmetic that makes a new tensor gives a float one.
+local integerTypes = { ["torch.LongTensor"] = true, ["torch.IntTensor"] = true, ["torch.ShortTensor"] = true,
+  ["torch.CharTensor"] = true, ["torch.ByteTensor"] = true }
+local floatTypes = { ["torch.FloatTensor"] = true, ["torch.DoubleTensor"] = true, ["torch.CudaTensor"] = true }
+local exactLimit = 2 ^ 24
+local function castInPlace(t, name)
+  t:apply(function(v)
+    if v ~= v or v == 1 / 0 or v == -1 / 0 then fail(name .. ": " .. tostring(v) .. " is not an integer value") end
+    local i = v >= 0 and math.floor(v) or math.ceil(v)
+    if name == "torch.ByteTensor" then i = i % 256
+    elseif name == "torch.CharTensor" then i = (i + 128) % 256 - 128
+    elseif name == "torch.ShortTensor" then i = (i + 32768) % 65536 - 32768
+    elseif i > exactLimit or i < -exactLimit then
+      fail(name .. ": " .. string.format("%.0f", i) .. " is beyond 2^24, which float32 storage cannot hold exactly")
+    end
+    return i
+  end)
+  kinds[t] = name
+  return t
+end
+local function typeOf(t) return kinds[t] or "torch.FloatTensor" end
+local function convertTensor(t, name)
+  if name == typeOf(t) or (floatTypes[name] and kinds[t] == nil) then return t end
+  if integerTypes[name] then return castInPlace(t:clone(), name) end
+  if floatTypes[name] then local c = t:clone(); kinds[c] = nil; return c end
+  fail("tensor:type('" .. tostring(name) .. "'): not a tensor type here (torch.FloatTensor, torch.DoubleTensor, torch.LongTensor, torch.IntTensor, torch.ShortTensor, torch.CharTensor, torch.ByteTensor)")
+end
+TM.type = function(t, name)
+  if name == nil then return typeOf(t) end
+  return convertTensor(t, name)
+end
+for method, name in pairs({ float = "torch.FloatTensor", double = "torch.DoubleTensor", long = "torch.LongTensor",
+                            int = "torch.IntTensor", short = "torch.ShortTensor", char = "torch.CharTensor", byte = "torch.ByteTensor" }) do
+  TM[method] = function(t) return convertTensor(t, name) end
+end
+for name in pairs(integerTypes) do
+  torch[name:sub(7)] = function(...) return castInPlace(F.new(...), name) end
+end
+torch.type = function(x)
+  if F.isTensor(x) then return typeOf(x) end
+  return type(x)
+end
+torch.typename = function(x) if F.isTensor(x) then return typeOf(x) end return nil end
+-- The default type: float and double both name this engine's float32 tensors.
+local defaultType = "torch.DoubleTensor"
+torch.setdefaulttensortype = function(name)
+  if not floatTypes[name] or name == "torch.CudaTensor" then
+    fail("torch.setdefaulttensortype: '" .. tostring(name) .. "' cannot be the default here; torch.FloatTensor or torch.DoubleTensor")
+  end
+  defaultType = name
+end
+torch.getdefaulttensortype = function() return defaultType end
+-- A view or copy of an integer tensor keeps its type.
+for _, name in ipairs({ "clone", "view", "viewAs", "narrow", "select", "sub", "reshape", "squeeze", "unsqueeze", "resize", "resizeAs" }) do
+  local base = TM[name]
+  if base ~= nil then
+    TM[name] = function(t, ...)
+      local r = base(t, ...)
+      local k = kinds[t]
+      if k ~= nil and r ~= t and F.isTensor(r) then kinds[r] = k end
+      return r
+    end
+  end
+end
+-- Indices come back as Torch7's LongTensor.
+local function longIndices(v, ...)
+  local i = ...
+  if F.isTensor(i) then kinds[i] = "torch.LongTensor" end
+  return v, ...
+end
+for _, name in ipairs({ "max", "min", "sort", "kthvalue", "median" }) do
+  local tm, tf = TM[name], torch[name]
+  if tm ~= nil then TM[name] = function(...) return longIndices(tm(...)) end end
+  if tf ~= nil then torch[name] = function(...) return longIndices(tf(...)) end end
+end
+
+-- Along dimension d, fn(line) gives k values (and indices) per line: tensors sized as t with
+-- dimension d of k.
+local function pickAlong(t, d, k, fn)
+  local vals, inds = {}, {}
+  local sizes = eachLine(t, d, function(line, o, i, _, inner)
+    local v, ix = fn(line)
+    for j = 1, k do
+      vals[o * k * inner + (j - 1) * inner + i] = v[j]
+      inds[o * k * inner + (j - 1) * inner + i] = ix[j]
+    end
+  end)
+  local out = {}
+  for j = 1, #sizes do out[j] = sizes[j] end
+  out[d] = k
+  local idx = torch.Tensor(inds):view(table.unpack(out))
+  kinds[idx] = "torch.LongTensor"
+  return torch.Tensor(vals):view(table.unpack(out)), idx
+end
+-- torch.topk(x, k [, dim] [, dir] [, sort]) (maths.md): the k smallest values along dim (the
+-- last by default), or the k largest with dir true, and their indices. Torch7 may leave them in
+-- any order unless sort is given; here they are always in order (smallest first, or largest
+-- first with dir), which is one of the orders Torch7 allows.
+torch.topk = function(x, k, d, dir, sorted)
+  d = d or x:dim()
+  if type(d) ~= "number" or d < 1 or d > x:dim() then fail("topk: dimension " .. tostring(d) .. " outside 1.." .. x:dim()) end
+  local n = x:size(d)
+  if type(k) ~= "number" or k < 1 or k > n or k ~= k // 1 then fail("topk: k = " .. tostring(k) .. " outside 1.." .. n .. " (the size of dimension " .. d .. ")") end
+  return pickAlong(x, d, k, function(line)
+    local order = {}
+    for i = 1, #line do order[i] = i end
+    table.sort(order, function(a, b)
+      if line[a] == line[b] then return a < b end
+      if dir then return line[a] > line[b] end
+      return line[a] < line[b]
+    end)
+    local v, ix = {}, {}
+    for j = 1, k do v[j], ix[j] = line[order[j]], order[j] end
+    return v, ix
+  end)
+end
+TM.topk = torch.topk
+-- torch.mode(x [, dim]) (maths.md; TH's THTensor_(mode)): the most frequent value along dim
+-- (the last by default), the smallest of equally frequent ones, and where it occurs.
+torch.mode = function(x, d)
+  return longIndices(pickAlong(x, d or x:dim(), 1, function(line)
+    local order = {}
+    for i = 1, #line do order[i] = i end
+    table.sort(order, function(a, b) if line[a] == line[b] then return a < b end return line[a] < line[b] end)
+    local best, bestAt, bestCount, count = nil, nil, 0, 0
+    for j = 1, #order do
+      count = count + 1
+      if j == #order or line[order[j]] ~= line[order[j + 1]] then
+        if count > bestCount then best, bestAt, bestCount = line[order[j]], order[j], count end
+        count = 0
+      end
+    end
+    return { best }, { bestAt }
+  end))
+end
+TM.mode = torch.mode
+-- torch.nonzero(t) (tensor.md): an n x dim LongTensor of the subscripts of t's non-zero elements
+-- in row-major order.
+torch.nonzero = function(t)
+  local sizes, flat, rows = t:size():totable(), t:view(-1):totable(), {}
+  local dims = #sizes
+  for p = 1, #flat do
+    if flat[p] ~= 0 then
+      local rest, sub = p - 1, {}
+      for d = dims, 1, -1 do sub[d] = rest % sizes[d] + 1; rest = rest // sizes[d] end
+      rows[#rows + 1] = sub
+    end
+  end
+  if #rows == 0 then fail("nonzero: the tensor has no non-zero element (an empty result cannot be made here)") end
+  local r = torch.Tensor(rows)
+  kinds[r] = "torch.LongTensor"
+  return r
+end
+TM.nonzero = torch.nonzero
+-- index(dim, idx), indexCopy(dim, idx, src), indexAdd(dim, idx, src), indexFill(dim, idx, v)
+-- (tensor.md) along any dimension: the slices of t at the given 1-based positions.
+local function positions(t, d, idx, who)
+  if type(d) ~= "number" or d < 1 or d > t:dim() then fail(who .. ": dimension " .. tostring(d) .. " outside 1.." .. t:dim()) end
+  local list = F.isTensor(idx) and idx:view(-1):totable() or idx
+  if type(list) ~= "table" then fail(who .. ": expected a LongTensor of indices") end
+  local n = t:size(d)
+  for j, i in ipairs(list) do
+    if type(i) ~= "number" or i ~= i // 1 or i < 1 or i > n then
+      local shown = (type(i) == "number" and i == i // 1) and string.format("%d", i) or tostring(i)
+      fail(who .. ": index " .. shown .. " (position " .. j .. ") outside 1.." .. n .. " of dimension " .. d)
+    end
+  end
+  return list
+end
+-- The flat positions of t's slice s along d, in row-major order.
+local function sliceCells(sizes, d, s, visit)
+  local inner = 1
+  for k = d + 1, #sizes do inner = inner * sizes[k] end
+  local outer = 1
+  for k = 1, d - 1 do outer = outer * sizes[k] end
+  local pos = 0
+  for o = 0, outer - 1 do
+    for i = 1, inner do
+      pos = pos + 1
+      visit(o * sizes[d] * inner + (s - 1) * inner + i, pos)
+    end
+  end
+end
+local function indexInto(t, d, idx)
+  local list = positions(t, d, idx, "index")
+  local sizes = t:size():totable()
+  local out = {}
+  for k = 1, #sizes do out[k] = sizes[k] end
+  out[d] = #list
+  local flat, res = t:view(-1):totable(), {}
+  local inner = 1
+  for k = d + 1, #sizes do inner = inner * sizes[k] end
+  local outer = #flat // (sizes[d] * inner)
+  for o = 0, outer - 1 do
+    for j, s in ipairs(list) do
+      for i = 1, inner do res[o * #list * inner + (j - 1) * inner + i] = flat[o * sizes[d] * inner + (s - 1) * inner + i] end
+    end
+  end
+  local r = torch.Tensor(res):view(table.unpack(out))
+  kinds[r] = kinds[t]
+  return r
+end
+-- t:index(dim, idx) gives a new tensor; res:index(src, dim, idx) puts it in res.
+TM.index = function(t, a, b, c)
+  if F.isTensor(a) then
+    local r = indexInto(a, b, c)
+    if t:nElement() ~= r:nElement() then
+      fail("res:index(src, dim, idx): res holds " .. t:nElement() .. " elements, the result " .. r:nElement() .. " (tensors here cannot be resized in place; use src:index(dim, idx))")
+    end
+    return t:copy(r:view(table.unpack(t:size():totable())))
+  end
+  return indexInto(t, a, b)
+end
+torch.index = function(t, d, idx) return indexInto(t, d, idx) end
+local function writeSlices(t, d, idx, src, who, combine)
+  local list = positions(t, d, idx, who)
+  local sizes = t:size():totable()
+  local flat = t:view(-1):totable()
+  local per = #flat // sizes[d]
+  local values
+  if src ~= nil and type(src) ~= "number" then
+    if not F.isTensor(src) or src:nElement() ~= per * #list then
+      fail(who .. ": the source must hold " .. #list .. " slices of " .. per .. " elements (" .. (F.isTensor(src) and src:nElement() or type(src)) .. " given)")
+    end
+    values = src:view(-1):totable()
+  end
+  -- the source's slices run along the same dimension as t's
+  local srcSizes = {}
+  for k = 1, #sizes do srcSizes[k] = sizes[k] end
+  srcSizes[d] = #list
+  for j, s in ipairs(list) do
+    local cells = {}
+    sliceCells(srcSizes, d, j, function(p, pos) cells[pos] = p end)
+    sliceCells(sizes, d, s, function(p, pos)
+      local v = values and values[cells[pos]] or src
+      flat[p] = combine(flat[p], v)
+    end)
+  end
+  return t:copy(torch.Tensor(flat):view(table.unpack(sizes)))
+end
+TM.indexCopy = function(t, d, idx, src) return writeSlices(t, d, idx, src, "indexCopy", function(_, v) return v end) end
+TM.indexAdd = function(t, d, idx, src) return writeSlices(t, d, idx, src, "indexAdd", function(old, v) return old + v end) end
+TM.indexFill = function(t, d, idx, v)
+  if type(v) ~= "number" then fail("indexFill: the value must be a number") end
+  return writeSlices(t, d, idx, v, "indexFill", function(_, x) return x end)
+end
 TM.backward = function(t, g) F.backward(t, g) end
+
+-- The pieces of Torch7's paths package that scripts call at the top (torch/paths' paths.c, its
+-- Unix branch): basename(path [, suffix]), dirname(path), extname(path), concat(...) from the
+-- current directory, cwd(), and filep/dirp, which answer for paths the script may read and
+-- refuse the others (a sandbox cannot honestly say false for a file it may not look at).
+do
+  local cwd, fileKind = wrap(raw.host.cwd), wrap(raw.host.fileKind)
+  local function str(s, who) if type(s) ~= "string" then fail("paths." .. who .. ": expected a string, got " .. type(s)) end return s end
+  paths = {}
+  function paths.basename(path, suffix)
+    str(path, "basename")
+    -- the last component after the last slash that is followed by something other than a slash
+    local start = 1
+    for i = 1, #path - 1 do
+      if path:sub(i, i) == "/" and path:sub(i + 1, i + 1) ~= "/" then start = i + 1 end
+    end
+    local name = path:sub(start):match("^[^/]*")
+    if suffix == nil or suffix == "" then return name end
+    suffix = suffix:gsub("^%.", "")
+    if suffix ~= "" and #name > #suffix and name:sub(-#suffix - 1) == "." .. suffix then name = name:sub(1, -#suffix - 2) end
+    return name
+  end
+  function paths.dirname(path)
+    str(path, "dirname")
+    local cut
+    for i = 1, #path - 1 do
+      if path:sub(i, i) == "/" and path:sub(i + 1, i + 1) ~= "/" then cut = i end
+    end
+    if cut == nil then return path:sub(1, 1) == "/" and path or "." end
+    if cut == 1 then return "/" end
+    return path:sub(1, cut - 1)
+  end
+  function paths.extname(path)
+    local ext = paths.basename(str(path, "extname")):match("%.([^%.]+)$")
+    return ext
+  end
+  local function join(from, name)
+    local parts = {}
+    local out = name:sub(1, 1) == "/" and "" or from
+    for piece in name:gmatch("[^/]+") do parts[#parts + 1] = piece end
+    for _, piece in ipairs(parts) do
+      if piece == ".." then out = out:gsub("/*[^/]*$", "")
+      elseif piece ~= "." then out = out:gsub("/*$", "") .. "/" .. piece end
+    end
+    if out == "" then out = "/" end
+    return out
+  end
+  function paths.concat(...)
+    local out = cwd()
+    for i = 1, select("#", ...) do out = join(out, str(select(i, ...), "concat")) end
+    return out
+  end
+  paths.cwd = function() return cwd() end
+  paths.filep = function(path) return fileKind(str(path, "filep")) == "file" end
+  paths.dirp = function(path) return fileKind(str(path, "dirp")) == "dir" end
+end
 
 -- torch.Timer, as in Torch7: timer:time().real is the wall-clock seconds since creation or reset.
 local now = wrap(raw.host.now)
@@ -860,7 +1163,7 @@ TensorMT.__index = function(t, k)
     if v == ERR then fail(e) end
     return v
   end
-  if masks[k] then return TM.maskedSelect(t, k) end
+  if kinds[k] == "torch.ByteTensor" then return TM.maskedSelect(t, k) end
   if type(k) == "table" then
     local view, r = sliceview(t, k)
     if view ~= nil then
@@ -876,7 +1179,7 @@ TensorMT.__index = function(t, k)
   return nil
 end
 TensorMT.__newindex = function(t, k, v)
-  if masks[k] then
+  if kinds[k] == "torch.ByteTensor" then
     if type(v) == "number" then TM.maskedFill(t, k, v) else TM.maskedCopy(t, k, v) end
     return
   end
@@ -1013,7 +1316,7 @@ TensorMT.__tostring = function(t)
       printmatrix(rows, format, scale, sz, " ", out)
     end
   end
-  out[#out + 1] = "[" .. (masks[t] and "torch.ByteTensor" or "torch.FloatTensor") .. " of size " .. table.concat(sizes, "x") .. "]\n"
+  out[#out + 1] = "[" .. (kinds[t] or "torch.FloatTensor") .. " of size " .. table.concat(sizes, "x") .. "]\n"
   return table.concat(out)
 end
 TensorMT.__close = function(t) T.free(t) end
