@@ -29,6 +29,7 @@ internal static class NNBindings
         new("updateParameters", 2, a => { a.Module(1).UpdateParameters(a.Float(2)); return 0; }),
         new("parameters", 1, Parameters),
         new("getParameters", 1, GetParameters),
+        new("flattenInto", 4, a => a.Push((long)a.Module(1).FlattenInto(a.Tensor(2), a.Tensor(3), a.Int(4)))),
         new("training", 1, a => a.Push(a.Module(1).Training())),
         new("evaluate", 1, a => a.Push(a.Module(1).Evaluate())),
         new("add", 2, Add),

@@ -1422,6 +1422,505 @@ nn.isModule = wrap(raw.nn.isModule)
 nn.loadOnnx = wrap(raw.nn.loadOnnx)
 
 ---------------------------------------------------------------------------------------------
+-- Lua-defined classes and modules (Torch7's torch.class, nn.Module, nn.Container), the table
+-- containers of nn's table.md, and nn.Sequential holding them.
+---------------------------------------------------------------------------------------------
+-- torch.class(name [, parent]): a class whose methods a script defines (function C:m() ... end)
+-- and whose instances name(...) makes, calling __init; the name's dotted path gets the
+-- constructor (nn.MyLayer), as torch/init.lua does. torch.typename(obj) gives the name.
+local luaClasses, luaClassNames = {}, setmetatable({}, { __mode = "k" })
+local getmt = debug.getmetatable
+local function luaClassOf(v) local mt = type(v) == "table" and getmetatable(v) or nil; return mt and luaClassNames[mt] and mt or nil end
+torch.class = function(name, parentName, module)
+  -- torch7's forms: (name), (name, parent), (name, module table), (name, parent, module table)
+  if type(parentName) == "table" then parentName, module = nil, parentName end
+  if type(name) ~= "string" or name == "" then fail("torch.class: <class name> [<parent class name>] [<module table>] expected") end
+  if luaClasses[name] then fail("torch.class: class " .. name .. " already exists") end
+  local parent
+  if parentName ~= nil then
+    parent = luaClasses[parentName]
+    if not parent then fail("torch.class: parent class " .. tostring(parentName) .. " does not exist") end
+  end
+  local class = {}
+  class.__index = class
+  class.__typename = name
+  class.__tostring = function(self)
+    local f = self.__tostring__
+    if f then return f(self) end
+    return name
+  end
+  local function construct(...)
+    local obj = setmetatable({}, class)
+    local init = class.__init
+    if init then init(obj, ...) end
+    return obj
+  end
+  -- the class itself is callable too, so `local C = torch.class("C") ... C()` makes one
+  setmetatable(class, { __index = parent, __call = function(_, ...) return construct(...) end })
+  luaClasses[name], luaClassNames[class] = class, name
+  local ctor = setmetatable({}, { __index = class, __newindex = class, __call = function(_, ...) return construct(...) end })
+  -- the constructor goes at the name's dotted path (nn.MyLayer), or into the module table given
+  local scope, last = module or _G, nil
+  for part in name:gmatch("[^%.]+") do
+    if last then
+      if rawget(scope, last) == nil then rawset(scope, last, {}) end
+      scope = rawget(scope, last)
+    end
+    last = part
+  end
+  rawset(scope, last, ctor)
+  return class, parent
+end
+local baseTypename = torch.typename
+torch.typename = function(x)
+  local c = luaClassOf(x)
+  if c then return luaClassNames[c] end
+  return baseTypename(x)
+end
+torch.isTypeOf = function(x, name)
+  local c = luaClassOf(x)
+  while c do
+    if luaClassNames[c] == name then return true end
+    local up = getmetatable(c)
+    c = up and up.__index or nil
+  end
+  return torch.type(x) == name
+end
+local baseTorchType = torch.type
+torch.type = function(x)
+  local c = luaClassOf(x)
+  if c then return luaClassNames[c] end
+  return baseTorchType(x)
+end
+
+-- A module is either one of this engine's (userdata) or a Lua object of class nn.Module.
+local mixed = setmetatable({}, { __mode = "k" })     -- nn.Sequential userdata now run from Lua: its children
+local function isEngineModule(m) return type(m) == "userdata" and getmt(m) == ModuleMT end
+local function isLuaModule(m) return (luaClassOf(m) ~= nil and torch.isTypeOf(m, "nn.Module")) or (isEngineModule(m) and mixed[m] ~= nil) end
+local function isModule(m) return isEngineModule(m) or isLuaModule(m) end
+
+-- nn.Module, Torch7's base class (nn/Module.lua): output and gradInput, train; forward is
+-- updateOutput, backward is updateGradInput then accGradParameters; parameters() finds weight
+-- and bias with their gradients.
+local LuaModule = torch.class("nn.Module")
+function LuaModule:__init()
+  self.gradInput = torch.Tensor()
+  self.output = torch.Tensor()
+  self.train = true
+end
+function LuaModule:parameters()
+  if self.weight and self.bias then return { self.weight, self.bias }, { self.gradWeight, self.gradBias } end
+  if self.weight then return { self.weight }, { self.gradWeight } end
+  if self.bias then return { self.bias }, { self.gradBias } end
+end
+function LuaModule:updateOutput(input) return self.output end
+function LuaModule:forward(input) return self:updateOutput(input) end
+function LuaModule:updateGradInput(input, gradOutput) return self.gradInput end
+function LuaModule:accGradParameters(input, gradOutput, scale) end
+function LuaModule:backward(input, gradOutput, scale)
+  scale = scale or 1
+  self:updateGradInput(input, gradOutput)
+  self:accGradParameters(input, gradOutput, scale)
+  return self.gradInput
+end
+function LuaModule:zeroGradParameters()
+  local _, grads = self:parameters()
+  if grads then for _, g in ipairs(grads) do g:zero() end end
+end
+function LuaModule:updateParameters(learningRate)
+  local params, grads = self:parameters()
+  if params then for i, p in ipairs(params) do p:add(-learningRate, grads[i]) end end
+end
+function LuaModule:training() self.train = true end
+function LuaModule:evaluate() self.train = false end
+function LuaModule:type(name) if name == nil then return "torch.FloatTensor" end return self end
+function LuaModule:float() return self end
+function LuaModule:double() return self end
+function LuaModule:clearState() return self end
+function LuaModule:reset() return self end
+function LuaModule:__call__(input, gradOutput)
+  self:forward(input)
+  if gradOutput then self:backward(input, gradOutput) end
+  return self.output, self.gradInput
+end
+-- The leaves of a module tree, in the order their parameters are listed.
+local function leaves(m, out)
+  if isEngineModule(m) and not mixed[m] then out[#out + 1] = m; return out end
+  local children = isEngineModule(m) and mixed[m] or (type(m) == "table" and m.modules)
+  if children then for _, c in ipairs(children) do leaves(c, out) end
+  else out[#out + 1] = m end
+  return out
+end
+-- getParameters: every parameter and gradient of the tree moved into two flat vectors, the
+-- modules' tensors replaced by views of them (Torch7 re-points storages; here the Lua modules'
+-- fields get the views and the engine's modules move their parameters), so an optimizer
+-- stepping the flat vector trains the modules. A second call gives the same two vectors.
+local function flatParameters(root)
+  local cached = rawget(type(root) == "table" and root or {}, "_flat") or (extra[root] and extra[root]._flat)
+  if cached then return cached[1], cached[2] end
+  local list, total = leaves(root, {}), 0
+  for _, leaf in ipairs(list) do
+    local ps = leaf:parameters()
+    if ps then for _, p in ipairs(ps) do total = total + p:nElement() end end
+  end
+  local flatP, flatG = torch.zeros(math.max(total, 1)), torch.zeros(math.max(total, 1))
+  if total == 0 then flatP, flatG = torch.Tensor(), torch.Tensor() end
+  local offset = 0
+  for _, leaf in ipairs(list) do
+    if isEngineModule(leaf) then
+      offset = MM.flattenInto(leaf, flatP, flatG, offset)
+    else
+      local ps, gs = leaf:parameters()
+      for i, p in ipairs(ps or {}) do
+        local n = p:nElement()
+        local pv = flatP:narrow(1, offset + 1, n):view(table.unpack(p:size():totable()))
+        local gv = flatG:narrow(1, offset + 1, n):view(table.unpack(p:size():totable()))
+        pv:copy(p)
+        gv:copy(gs[i])
+        for k, v in pairs(leaf) do
+          if rawequal(v, p) then leaf[k] = pv elseif rawequal(v, gs[i]) then leaf[k] = gv end
+        end
+        offset = offset + n
+      end
+    end
+  end
+  if type(root) == "table" then rawset(root, "_flat", { flatP, flatG })
+  else extra[root] = extra[root] or {}; extra[root]._flat = { flatP, flatG } end
+  return flatP, flatG
+end
+function LuaModule:getParameters() return flatParameters(self) end
+
+-- nn.Criterion, Torch7's base class for criteria written in Lua.
+local LuaCriterion = torch.class("nn.Criterion")
+function LuaCriterion:__init() self.gradInput = torch.Tensor(); self.output = 0; self.sizeAverage = true end
+function LuaCriterion:updateOutput(input, target) return self.output end
+function LuaCriterion:forward(input, target) return self:updateOutput(input, target) end
+function LuaCriterion:updateGradInput(input, target) return self.gradInput end
+function LuaCriterion:backward(input, target) return self:updateGradInput(input, target) end
+function LuaCriterion:type() return self end
+function LuaCriterion:float() return self end
+function LuaCriterion:double() return self end
+function LuaCriterion:__call__(input, target)
+  self.output = self:forward(input, target)
+  self.gradInput = self:backward(input, target)
+  return self.output, self.gradInput
+end
+
+-- Children's parameters, one list after another.
+local function childParameters(children)
+  local ps, gs = {}, {}
+  for _, c in ipairs(children) do
+    local p, g = c:parameters()
+    if p then for i = 1, #p do ps[#ps + 1] = p[i]; gs[#gs + 1] = g[i] end end
+  end
+  return ps, gs
+end
+local function checkChild(who, m)
+  if not isModule(m) then fail(who .. ":add: expected a module, got " .. (torch.typename(m) or type(m))) end
+  return m
+end
+
+-- nn.Container (nn/Container.lua): modules, add, get, size, and what is done to every child.
+local LuaContainer = torch.class("nn.Container", "nn.Module")
+function LuaContainer:__init(...)
+  LuaModule.__init(self, ...)
+  self.modules = {}
+end
+function LuaContainer:add(m) self.modules[#self.modules + 1] = checkChild(torch.typename(self), m); return self end
+function LuaContainer:get(i) return self.modules[i] end
+function LuaContainer:size() return #self.modules end
+function LuaContainer:parameters() local ps, gs = childParameters(self.modules); if #ps > 0 then return ps, gs end end
+function LuaContainer:zeroGradParameters() for _, c in ipairs(self.modules) do c:zeroGradParameters() end end
+function LuaContainer:updateParameters(lr) for _, c in ipairs(self.modules) do c:updateParameters(lr) end end
+function LuaContainer:training() self.train = true; for _, c in ipairs(self.modules) do c:training() end end
+function LuaContainer:evaluate() self.train = false; for _, c in ipairs(self.modules) do c:evaluate() end end
+local function indent(text) return (tostring(text):gsub("\n", "\n  ")) end
+
+-- The table containers (nn/doc/table.md).
+-- ConcatTable: each child on the same input, the outputs as a table; gradInput the sum.
+local ConcatTable = torch.class("nn.ConcatTable", "nn.Container")
+local function addInto(acc, g)
+  if torch.isTensor(g) then
+    if acc == nil then return g:clone() end
+    return acc:add(g)
+  end
+  acc = acc or {}
+  for i, v in ipairs(g) do acc[i] = addInto(acc[i], v) end
+  return acc
+end
+function ConcatTable:updateOutput(input)
+  local out = {}
+  for i, c in ipairs(self.modules) do out[i] = c:forward(input) end
+  self.output = out
+  return out
+end
+function ConcatTable:backward(input, gradOutput, scale)
+  local sum
+  for i, c in ipairs(self.modules) do sum = addInto(sum, c:backward(input, gradOutput[i], scale)) end
+  self.gradInput = sum
+  return sum
+end
+function ConcatTable:updateGradInput(input, gradOutput)
+  local sum
+  for i, c in ipairs(self.modules) do sum = addInto(sum, c:updateGradInput(input, gradOutput[i])) end
+  self.gradInput = sum
+  return sum
+end
+function ConcatTable:accGradParameters(input, gradOutput, scale)
+  for i, c in ipairs(self.modules) do c:accGradParameters(input, gradOutput[i], scale) end
+end
+function ConcatTable:__tostring__()
+  local lines = { "nn.ConcatTable {", "  input" }
+  for i, c in ipairs(self.modules) do lines[#lines + 1] = "  |`-> (" .. i .. "): " .. indent(c) end
+  lines[#lines + 1] = "   ... -> output"
+  lines[#lines + 1] = "}"
+  return table.concat(lines, "\n")
+end
+
+-- ParallelTable: child i on input[i], the outputs as a table.
+local ParallelTable = torch.class("nn.ParallelTable", "nn.Container")
+function ParallelTable:updateOutput(input)
+  local out = {}
+  for i, c in ipairs(self.modules) do out[i] = c:forward(input[i]) end
+  self.output = out
+  return out
+end
+function ParallelTable:backward(input, gradOutput, scale)
+  local g = {}
+  for i, c in ipairs(self.modules) do g[i] = c:backward(input[i], gradOutput[i], scale) end
+  self.gradInput = g
+  return g
+end
+function ParallelTable:updateGradInput(input, gradOutput)
+  local g = {}
+  for i, c in ipairs(self.modules) do g[i] = c:updateGradInput(input[i], gradOutput[i]) end
+  self.gradInput = g
+  return g
+end
+function ParallelTable:accGradParameters(input, gradOutput, scale)
+  for i, c in ipairs(self.modules) do c:accGradParameters(input[i], gradOutput[i], scale) end
+end
+function ParallelTable:__tostring__()
+  local lines = { "nn.ParallelTable {", "  input" }
+  for i, c in ipairs(self.modules) do lines[#lines + 1] = "  |`-> (" .. i .. "): " .. indent(c) end
+  lines[#lines + 1] = "   ... -> output"
+  lines[#lines + 1] = "}"
+  return table.concat(lines, "\n")
+end
+
+-- The dimension a table module works on: with nInputDims, a batch (one dimension more) shifts it.
+local function tableDim(dim, nInputDims, t)
+  if nInputDims and t:dim() == nInputDims + 1 then return dim + 1 end
+  return dim
+end
+-- JoinTable(dim [, nInputDims]): the inputs joined along dim.
+local JoinTable = torch.class("nn.JoinTable", "nn.Module")
+function JoinTable:__init(dimension, nInputDims)
+  LuaModule.__init(self)
+  if type(dimension) ~= "number" then fail("nn.JoinTable: expected a dimension") end
+  self.dimension, self.nInputDims = dimension, nInputDims
+end
+function JoinTable:updateOutput(input)
+  local d = tableDim(self.dimension, self.nInputDims, input[1])
+  self.output = torch.cat(input, d)
+  return self.output
+end
+function JoinTable:updateGradInput(input, gradOutput)
+  local d = tableDim(self.dimension, self.nInputDims, input[1])
+  local g, offset = {}, 0
+  for i, x in ipairs(input) do
+    local n = x:size(d)
+    local idx = {}
+    for j = 1, n do idx[j] = offset + j end
+    g[i] = gradOutput:index(d, torch.LongTensor(idx)):view(table.unpack(x:size():totable()))
+    offset = offset + n
+  end
+  self.gradInput = g
+  return g
+end
+function JoinTable:__tostring__() return "nn.JoinTable" end
+
+-- SplitTable(dim [, nInputDims]): the slices along dim as a table.
+local SplitTable = torch.class("nn.SplitTable", "nn.Module")
+function SplitTable:__init(dimension, nInputDims)
+  LuaModule.__init(self)
+  if type(dimension) ~= "number" then fail("nn.SplitTable: expected a dimension") end
+  self.dimension, self.nInputDims = dimension, nInputDims
+end
+local function sliceOf(x, d, i)
+  local sizes = x:size():totable()
+  local s = x:index(d, torch.LongTensor({ i }))
+  table.remove(sizes, d)
+  if #sizes == 0 then return s:view(1) end
+  return s:view(table.unpack(sizes))
+end
+function SplitTable:updateOutput(input)
+  local d = tableDim(self.dimension, self.nInputDims, input)
+  local out = {}
+  for i = 1, input:size(d) do out[i] = sliceOf(input, d, i) end
+  self.output = out
+  return out
+end
+function SplitTable:updateGradInput(input, gradOutput)
+  local d = tableDim(self.dimension, self.nInputDims, input)
+  local g = torch.zeros(table.unpack(input:size():totable()))
+  for i, go in ipairs(gradOutput) do g:indexCopy(d, torch.LongTensor({ i }), go) end
+  self.gradInput = g
+  return g
+end
+function SplitTable:__tostring__() return "nn.SplitTable" end
+
+-- CAddTable: the element-wise sum of the inputs; CMulTable: the product.
+local CAddTable = torch.class("nn.CAddTable", "nn.Module")
+function CAddTable:updateOutput(input)
+  local out = input[1]:clone()
+  for i = 2, #input do out:add(input[i]) end
+  self.output = out
+  return out
+end
+function CAddTable:updateGradInput(input, gradOutput)
+  local g = {}
+  for i = 1, #input do g[i] = gradOutput:clone() end
+  self.gradInput = g
+  return g
+end
+function CAddTable:__tostring__() return "nn.CAddTable" end
+local CMulTable = torch.class("nn.CMulTable", "nn.Module")
+function CMulTable:updateOutput(input)
+  local out = input[1]:clone()
+  for i = 2, #input do out:cmul(input[i]) end
+  self.output = out
+  return out
+end
+function CMulTable:updateGradInput(input, gradOutput)
+  local g = {}
+  for i = 1, #input do
+    local p = gradOutput:clone()
+    for j = 1, #input do if j ~= i then p:cmul(input[j]) end end
+    g[i] = p
+  end
+  self.gradInput = g
+  return g
+end
+function CMulTable:__tostring__() return "nn.CMulTable" end
+-- SelectTable(i): element i of the input table (negative from the end); the others' gradients are zeros.
+local SelectTable = torch.class("nn.SelectTable", "nn.Module")
+function SelectTable:__init(index) LuaModule.__init(self); self.index = index end
+local function zerosLike(v)
+  if torch.isTensor(v) then return torch.zeros(table.unpack(v:size():totable())) end
+  local z = {}
+  for k, x in ipairs(v) do z[k] = zerosLike(x) end
+  return z
+end
+function SelectTable:updateOutput(input)
+  local i = self.index < 0 and #input + self.index + 1 or self.index
+  if input[i] == nil then fail("nn.SelectTable: index " .. self.index .. " outside a table of " .. #input) end
+  self.output = input[i]
+  return self.output
+end
+function SelectTable:updateGradInput(input, gradOutput)
+  local i = self.index < 0 and #input + self.index + 1 or self.index
+  local g = {}
+  for k, v in ipairs(input) do g[k] = k == i and gradOutput or zerosLike(v) end
+  self.gradInput = g
+  return g
+end
+function SelectTable:__tostring__() return "nn.SelectTable(" .. self.index .. ")" end
+
+-- nn.Sequential holding a Lua-defined module: from the first such child on, the Sequential runs
+-- from Lua, child by child (its earlier children included); forward, backward, parameters,
+-- getParameters, printing and torch.save go on as Torch7's, while the engine-only paths (train.fit,
+-- compile, ONNX export, a checkpoint of the network alone) refuse it by name.
+local function seqForward(m, input)
+  local x = input
+  local state = extra[m] or {}
+  extra[m] = state
+  state.inputs = {}
+  for i, c in ipairs(mixed[m]) do
+    state.inputs[i] = x
+    x = c:forward(x)
+  end
+  state.output = x
+  return x
+end
+local function seqBackward(m, input, gradOutput, scale, how)
+  local state = extra[m]
+  if not state or not state.inputs then fail("nn.Sequential: backward before forward") end
+  local g = gradOutput
+  for i = #mixed[m], 1, -1 do
+    local c, x = mixed[m][i], state.inputs[i]
+    if how == "backward" then g = c:backward(x, g, scale)
+    elseif how == "updateGradInput" then g = c:updateGradInput(x, g)
+    else
+      c:accGradParameters(x, g, scale)
+      g = c.gradInput
+    end
+  end
+  state.gradInput = g
+  return g
+end
+local engineOnly = { compile = true, exportOnnx = true, save = true }
+local luaSequential = {
+  forward = seqForward, updateOutput = seqForward,
+  backward = function(m, x, g, s) return seqBackward(m, x, g, s, "backward") end,
+  updateGradInput = function(m, x, g) return seqBackward(m, x, g, nil, "updateGradInput") end,
+  accGradParameters = function(m, x, g, s) seqBackward(m, x, g, s, "accGradParameters") end,
+  parameters = function(m) local ps, gs = childParameters(mixed[m]); if #ps > 0 then return ps, gs end end,
+  getParameters = function(m) return flatParameters(m) end,
+  zeroGradParameters = function(m) for _, c in ipairs(mixed[m]) do c:zeroGradParameters() end end,
+  updateParameters = function(m, lr) for _, c in ipairs(mixed[m]) do c:updateParameters(lr) end end,
+  training = function(m) for _, c in ipairs(mixed[m]) do c:training() end end,
+  evaluate = function(m) for _, c in ipairs(mixed[m]) do c:evaluate() end end,
+  get = function(m, i) return mixed[m][i] end,
+  size = function(m) return #mixed[m] end,
+  tostring = function(m)
+    local steps, lines = {}, {}
+    for i = 1, #mixed[m] do steps[i] = "(" .. i .. ")" end
+    lines[1] = "nn.Sequential {"
+    lines[2] = "  [input -> " .. table.concat(steps, " -> ") .. (#steps > 0 and " -> " or "") .. "output]"
+    for i, c in ipairs(mixed[m]) do lines[#lines + 1] = "  (" .. i .. "): " .. indent(c) end
+    lines[#lines + 1] = "}"
+    return table.concat(lines, "\n")
+  end,
+  predict = function(m, x) m:evaluate(); local y = m:forward(x); m:training(); return y end,
+}
+local engineOnlySize, engineGet = MM.size, MM.get
+for name, f in pairs(luaSequential) do
+  local engine = MM[name]
+  MM[name] = function(m, ...)
+    if mixed[m] then return f(m, ...) end
+    return engine(m, ...)
+  end
+end
+for name in pairs(engineOnly) do
+  local engine = MM[name]
+  MM[name] = function(m, ...)
+    if mixed[m] then fail("module:" .. name .. ": this nn.Sequential holds Lua-defined modules, which run only from Lua") end
+    return engine(m, ...)
+  end
+end
+local engineAdd = MM.add
+MM.add = function(m, child, ...)
+  checkChild("nn.Sequential", child)
+  if mixed[m] == nil and not isLuaModule(child) then return engineAdd(m, child, ...) end
+  if mixed[m] == nil then
+    local list = {}
+    for i = 1, engineOnlySize(m) do list[i] = engineGet(m, i) end
+    mixed[m] = list
+  end
+  table.insert(mixed[m], child)
+  return m
+end
+local baseOutput = ModuleMT.__index
+ModuleMT.__index = function(m, k)
+  if mixed[m] and (k == "output" or k == "gradInput") then return extra[m] and extra[m][k] end
+  if mixed[m] and k == "modules" then return mixed[m] end
+  return baseOutput(m, k)
+end
+ModuleMT.__tostring = function(m) return MM.tostring(m) end
+nn.isModule = function(m) return isModule(m) end
+
+---------------------------------------------------------------------------------------------
 -- optim
 ---------------------------------------------------------------------------------------------
 local O = raw.optim
@@ -1786,7 +2285,13 @@ OptimizerMT.__name = "optim.Optimizer"
 -- The object form of every registered optimizer, by its name (optim.SGD, optim.Adam, optim.AdamW,
 -- optim.RMSprop): PyTorch's spelling and defaults. The lower-case functions above are Torch7's.
 for _, name in ipairs(wrap(O.names)()) do
-  optim[name] = function(params, config) return onew(name, params, config or {}) end
+  optim[name] = function(params, config)
+    if isLuaModule(params) then
+      fail("optim." .. name .. "(model): the model holds Lua-defined modules, which this optimizer cannot reach; " ..
+           "use Torch7's form: local x, dx = model:getParameters() and optim." .. name:lower() .. "(feval, x, config)")
+    end
+    return onew(name, params, config or {})
+  end
 end
 optim.RMSProp = optim.RMSprop
 
@@ -2063,6 +2568,9 @@ TrainerMT.__name = "train.Trainer"
 
 train = {}
 local function options(o)
+  if isLuaModule(o.model) then
+    fail("train: the model holds Lua-defined modules, which run only from Lua; train it with forward, backward and optim (Torch7's loop), or nn.StochasticGradient")
+  end
   local copy = {}
   for k, v in pairs(o) do copy[k] = v end
   copy.data = astensors(o.data, "data")
@@ -2436,9 +2944,13 @@ local function encodeValue(root)
       local at = where .. "[" .. (type(k) == "string" and string.format("%q", k) or tostring(k)) .. "]"
       parts[#parts + 1] = "[" .. encode(k, at, depth + 1) .. "," .. encode(v, at, depth + 1) .. "]"
     end
+    -- an object of a Lua class keeps its class name (torch.class), restored on load
+    local c = luaClassOf(t)
+    if c then parts[#parts + 1] = '[{"s":"__torch_class"},{"s":' .. jstring(luaClassNames[c]) .. '}]' end
     tables[i] = "[" .. concat(parts, ",") .. "]"
     return i
   end
+  local proxies = {}
   encode = function(v, where, depth)
     local t = type(v)
     if t == "number" then
@@ -2451,6 +2963,10 @@ local function encodeValue(root)
     elseif F.isTensor(v) then
       if not tnums[v] then tensors[#tensors + 1] = v; tnums[v] = #tensors end
       return '{"T":' .. tnums[v] .. '}'
+    elseif t == "userdata" and rawmt(v) == ModuleMT and mixed[v] then
+      -- an nn.Sequential run from Lua is saved as its list of children
+      proxies[v] = proxies[v] or { __snn_sequential = mixed[v] }
+      return '{"t":' .. tableRef(proxies[v], where, depth) .. '}'
     elseif t == "userdata" and rawmt(v) == ModuleMT then
       if not mnums[v] then modules[#modules + 1] = v; mnums[v] = #modules end
       return '{"M":' .. mnums[v] .. '}'
@@ -2462,12 +2978,43 @@ local function encodeValue(root)
   return '{"root":' .. rootJson .. ',"tables":[' .. concat(tables, ",") .. ']}', modules, tensors
 end
 torch.save = function(path, value, optimizer)
-  if type(value) == "userdata" and rawmt(value) == ModuleMT then return csave(path, value, optimizer) end
+  if type(value) == "userdata" and rawmt(value) == ModuleMT and not mixed[value] then return csave(path, value, optimizer) end
   if optimizer ~= nil then fail("torch.save: an optimizer goes with a model: torch.save(path, model, optimizer)") end
   local graph, modules, tensors = encodeValue(value)
   csavevalue(path, graph, modules, tensors)
 end
-torch.load = function(path) return cload(path) end
+-- Objects of Lua classes get their class back (it must be defined by then, as Torch7 needs
+-- it too), and a saved nn.Sequential of Lua-defined modules is rebuilt.
+local function restoreObjects(root)
+  local done = {}
+  local function restore(v)
+    if type(v) ~= "table" then return v end
+    if done[v] ~= nil then return done[v] end
+    local seq = rawget(v, "__snn_sequential")
+    if seq ~= nil then
+      local m = nn.Sequential()
+      done[v] = m
+      for _, c in ipairs(seq) do m:add(restore(c)) end
+      return m
+    end
+    done[v] = v
+    for k, x in next, v do rawset(v, k, restore(x)) end
+    local name = rawget(v, "__torch_class")
+    if name ~= nil then
+      local class = luaClasses[name]
+      if not class then fail("torch.load: the file holds an object of class " .. tostring(name) .. ", which this script has not defined (torch.class)") end
+      rawset(v, "__torch_class", nil)
+      setmetatable(v, class)
+    end
+    return v
+  end
+  return restore(root)
+end
+torch.load = function(path)
+  local value, optimizer = cload(path)
+  if type(value) == "table" then value = restoreObjects(value) end
+  return value, optimizer
+end
 MM.save = function(m, path, optimizer) csave(path, m, optimizer) end
 nn.load = torch.load
 

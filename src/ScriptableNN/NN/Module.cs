@@ -157,6 +157,33 @@ public abstract class Module
         return (flatP, flatG);
     }
 
+    /// <summary>
+    /// Moves this module's parameters and gradients into views of two flat vectors from
+    /// <paramref name="offset"/> on, copying their values, and returns the offset after them:
+    /// how a container that also holds script-defined modules builds one pair of flat vectors.
+    /// </summary>
+    public int FlattenInto(Tensor flatParameters, Tensor flatGradients, int offset)
+    {
+        var ps = ParameterArray();
+        int total = 0;
+        foreach (var p in ps) total += p.Length;
+        if (flatParameters.Rank != 1 || flatGradients.Length != flatParameters.Length || offset < 0 || offset + total > flatParameters.Length)
+            throw new ArgumentException($"{this}: {total} parameters from offset {offset} do not fit flat vectors of {flatParameters.Length} and {flatGradients.Length}.");
+        foreach (var p in ps)
+        {
+            var shape = p.Value.Shape.ToArray();
+            var pv = flatParameters.Narrow(offset, p.Length).Reshape(shape);
+            var gv = flatGradients.Narrow(offset, p.Length).Reshape(shape);
+            pv.CopyFrom(p.Value);
+            gv.CopyFrom(p.Grad);
+            p.Value = pv;
+            p.Grad = gv;
+            offset += p.Length;
+        }
+        _flatParams = _flatGrads = null;
+        return offset;
+    }
+
     private static bool IsFlattenedInto(Parameter[] ps, Tensor flat)
     {
         int offset = 0;

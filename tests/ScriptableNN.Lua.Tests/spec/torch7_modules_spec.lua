@@ -1,0 +1,216 @@
+-- Lua-defined modules (torch.class with nn.Module and nn.Criterion) and the table containers of
+-- torch/nn's doc/table.md, inside nn.Sequential, trained with Torch7's loops.
+
+-- The largest difference between backward's gradient with respect to a parameter tensor and a
+-- central finite difference of sum(output .* probe).
+local function gradientGap(net, input, param, grad)
+  local probe
+  local function loss()
+    local out = net:forward(input)
+    if torch.isTensor(out) then out = { out } end
+    local total = 0
+    for i, o in ipairs(out) do total = total + torch.cmul(o, probe[i]):sum() end
+    return total
+  end
+  local out = net:forward(input)
+  if torch.isTensor(out) then out = { out } end
+  probe = {}
+  for i, o in ipairs(out) do probe[i] = torch.rand(table.unpack(o:size():totable())) end
+  net:zeroGradParameters()
+  net:forward(input)
+  net:backward(input, #probe == 1 and torch.isTensor(net.output) and probe[1] or probe)
+  local worst, eps = 0, 1e-2
+  local flat, g = param:view(-1), grad:view(-1)
+  for k = 1, flat:nElement() do
+    local keep = flat[k]
+    flat[k] = keep + eps
+    local up = loss()
+    flat[k] = keep - eps
+    local down = loss()
+    flat[k] = keep
+    worst = math.max(worst, math.abs((up - down) / (2 * eps) - g[k]))
+  end
+  return worst
+end
+
+describe("table containers (nn doc/table.md)", function()
+  it("ConcatTable, ParallelTable and JoinTable: table.md's network trains as its example does", function()
+    torch.manualSeed(1)
+    local mlp = nn.Sequential()
+    local c = nn.ConcatTable()
+    c:add(nn.Linear(10, 3))
+    c:add(nn.Linear(10, 7))
+    mlp:add(c)
+    local p = nn.ParallelTable()
+    p:add(nn.Linear(3, 2))
+    p:add(nn.Linear(7, 1))
+    mlp:add(p)
+    mlp:add(nn.JoinTable(1))
+    assert.are.same({ 3 }, mlp:forward(torch.randn(10)):size():totable())
+    local errors = {}
+    for i = 1, 100 do
+      local x = torch.ones(10)
+      local y = torch.Tensor(3)
+      y:copy(x:narrow(1, 1, 3))
+      local pred = mlp:forward(x)
+      local criterion = nn.MSECriterion()
+      errors[i] = criterion:forward(pred, y)
+      local g = criterion:backward(pred, y)
+      mlp:zeroGradParameters()
+      mlp:backward(x, g)
+      mlp:updateParameters(0.05)
+    end
+    assert.is_true(errors[100] < errors[1] * 1e-3, "the error falls as the example's printout shows")
+    assert.truthy(tostring(mlp):find("(1): nn.ConcatTable {", 1, true))
+    assert.truthy(tostring(mlp):find("[input -> (1) -> (2) -> (3) -> output]", 1, true))
+  end)
+
+  it("SplitTable and JoinTable shapes, as table.md's examples, with nInputDims for batches", function()
+    local parts = nn.SplitTable(2):forward(torch.randn(4, 3))
+    assert.are.equal(3, #parts)
+    assert.are.same({ 4 }, parts[1]:size():totable())
+    assert.are.equal(4, #nn.SplitTable(1):forward(torch.randn(4, 3)))
+    local batch = nn.SplitTable(1, 2):forward(torch.randn(2, 4, 3))
+    assert.are.equal(4, #batch)
+    assert.are.same({ 2, 3 }, batch[1]:size():totable())
+    local x, y, z = torch.randn(5, 1), torch.randn(5, 1), torch.randn(2, 1)
+    assert.are.same({ 10, 1 }, nn.JoinTable(1):forward({ x, y }):size():totable())
+    assert.are.same({ 5, 2 }, nn.JoinTable(2):forward({ x, y }):size():totable())
+    assert.are.same({ 7, 1 }, nn.JoinTable(1):forward({ x, z }):size():totable())
+    local j = nn.JoinTable(2, 2)
+    assert.are.same({ 3, 2 }, j:forward({ torch.randn(3, 1), torch.randn(3, 1) }):size():totable())
+    assert.are.same({ 2, 3, 2 }, j:forward({ torch.randn(2, 3, 1), torch.randn(2, 3, 1) }):size():totable())
+    -- splitting then joining gives the input back, and the gradients go back to their places
+    local m = torch.Tensor({ { 1, 2, 3 }, { 4, 5, 6 } })
+    local net = nn.Sequential():add(nn.SplitTable(2)):add(nn.JoinTable(1))
+    assert.are.same({ 1, 4, 2, 5, 3, 6 }, net:forward(m):totable())
+    assert.are.same({ { 10, 30, 50 }, { 20, 40, 60 } }, net:backward(m, torch.Tensor({ 10, 20, 30, 40, 50, 60 })):totable())
+  end)
+
+  it("CAddTable, CMulTable and SelectTable compute and back-propagate as nn's code does", function()
+    local a, b = torch.Tensor({ 1, 2, 3 }), torch.Tensor({ 4, 5, 6 })
+    assert.are.same({ 5, 7, 9 }, nn.CAddTable():forward({ a, b }):totable())
+    local mul = nn.CMulTable()
+    assert.are.same({ 4, 10, 18 }, mul:forward({ a, b }):totable())
+    local g = mul:backward({ a, b }, torch.ones(3))
+    assert.are.same({ 4, 5, 6 }, g[1]:totable())
+    assert.are.same({ 1, 2, 3 }, g[2]:totable())
+    local sel = nn.SelectTable(-1)
+    assert.are.equal(b, sel:forward({ a, b }))
+    local sg = sel:backward({ a, b }, torch.Tensor({ 7, 8, 9 }))
+    assert.are.same({ 0, 0, 0 }, sg[1]:totable())
+    assert.are.same({ 7, 8, 9 }, sg[2]:totable())
+  end)
+
+  it("back-propagates through a residual block (ConcatTable of Linear and Identity into CAddTable)", function()
+    torch.manualSeed(3)
+    local lin = nn.Linear(4, 4)
+    local block = nn.Sequential():add(nn.ConcatTable():add(lin):add(nn.Identity())):add(nn.CAddTable()):add(nn.Tanh())
+    local x = torch.randn(3, 4)
+    local w = lin:parameters()[1]
+    local gw = select(2, lin:parameters())[1]
+    assert.is_true(gradientGap(block, x, w, gw) < 2e-3)
+    local gi = block:backward(x, torch.ones(3, 4))
+    assert.are.same({ 3, 4 }, gi:size():totable())
+  end)
+end)
+
+describe("Lua-defined modules (torch.class)", function()
+  local Scale = torch.class("nn.SpecScale", "nn.Module")
+  function Scale:__init(n)
+    nn.Module.__init(self)
+    self.weight = torch.ones(n)
+    self.gradWeight = torch.zeros(n)
+  end
+  function Scale:updateOutput(input)
+    self.output = torch.cmul(input, self.weight)
+    return self.output
+  end
+  function Scale:updateGradInput(input, gradOutput)
+    self.gradInput = torch.cmul(gradOutput, self.weight)
+    return self.gradInput
+  end
+  function Scale:accGradParameters(input, gradOutput, scale)
+    local g = torch.cmul(gradOutput, input)
+    if g:dim() == 2 then g = g:sum(1):view(g:size(2)) end
+    self.gradWeight:add(scale or 1, g)
+  end
+
+  it("names its class, and torch.class refuses a name twice or an unknown parent", function()
+    local s = nn.SpecScale(2)
+    assert.are.equal("nn.SpecScale", torch.typename(s))
+    assert.are.equal("nn.SpecScale", torch.type(s))
+    assert.is_true(torch.isTypeOf(s, "nn.Module"))
+    assert.is_false(torch.isTypeOf(s, "nn.Criterion"))
+    assert.are.equal("nn.SpecScale", tostring(s))
+    assert.has_error(function() torch.class("nn.SpecScale", "nn.Module") end, "torch.class: class nn.SpecScale already exists")
+    assert.has_error(function() torch.class("nn.Other", "nn.NoSuchParent") end, "torch.class: parent class nn.NoSuchParent does not exist")
+    local Plain = torch.class("SpecPlain")
+    function Plain:__init(v) self.v = v end
+    assert.are.equal(5, SpecPlain(5).v)
+    assert.are.equal(6, Plain(6).v)
+  end)
+
+  it("trains inside nn.Sequential with getParameters and optim.sgd, and its gradient is right", function()
+    torch.manualSeed(2)
+    local net = nn.Sequential():add(nn.Linear(2, 2)):add(nn.SpecScale(2))
+    assert.are.equal("nn.SpecScale", torch.typename(net:get(2)))
+    assert.are.equal(2, net:size())
+    local w, gw = net:getParameters()
+    assert.are.equal(8, w:nElement())
+    local again = net:getParameters()
+    assert.are.equal(w, again)
+    local x = torch.Tensor({ { 1, 2 }, { -1, 0.5 } })
+    assert.is_true(gradientGap(net, x, net:get(2).weight, net:get(2).gradWeight) < 2e-3)
+    local y = torch.Tensor({ { 0.5, -0.5 }, { 0, 1 } })
+    local crit = nn.MSECriterion()
+    local first, last
+    for i = 1, 300 do
+      local _, fs = optim.sgd(function()
+        gw:zero()
+        local out = net:forward(x)
+        local l = crit:forward(out, y)
+        net:backward(x, crit:backward(out, y))
+        return l, gw
+      end, w, { learningRate = 0.1 })
+      first = first or fs[1]
+      last = fs[1]
+    end
+    assert.is_true(last < first * 1e-3)
+    -- the flat vector is the modules' storage: changing it changes the Lua module's weight
+    w:fill(0)
+    assert.are.same({ 0, 0 }, net:get(2).weight:totable())
+  end)
+
+  it("is saved and loaded with torch.save and keeps its class; engine-only paths refuse it", function()
+    local net = nn.Sequential():add(nn.Linear(2, 2)):add(nn.SpecScale(2))
+    net:get(2).weight:copy(torch.Tensor({ 2, 3 }))
+    local x = torch.Tensor({ 1, -1 })
+    local before = net:forward(x):clone()
+    torch.save("spec-out/lua-module.t7", { model = net, epoch = 4 })
+    local back = torch.load("spec-out/lua-module.t7")
+    assert.are.equal(4, back.epoch)
+    assert.are.equal("nn.SpecScale", torch.typename(back.model:get(2)))
+    assert.are.same(before:totable(), back.model:forward(x):totable())
+    assert.has_error(function() train.fit{ model = net, loss = nn.MSECriterion(), data = { x = torch.ones(4, 2), y = torch.ones(4, 2) }, epochs = 1, verbose = false } end,
+      "train: the model holds Lua-defined modules, which run only from Lua; train it with forward, backward and optim (Torch7's loop), or nn.StochasticGradient")
+    assert.has_error(function() net:compile() end, "module:compile: this nn.Sequential holds Lua-defined modules, which run only from Lua")
+    assert.error_matches(function() optim.Adam(net) end, "getParameters")
+  end)
+
+  it("a Lua criterion from nn.Criterion works with a network's backward", function()
+    local Half = torch.class("nn.SpecHalfSquare", "nn.Criterion")
+    function Half:updateOutput(input, target)
+      local d = input - target
+      self.output = 0.5 * torch.cmul(d, d):sum()
+      return self.output
+    end
+    function Half:updateGradInput(input, target)
+      self.gradInput = input - target
+      return self.gradInput
+    end
+    local c = nn.SpecHalfSquare()
+    assert.are.equal(2.5, c:forward(torch.Tensor({ 1, 2 }), torch.Tensor({ 0, 0 })))
+    assert.are.same({ 1, 2 }, c:backward(torch.Tensor({ 1, 2 }), torch.Tensor({ 0, 0 })):totable())
+  end)
+end)
