@@ -1827,6 +1827,293 @@ function SelectTable:updateGradInput(input, gradOutput)
 end
 function SelectTable:__tostring__() return "nn.SelectTable(" .. self.index .. ")" end
 
+-- Torch7's simple shape and reduction modules (nn doc/simple.md), written as Lua modules. The
+-- dimension they work on shifts by one for a batch when nInputDims is given, as in nn.
+local function batchDim(dim, nInputDims, x)
+  if dim < 0 then dim = x:dim() + dim + 1
+  elseif nInputDims and x:dim() > nInputDims then dim = dim + 1 end
+  if dim < 1 or dim > x:dim() then fail("dimension " .. dim .. " outside 1.." .. x:dim() .. " of the input") end
+  return dim
+end
+local function without(sizes, d)
+  local out = {}
+  for k, n in ipairs(sizes) do if k ~= d then out[#out + 1] = n end end
+  if #out == 0 then out[1] = 1 end
+  return out
+end
+-- A reduction along d: fn(line) gives the value and the 1-based position that made it (max, min).
+local function reduceAlong(x, d, fn)
+  local vals, where = {}, {}
+  local sizes = eachLine(x, d, function(line, o, i, _, inner)
+    local v, at = fn(line)
+    vals[o * inner + i], where[o * inner + i] = v, at
+  end)
+  return torch.Tensor(vals):view(table.unpack(without(sizes, d))), where
+end
+-- The gradient of a reduction: g(k, line position) for every element of x.
+local function spreadAlong(x, d, gradOutput, g)
+  local flatG, out = gradOutput:view(-1):totable(), {}
+  local sizes = x:size():totable()
+  local inner = 1
+  for k = d + 1, #sizes do inner = inner * sizes[k] end
+  local n = sizes[d]
+  for p = 0, x:nElement() - 1 do
+    local i, k, o = p % inner, (p // inner) % n, p // (inner * n)
+    out[p + 1] = g(o * inner + i + 1, k + 1, flatG[o * inner + i + 1])
+  end
+  return torch.Tensor(out):view(table.unpack(sizes))
+end
+
+local Sum = torch.class("nn.Sum", "nn.Module")
+function Sum:__init(dimension, nInputDims, sizeAverage)
+  LuaModule.__init(self)
+  self.dimension, self.nInputDims, self.sizeAverage = dimension or 1, nInputDims, sizeAverage or false
+end
+function Sum:updateOutput(input)
+  local d = batchDim(self.dimension, self.nInputDims, input)
+  local n = input:size(d)
+  self.output = reduceAlong(input, d, function(line)
+    local s = 0
+    for _, v in ipairs(line) do s = s + v end
+    return self.sizeAverage and s / n or s
+  end)
+  return self.output
+end
+function Sum:updateGradInput(input, gradOutput)
+  local d = batchDim(self.dimension, self.nInputDims, input)
+  local n = input:size(d)
+  self.gradInput = spreadAlong(input, d, gradOutput, function(_, _, g) return self.sizeAverage and g / n or g end)
+  return self.gradInput
+end
+function Sum:__tostring__() return "nn.Sum" end
+local Mean = torch.class("nn.Mean", "nn.Sum")
+function Mean:__init(dimension, nInputDims) Sum.__init(self, dimension, nInputDims, true) end
+function Mean:__tostring__() return "nn.Mean" end
+-- Max and Min: the gradient goes to the element that was picked (the first of equal ones).
+for name, better in pairs({ Max = function(a, b) return a > b end, Min = function(a, b) return a < b end }) do
+  local C = torch.class("nn." .. name, "nn.Module")
+  function C:__init(dimension, nInputDims)
+    LuaModule.__init(self)
+    self.dimension, self.nInputDims = dimension or 1, nInputDims
+  end
+  function C:updateOutput(input)
+    local d = batchDim(self.dimension, self.nInputDims, input)
+    self.output, self._picked = reduceAlong(input, d, function(line)
+      local best, at = line[1], 1
+      for k = 2, #line do if better(line[k], best) then best, at = line[k], k end end
+      return best, at
+    end)
+    return self.output
+  end
+  function C:updateGradInput(input, gradOutput)
+    local d = batchDim(self.dimension, self.nInputDims, input)
+    local picked = self._picked
+    self.gradInput = spreadAlong(input, d, gradOutput, function(line, k, g) return picked[line] == k and g or 0 end)
+    return self.gradInput
+  end
+  function C:__tostring__() return "nn." .. name end
+end
+
+-- Narrow(dimension, offset, length): a negative length counts from the end (nn's rule: the size
+-- minus offset plus length plus 2).
+local Narrow = torch.class("nn.Narrow", "nn.Module")
+function Narrow:__init(dimension, offset, length)
+  LuaModule.__init(self)
+  if type(offset) ~= "number" or offset < 1 then fail("nn.Narrow: the offset must be a positive number (a negative one is not supported here)") end
+  self.dimension, self.index, self.length = dimension, offset, length or 1
+end
+local function narrowPositions(self, input)
+  local d = batchDim(self.dimension, nil, input)
+  local size = input:size(d)
+  local length = self.length < 0 and size - self.index + self.length + 2 or self.length
+  if self.index + length - 1 > size or length < 1 then
+    fail("nn.Narrow: offset " .. self.index .. " and length " .. self.length .. " do not fit dimension " .. d .. " of size " .. size)
+  end
+  local idx = {}
+  for k = 1, length do idx[k] = self.index + k - 1 end
+  return d, torch.LongTensor(idx)
+end
+function Narrow:updateOutput(input)
+  local d, idx = narrowPositions(self, input)
+  self.output = input:index(d, idx)
+  return self.output
+end
+function Narrow:updateGradInput(input, gradOutput)
+  local d, idx = narrowPositions(self, input)
+  self.gradInput = torch.zeros(table.unpack(input:size():totable())):indexCopy(d, idx, gradOutput)
+  return self.gradInput
+end
+function Narrow:__tostring__() return "nn.Narrow" end
+
+-- Replicate(nFeature [, dim, ndim]): the input repeated nFeature times along a new dimension dim.
+-- Torch7's output is a stride-0 view of the input; here it is a copy, so a later write to the
+-- input does not show in an output already made.
+local Replicate = torch.class("nn.Replicate", "nn.Module")
+function Replicate:__init(nFeature, dim, ndim)
+  LuaModule.__init(self)
+  self.nfeatures, self.dim, self.ndim = nFeature, dim or 1, ndim
+end
+function Replicate:updateOutput(input)
+  local d = self.dim
+  if self.ndim and input:dim() > self.ndim then d = d + 1 end
+  local sizes = input:size():totable()
+  local reps = {}
+  for k = 1, #sizes + 1 do reps[k] = 1 end
+  reps[d] = self.nfeatures
+  local shaped = {}
+  for k = 1, #sizes + 1 do shaped[k] = k < d and sizes[k] or (k == d and 1 or sizes[k - 1]) end
+  self.output = torch.repeatTensor(input:view(table.unpack(shaped)), table.unpack(reps))
+  return self.output
+end
+function Replicate:updateGradInput(input, gradOutput)
+  local d = self.dim
+  if self.ndim and input:dim() > self.ndim then d = d + 1 end
+  self.gradInput = reduceAlong(gradOutput, d, function(line)
+    local s = 0
+    for _, v in ipairs(line) do s = s + v end
+    return s
+  end):view(table.unpack(input:size():totable()))
+  return self.gradInput
+end
+function Replicate:__tostring__() return "nn.Replicate" end
+
+-- View(sizes...) with setNumInputDims(n); Unsqueeze(pos [, numInputDims]); Squeeze([dim [, numInputDims]]).
+local View = torch.class("nn.View", "nn.Module")
+function View:__init(...)
+  LuaModule.__init(self)
+  local sizes = { ... }
+  if #sizes == 1 and type(sizes[1]) ~= "number" then sizes = sizes[1]:totable() end
+  self.size = sizes
+  local n = 1
+  for _, s in ipairs(sizes) do if s > 0 then n = n * s end end
+  self.numElements = n
+end
+function View:setNumInputDims(n) self.numInputDims = n; return self end
+function View:updateOutput(input)
+  local sizes = {}
+  for k, s in ipairs(self.size) do sizes[k] = s end
+  -- a batch: the dimensions before the last numInputDims stay
+  if self.numInputDims and input:dim() > self.numInputDims then
+    local lead = {}
+    for k = 1, input:dim() - self.numInputDims do lead[k] = input:size(k) end
+    for k = #lead, 1, -1 do table.insert(sizes, 1, lead[k]) end
+  elseif not self.numInputDims and input:nElement() ~= self.numElements and input:nElement() % self.numElements == 0 then
+    local hasInfer = false
+    for _, s in ipairs(self.size) do if s == -1 then hasInfer = true end end
+    if not hasInfer then table.insert(sizes, 1, input:nElement() // self.numElements) end
+  end
+  self.output = input:view(table.unpack(sizes))
+  return self.output
+end
+function View:updateGradInput(input, gradOutput)
+  self.gradInput = gradOutput:view(table.unpack(input:size():totable()))
+  return self.gradInput
+end
+function View:__tostring__() return "nn.View(" .. table.concat(self.size, "x") .. ")" end
+local Unsqueeze = torch.class("nn.Unsqueeze", "nn.Module")
+function Unsqueeze:__init(pos, numInputDims) LuaModule.__init(self); self.pos, self.numInputDims = pos, numInputDims end
+function Unsqueeze:updateOutput(input)
+  local pos = self.pos
+  if self.numInputDims and input:dim() > self.numInputDims then pos = pos + 1 end
+  local sizes = input:size():totable()
+  if pos < 1 or pos > #sizes + 1 then fail("nn.Unsqueeze: position " .. pos .. " outside 1.." .. (#sizes + 1)) end
+  table.insert(sizes, pos, 1)
+  self.output = input:view(table.unpack(sizes))
+  return self.output
+end
+function Unsqueeze:updateGradInput(input, gradOutput)
+  self.gradInput = gradOutput:view(table.unpack(input:size():totable()))
+  return self.gradInput
+end
+function Unsqueeze:__tostring__() return "nn.Unsqueeze(" .. self.pos .. ")" end
+local Squeeze = torch.class("nn.Squeeze", "nn.Module")
+function Squeeze:__init(dim, numInputDims) LuaModule.__init(self); self.dim, self.numInputDims = dim, numInputDims end
+function Squeeze:updateOutput(input)
+  local d = self.dim
+  if d and self.numInputDims and input:dim() > self.numInputDims then d = d + 1 end
+  self.output = input:squeeze(d)
+  return self.output
+end
+function Squeeze:updateGradInput(input, gradOutput)
+  self.gradInput = gradOutput:view(table.unpack(input:size():totable()))
+  return self.gradInput
+end
+function Squeeze:__tostring__() return "nn.Squeeze" end
+
+-- MM(transA, transB): the product of a table of two matrices, either transposed first.
+local MMod = torch.class("nn.MM", "nn.Module")
+function MMod:__init(transA, transB) LuaModule.__init(self); self.transA, self.transB = transA or false, transB or false end
+function MMod:updateOutput(input)
+  local a, b = input[1], input[2]
+  if not (torch.isTensor(a) and torch.isTensor(b)) or a:dim() ~= 2 or b:dim() ~= 2 then
+    fail("nn.MM: expects a table of two matrices (batches of matrices are not supported here)")
+  end
+  if self.transA then a = a:t() end
+  if self.transB then b = b:t() end
+  self.output = torch.mm(a, b)
+  return self.output
+end
+function MMod:updateGradInput(input, gradOutput)
+  local a, b = input[1], input[2]
+  local ga, gb
+  if self.transA then ga = torch.mm(self.transB and b:t() or b, gradOutput:t()) else ga = torch.mm(gradOutput, self.transB and b or b:t()) end
+  if self.transB then gb = torch.mm(gradOutput:t(), self.transA and a:t() or a) else gb = torch.mm(self.transA and a or a:t(), gradOutput) end
+  self.gradInput = { ga, gb }
+  return self.gradInput
+end
+function MMod:__tostring__() return "nn.MM" end
+
+-- Concat(dimension): each child on the same input, the outputs joined along the dimension.
+local Concat = torch.class("nn.Concat", "nn.Container")
+function Concat:__init(dimension)
+  LuaContainer.__init(self)
+  if type(dimension) ~= "number" then fail("nn.Concat: expected a dimension") end
+  self.dimension = dimension
+end
+function Concat:updateOutput(input)
+  local outs = {}
+  for i, c in ipairs(self.modules) do outs[i] = c:forward(input) end
+  self._sizes = {}
+  for i, o in ipairs(outs) do self._sizes[i] = o:size(self.dimension) end
+  self.output = torch.cat(outs, self.dimension)
+  return self.output
+end
+local function concatSlice(self, gradOutput, i)
+  local offset = 0
+  for k = 1, i - 1 do offset = offset + self._sizes[k] end
+  local idx = {}
+  for k = 1, self._sizes[i] do idx[k] = offset + k end
+  return gradOutput:index(self.dimension, torch.LongTensor(idx))
+end
+function Concat:backward(input, gradOutput, scale)
+  local sum
+  for i, c in ipairs(self.modules) do
+    local g = c:backward(input, concatSlice(self, gradOutput, i), scale)
+    sum = sum and sum:add(g) or g:clone()
+  end
+  self.gradInput = sum
+  return sum
+end
+function Concat:updateGradInput(input, gradOutput)
+  local sum
+  for i, c in ipairs(self.modules) do
+    local g = c:updateGradInput(input, concatSlice(self, gradOutput, i))
+    sum = sum and sum:add(g) or g:clone()
+  end
+  self.gradInput = sum
+  return sum
+end
+function Concat:accGradParameters(input, gradOutput, scale)
+  for i, c in ipairs(self.modules) do c:accGradParameters(input, concatSlice(self, gradOutput, i), scale) end
+end
+function Concat:__tostring__()
+  local lines = { "nn.Concat {", "  input" }
+  for i, c in ipairs(self.modules) do lines[#lines + 1] = "  |`-> (" .. i .. "): " .. indent(c) end
+  lines[#lines + 1] = "   ... -> output"
+  lines[#lines + 1] = "}"
+  return table.concat(lines, "\n")
+end
+
 -- nn.Sequential holding a Lua-defined module: from the first such child on, the Sequential runs
 -- from Lua, child by child (its earlier children included); forward, backward, parameters,
 -- getParameters, printing and torch.save go on as Torch7's, while the engine-only paths (train.fit,
