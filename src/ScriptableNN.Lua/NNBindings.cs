@@ -30,6 +30,9 @@ internal static class NNBindings
         new("parameters", 1, Parameters),
         new("getParameters", 1, GetParameters),
         new("flattenInto", 4, a => a.Push((long)a.Module(1).FlattenInto(a.Tensor(2), a.Tensor(3), a.Int(4)))),
+        new("clone", 1, Clone),
+        new("share", 2, Share),
+        new("reset", 1, Reset),
         new("training", 1, a => a.Push(a.Module(1).Training())),
         new("evaluate", 1, a => a.Push(a.Module(1).Evaluate())),
         new("add", 2, Add),
@@ -67,6 +70,8 @@ internal static class NNBindings
         new("tostring", 1, a => a.Push(a.Criterion(1).ToString())),
         new("output", 1, a => a.Criterion(1).Output is { } o ? a.Push(o) : a.Nil()),
         new("gradInput", 1, a => a.Criterion(1).GradInput is { } g ? a.Push(g) : a.Nil()),
+        new("sizeAverage", 1, a => a.Push(a.Criterion(1).Reduction == Reduction.Mean)),
+        new("setSizeAverage", 2, SetSizeAverage),
         new("parameters", 1, CriterionParameters),
     };
 
@@ -177,6 +182,59 @@ internal static class NNBindings
         }
         lua_createtable(a.L, ps.Length, 0);
         for (int i = 0; i < ps.Length; i++) { a.Push(ps[i].Grad); lua_rawseti(a.L, -2, i + 1); }
+    }
+
+    // Torch7's clone(): the same architecture and settings, the parameter values copied, the
+    // mode kept (a fresh build, so buffers and dropout generators are its own).
+    private static int Clone(Args a)
+    {
+        var m = a.Module(1);
+        Module c;
+        try { c = IO.Checkpoint.Build(IO.Checkpoint.Describe(m)); }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or KeyNotFoundException) { throw new ScriptError($"clone: {e.Message}"); }
+        var from = m.ParameterArray();
+        var to = c.ParameterArray();
+        for (int i = 0; i < from.Length; i++) { to[i].Value.CopyFrom(from[i].Value); to[i].Grad.CopyFrom(from[i].Grad); }
+        if (!m.IsTraining) c.Evaluate();
+        return a.Push(c);
+    }
+
+    // share(other, names...): the named parameters become other's (names as strings after the module).
+    private static int Share(Args a)
+    {
+        var names = new List<string>();
+        for (int i = 3; i <= a.Count; i++) names.Add(a.String(i));
+        try { a.Module(1).ShareFrom(a.Module(2), names); }
+        catch (ArgumentException e) { throw new ScriptError(e.Message); }
+        return a.Push(a.Module(1));
+    }
+
+    // reset([stdv]): parameters drawn again, from torch's generator: the module's own
+    // initialisation, or uniform in [-stdv, stdv] when stdv is given (Torch7's reset(stdv)).
+    private static int Reset(Args a)
+    {
+        var m = a.Module(1);
+        var ps = m.ParameterArray();
+        if (!a.IsNoneOrNil(2))
+        {
+            float stdv = a.Float(2);
+            foreach (var p in ps) p.Value.CopyFrom(Tensor.Uniform(Rng.Global, -stdv, stdv, p.Value.Shape.ToArray()));
+            return a.Push(m);
+        }
+        Module fresh;
+        try { fresh = IO.Checkpoint.Build(IO.Checkpoint.Describe(m), Rng.Global); }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or KeyNotFoundException) { throw new ScriptError($"reset: {e.Message}"); }
+        var from = fresh.ParameterArray();
+        for (int i = 0; i < ps.Length; i++) ps[i].Value.CopyFrom(from[i].Value);
+        return a.Push(m);
+    }
+
+    private static int SetSizeAverage(Args a)
+    {
+        var c = a.Criterion(1);
+        if (c.Reduction == Reduction.None) throw new ScriptError("sizeAverage: this criterion gives one loss per element (reduction none)");
+        c.Reduction = a.Bool(2) ? Reduction.Mean : Reduction.Sum;
+        return 0;
     }
 
     private static int GetParameters(Args a)

@@ -1393,12 +1393,24 @@ end
 CM.updateOutput = CM.forward
 CM.updateGradInput = CM.backward
 local CriterionMT = registry["snn.Criterion"]
+local criterionFields = setmetatable({}, { __mode = "k" })   -- fields a script sets on a criterion
+local sizeAverageOf, setSizeAverage = CM.sizeAverage, CM.setSizeAverage
+CM.sizeAverage, CM.setSizeAverage = nil, nil
 CriterionMT.__index = function(c, k)
+  if k == "sizeAverage" then return sizeAverageOf(c) end
   local f = CM[k]
   if f ~= nil then return f end
   if k == "output" then return lastLoss[c] end
   if k == "gradInput" then return CM.gradInput(c) end
-  return nil
+  local e = criterionFields[c]
+  return e and e[k]
+end
+-- Torch7's criterion.sizeAverage = false sums instead of averaging; other fields are kept.
+CriterionMT.__newindex = function(c, k, v)
+  if k == "sizeAverage" then setSizeAverage(c, v and true or false); return end
+  local e = criterionFields[c]
+  if not e then e = {}; criterionFields[c] = e end
+  e[k] = v
 end
 CriterionMT.__tostring = CM.tostring
 CriterionMT.__gc = function(c) T.free(c) end
@@ -1636,6 +1648,8 @@ function LuaContainer:training() self.train = true; for _, c in ipairs(self.modu
 function LuaContainer:evaluate() self.train = false; for _, c in ipairs(self.modules) do c:evaluate() end end
 local function indent(text) return (tostring(text):gsub("\n", "\n  ")) end
 
+-- (A block of its own: the prelude's main chunk is near Lua's limit of 200 locals.)
+do
 -- The table containers (nn/doc/table.md).
 -- ConcatTable: each child on the same input, the outputs as a table; gradInput the sum.
 local ConcatTable = torch.class("nn.ConcatTable", "nn.Container")
@@ -2113,6 +2127,7 @@ function Concat:__tostring__()
   lines[#lines + 1] = "}"
   return table.concat(lines, "\n")
 end
+end
 
 -- nn.Sequential holding a Lua-defined module: from the first such child on, the Sequential runs
 -- from Lua, child by child (its earlier children included); forward, backward, parameters,
@@ -2171,6 +2186,76 @@ local luaSequential = {
   end,
   predict = function(m, x) m:evaluate(); local y = m:forward(x); m:training(); return y end,
 }
+-- clone(...): a deep copy (Torch7 copies through serialisation); with names, the copy then
+-- shares those parameters with the original (share). share(other, names...) points the named
+-- fields at other's tensors, child by child in containers.
+local function deepCopy(v, memo)
+  if memo[v] ~= nil then return memo[v] end
+  if F.isTensor(v) then
+    local c = v:clone()
+    memo[v] = c
+    return c
+  end
+  if isEngineModule(v) then
+    local c = MM.clone(v)
+    memo[v] = c
+    return c
+  end
+  if type(v) ~= "table" then return v end
+  local c = {}
+  memo[v] = c
+  for k, x in next, v do rawset(c, deepCopy(k, memo), deepCopy(x, memo)) end
+  return setmetatable(c, getmetatable(v))
+end
+local function shareFields(m, other, names)
+  if isEngineModule(m) and not mixed[m] then
+    if not isEngineModule(other) or mixed[other] then fail("share: the two modules differ in kind") end
+    return MM.share(m, other, table.unpack(names))
+  end
+  local mine = isEngineModule(m) and mixed[m] or rawget(m, "modules")
+  local theirs = isEngineModule(other) and mixed[other] or (type(other) == "table" and rawget(other, "modules"))
+  if mine then
+    if not theirs or #mine ~= #theirs then fail("share: the two containers differ in their children") end
+    for i = 1, #mine do shareFields(mine[i], theirs[i], names) end
+    return m
+  end
+  for _, name in ipairs(names) do
+    if rawget(m, name) ~= nil and rawget(other, name) ~= nil then rawset(m, name, rawget(other, name)) end
+  end
+  rawset(m, "_flat", nil)
+  return m
+end
+function LuaModule:clone(...)
+  local c = deepCopy(self, {})
+  rawset(c, "_flat", nil)
+  if select("#", ...) > 0 then shareFields(c, self, { ... }) end
+  return c
+end
+function LuaModule:share(other, ...) return shareFields(self, other, { ... }) end
+function LuaContainer:reset(stdv) for _, c in ipairs(self.modules) do c:reset(stdv) end return self end
+function LuaContainer:clearState() for _, c in ipairs(self.modules) do c:clearState() end return self end
+luaSequential.clone = function(m, ...)
+  local c = nn.Sequential()
+  for _, child in ipairs(mixed[m]) do c:add(isEngineModule(child) and not mixed[child] and MM.clone(child) or child:clone()) end
+  if select("#", ...) > 0 then shareFields(c, m, { ... }) end
+  return c
+end
+luaSequential.share = function(m, other, ...) return shareFields(m, other, { ... }) end
+luaSequential.reset = function(m, stdv) for _, c in ipairs(mixed[m]) do c:reset(stdv) end return m end
+luaSequential.clearState = function(m) for _, c in ipairs(mixed[m]) do c:clearState() end return m end
+do
+  local engineClone, engineShare = MM.clone, MM.share
+  MM.clone = function(m, ...)
+    local c = engineClone(m)
+    if select("#", ...) > 0 then engineShare(c, m, ...) end
+    return c
+  end
+  MM.share = function(m, other, ...)
+    if not isEngineModule(other) or mixed[other] then fail("share: expected a module of the same architecture") end
+    return engineShare(m, other, ...)
+  end
+end
+MM.clearState = function(m) return m end
 local engineOnlySize, engineGet = MM.size, MM.get
 for name, f in pairs(luaSequential) do
   local engine = MM[name]

@@ -226,19 +226,19 @@ public static class Checkpoint
         return Catalog.Module(name) ?? throw new InvalidDataException($"checkpoint: unknown module type '{name}' (written by a newer version, or a host that registered it?).");
     }
 
-    /// <summary>Builds a module from its description (parameters freshly initialised).</summary>
-    public static Module Build(JsonObject d)
+    /// <summary>Builds a module from its description (parameters freshly initialised, from <paramref name="rng"/> or a fixed seed).</summary>
+    public static Module Build(JsonObject d, Rng? rng = null)
     {
         var type = TypeOf(d);
         var settings = new JsonObject();
         foreach (var (k, v) in d) if (k is not "type" and not "modules") settings[k] = v?.DeepClone();
         Module m;
-        try { m = type.Create(settings, new Rng(0)); }
+        try { m = type.Create(settings, rng ?? new Rng(0)); }
         catch (ArgumentException e) { throw new InvalidDataException($"checkpoint: {e.Message}", e); }
         if (type.IsContainer)
         {
             if (m is not IContainer c) throw new InvalidDataException($"checkpoint: {type} is a container type but its module cannot take children.");
-            foreach (var n in d["modules"]?.AsArray() ?? new JsonArray()) c.Add(Build(n!.AsObject()));
+            foreach (var n in d["modules"]?.AsArray() ?? new JsonArray()) c.Add(Build(n!.AsObject(), rng));
         }
         return m;
     }

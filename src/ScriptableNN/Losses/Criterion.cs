@@ -41,7 +41,7 @@ public abstract class Criterion
     }
 
     /// <summary>How the item losses are reduced.</summary>
-    public Reduction Reduction { get; }
+    public Reduction Reduction { get; set; }
 
     /// <summary>The per-item losses of the last forward.</summary>
     public Tensor? Output => _items;

@@ -184,6 +184,30 @@ public abstract class Module
         return offset;
     }
 
+    /// <summary>
+    /// Torch7's share(other, names...): this module's parameters named in <paramref name="names"/>
+    /// ("weight", "bias", ... for the values; "gradWeight", "gradBias", ... for the gradients)
+    /// become <paramref name="other"/>'s tensors, so a change through either is seen by both. The
+    /// two must have the same architecture (a clone of each other).
+    /// </summary>
+    public void ShareFrom(Module other, IReadOnlyCollection<string> names)
+    {
+        var mine = ParameterArray();
+        var theirs = other.ParameterArray();
+        if (mine.Length != theirs.Length)
+            throw new ArgumentException($"share: {this} has {mine.Length} parameters, {other} has {theirs.Length}; share needs the same architecture.");
+        for (int i = 0; i < mine.Length; i++)
+        {
+            var (p, q) = (mine[i], theirs[i]);
+            if (p.Name != q.Name || !p.Value.SameShape(q.Value))
+                throw new ArgumentException($"share: parameter {i + 1} is {p.Name} {p.Value.ShapeText} here and {q.Name} {q.Value.ShapeText} there; share needs the same architecture.");
+            string grad = "grad" + char.ToUpperInvariant(p.Name[0]) + p.Name[1..];
+            if (names.Contains(p.Name)) p.Value = q.Value;
+            if (names.Contains(grad)) p.Grad = q.Grad;
+        }
+        _flatParams = _flatGrads = null;
+    }
+
     private static bool IsFlattenedInto(Parameter[] ps, Tensor flat)
     {
         int offset = 0;
