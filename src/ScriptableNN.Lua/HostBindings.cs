@@ -15,8 +15,16 @@ internal static unsafe class HostBindings
         new("liveHandles", 0, a => a.Push(a.Host.LiveHandles)),
         new("now", 0, a => a.Push((double)System.Diagnostics.Stopwatch.GetTimestamp() / System.Diagnostics.Stopwatch.Frequency)),
         new("cwd", 0, a => a.Push(Directory.GetCurrentDirectory())),
+        new("threads", 0, Threads),
         new("fileKind", 1, FileKind),
     };
+
+    // threads([n]): the engine's thread count for one product or pass, set (at most the cores) and read.
+    private static int Threads(Args a)
+    {
+        if (!a.IsNoneOrNil(1)) Kernels.Parallelism.MaxThreads = Math.Min(a.Int(1), Environment.ProcessorCount);
+        return a.Push((long)Kernels.Parallelism.MaxThreads);
+    }
 
     // paths.filep/dirp: "file", "dir" or nothing, for a path the script may read (a path outside
     // the sandbox's read roots is an error, not a quiet false).

@@ -1099,6 +1099,21 @@ TimerMT.__index = TimerMT
 function TimerMT:reset() self.start = now(); return self end
 function TimerMT:time() local r = now() - self.start; return { real = r, user = r, sys = 0 } end
 torch.Timer = function() return setmetatable({ start = now() }, TimerMT) end
+-- torch.tic() and torch.toc(t): a time in seconds and the seconds since it (Torch7's).
+torch.tic = function() return now() end
+torch.toc = function(t)
+  if type(t) ~= "number" then fail("torch.toc: give the value torch.tic() returned") end
+  return now() - t
+end
+-- torch.setnumthreads(n) / torch.getnumthreads(): how many threads one matrix product or
+-- element-wise pass may use (at most the machine's cores; this is the engine's own setting).
+local threads = wrap(raw.host.threads)
+torch.setnumthreads = function(n)
+  if type(n) ~= "number" or n < 1 or n ~= n // 1 then fail("torch.setnumthreads: expected a whole number of threads, got " .. tostring(n)) end
+  threads(n)
+end
+torch.getnumthreads = function() return threads() end
+
 TM.grad = nil
 local tgrad = wrap(T.grad)
 
@@ -2427,6 +2442,55 @@ optim.adamax = function(feval, x, config, state)
   state.u:copy(tbinary("cmax", decayed, fresh))
   x:addcdiv(-lr / (1 - beta1 ^ state.t), state.m, state.u)
   return x, { fx }
+end
+
+-- torch/optim's asgd.lua (Bottou's averaged SGD): eta0 (1e-4), lambda (1e-4), alpha (0.75), t0
+-- (1e6, when averaging starts); x decays by lambda eta_t and steps by eta_t df/dx, ax averages
+-- x from t0 on; eta_t = eta0 / (1 + lambda eta0 t)^alpha, mu_t = 1 / max(1, t - t0). Returns x,
+-- {f(x)} and the average ax.
+optim.asgd = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  config.eta0, config.lambda = config.eta0 or 1e-4, config.lambda or 1e-4
+  config.alpha, config.t0 = config.alpha or 0.75, config.t0 or 1e6
+  state.eta_t, state.mu_t, state.t = state.eta_t or config.eta0, state.mu_t or 1, state.t or 0
+  local fx, dfdx = evaluate("asgd", feval, x)
+  x:mul(1 - config.lambda * state.eta_t)
+  x:add(-state.eta_t, dfdx)
+  state.ax = state.ax or zeroslike(x)
+  if state.mu_t ~= 1 then state.ax:add(state.mu_t, x - state.ax) else state.ax:copy(x) end
+  state.t = state.t + 1
+  state.eta_t = config.eta0 / (1 + config.lambda * config.eta0 * state.t) ^ config.alpha
+  state.mu_t = 1 / math.max(1, state.t - config.t0)
+  return x, { fx }, state.ax
+end
+
+-- torch/optim's rprop.lua (Riedmiller): per element a step size that grows by etaplus (1.2)
+-- while the gradient keeps its sign and shrinks by etaminus (0.5) when it flips, kept in
+-- [stepsizemin (1e-6), stepsizemax (50)] from stepsize (0.1); after a flip the gradient counts
+-- as zero (and is zeroed in the caller's tensor, as rprop.lua does); x moves by -sign(g) step.
+-- niter (1) evaluations per call; returns x and the f values.
+optim.rprop = function(feval, x, config, state)
+  config = config or {}
+  state = state or config
+  local stepsize, etaplus, etaminus = config.stepsize or 0.1, config.etaplus or 1.2, config.etaminus or 0.5
+  local stepsizemax, stepsizemin, niter = config.stepsizemax or 50.0, config.stepsizemin or 1e-6, config.niter or 1
+  local history = {}
+  for _ = 1, niter do
+    local fx, dfdx = evaluate("rprop", feval, x)
+    if not state.delta then
+      state.delta = zeroslike(dfdx)
+      state.stepsize = zeroslike(dfdx):fill(stepsize)
+    end
+    local agreement = torch.cmul(dfdx, state.delta):sign()
+    local factor = agreement:clone():apply(function(v) if v > 0 then return etaplus elseif v < 0 then return etaminus end return 1 end)
+    state.stepsize:cmul(factor):apply(function(v) return math.min(stepsizemax, math.max(stepsizemin, v)) end)
+    dfdx:map(agreement, function(g, a) if a < 0 then return 0 end return g end)
+    x:addcmul(-1, dfdx:clone():sign(), state.stepsize)
+    state.delta:copy(dfdx)
+    history[#history + 1] = fx
+  end
+  return x, history
 end
 
 -- torch/optim's nag.lua (Sutskever et al. 2013): the gradient is taken after a step along the

@@ -705,3 +705,65 @@ describe("paths, as torch/paths has it", function()
     assert.has_error(function() paths.filep("/etc/passwd") end)
   end)
 end)
+
+describe("optim.asgd and optim.rprop (torch/optim asgd.lua, rprop.lua)", function()
+  -- f = 0.5 |x - c|^2 on three coordinates; the references follow the two files' update rules in
+  -- plain Lua numbers.
+  local c = { 1, -2, 3 }
+  local function feval(x)
+    local d = x - torch.Tensor(c)
+    return 0.5 * torch.cmul(d, d):sum(), d
+  end
+
+  it("asgd decays, steps and averages as asgd.lua", function()
+    local cfg = { eta0 = 0.3, lambda = 0.01, alpha = 0.75, t0 = 2 }
+    local x = torch.zeros(3)
+    local rx, rax, eta, mu, t = { 0, 0, 0 }, { 0, 0, 0 }, 0.3, 1, 0
+    for _ = 1, 6 do
+      local _, fs, ax = optim.asgd(feval, x, cfg)
+      for i = 1, 3 do
+        local g = rx[i] - c[i]
+        rx[i] = rx[i] * (1 - 0.01 * eta) - eta * g
+        if mu ~= 1 then rax[i] = rax[i] + mu * (rx[i] - rax[i]) else rax[i] = rx[i] end
+      end
+      t = t + 1
+      eta = 0.3 / (1 + 0.01 * 0.3 * t) ^ 0.75
+      mu = 1 / math.max(1, t - 2)
+      for i = 1, 3 do
+        assert.are.near(rx[i], x[i], 1e-5)
+        assert.are.near(rax[i], ax[i], 1e-5)
+      end
+      assert.are.equal("number", type(fs[1]))
+    end
+  end)
+
+  it("rprop grows and shrinks its step sizes as rprop.lua", function()
+    local x, state = torch.Tensor({ 0, 0, 0 }), {}
+    local rx, delta, step = { 0, 0, 0 }, { 0, 0, 0 }, { 0.1, 0.1, 0.1 }
+    for _ = 1, 25 do
+      optim.rprop(feval, x, state)
+      for i = 1, 3 do
+        local g = rx[i] - c[i]
+        local s = g * delta[i]
+        local f = s > 0 and 1.2 or (s < 0 and 0.5 or 1)
+        step[i] = math.min(50, math.max(1e-6, step[i] * f))
+        if s < 0 then g = 0 end
+        local sign = g > 0 and 1 or (g < 0 and -1 or 0)
+        rx[i] = rx[i] - sign * step[i]
+        delta[i] = g
+      end
+      for i = 1, 3 do assert.are.near(rx[i], x[i], 1e-4) end
+    end
+    for i = 1, 3 do assert.are.near(c[i], x[i], 0.05) end
+  end)
+
+  it("torch.tic/toc and the thread count", function()
+    local t = torch.tic()
+    assert.is_true(torch.toc(t) >= 0)
+    local before = torch.getnumthreads()
+    torch.setnumthreads(1)
+    assert.are.equal(1, torch.getnumthreads())
+    torch.setnumthreads(before)
+    assert.has_error(function() torch.setnumthreads(0) end, "torch.setnumthreads: expected a whole number of threads, got 0")
+  end)
+end)
