@@ -42,4 +42,5 @@ internal sealed class Plotter : ITrainingPlotter
 {
     public void Curves(IReadOnlyList<EpochStats> history, string path) => TrainingPlots.Curves(history, path);
     public void Boundary(Module model, Tensor inputs, Tensor labels, string path) => TrainingPlots.Boundary(model, inputs, labels, path);
+    public void Series(IReadOnlyList<(string Name, double[] Values)> series, string path) => TrainingPlots.Series(series, path);
 }

@@ -65,6 +65,7 @@ internal static unsafe class DataBindings
         new("evaluate", 3, Evaluate),
         new("plot", 2, Plot),
         new("plotBoundary", 3, PlotBoundary),
+        new("plotSeries", 2, PlotSeries),
     };
 
     // trainer:step(n): n steps, stopping early at the host's timeout (the hook then stops the
@@ -425,6 +426,37 @@ internal static unsafe class DataBindings
             lua_settop(a.L, e - 1);
         }
         plotter.Curves(list, a.Host.ResolvePath(a.String(2), forWriting: true));
+        return 0;
+    }
+
+    // optim.Logger:plot: plotSeries({name, {values...}}, ..., path) draws each named list of numbers.
+    private static int PlotSeries(Args a)
+    {
+        var plotter = Plotter(a, "optim.Logger:plot");
+        if (a.Type(1) != TTable) throw a.Bad(1, "table of {name, values} pairs");
+        var series = new List<(string, double[])>();
+        int n = (int)Math.Min(lua_rawlen(a.L, 1), 1000);
+        for (int i = 1; i <= n; i++)
+        {
+            if (lua_rawgeti(a.L, 1, i) != TTable) throw new ScriptError($"optim.Logger:plot: series {i} is not a table");
+            int e = lua_gettop(a.L);
+            lua_rawgeti(a.L, e, 1);
+            string name = lua_type(a.L, -1) == TString ? Native.ToString(a.L, -1) ?? "" : $"series {i}";
+            lua_settop(a.L, e);
+            if (lua_rawgeti(a.L, e, 2) != TTable) throw new ScriptError($"optim.Logger:plot: the values of series {i} are not a table");
+            int v = lua_gettop(a.L);
+            int count = (int)Math.Min(lua_rawlen(a.L, v), 10_000_000);
+            var values = new double[count];
+            for (int k = 1; k <= count; k++)
+            {
+                values[k - 1] = lua_rawgeti(a.L, v, k) == TNumber ? lua_tonumberx(a.L, -1, null) : double.NaN;
+                lua_settop(a.L, v);
+            }
+            lua_settop(a.L, e - 1);
+            series.Add((name, values));
+        }
+        try { plotter.Series(series, a.Host.ResolvePath(a.String(2), forWriting: true)); }
+        catch (NotSupportedException e) { throw new ScriptError(e.Message); }
         return 0;
     }
 

@@ -16,4 +16,11 @@ public interface ITrainingPlotter
 
     /// <summary>A 2-feature classifier's regions and the data (<paramref name="labels"/> 0-based) into <paramref name="path"/>.</summary>
     void Boundary(Module model, Tensor inputs, Tensor labels, string path);
+
+    /// <summary>
+    /// Named series of values against their index (optim.Logger's plot) into <paramref name="path"/>.
+    /// Plotters written before it refuse it.
+    /// </summary>
+    void Series(IReadOnlyList<(string Name, double[] Values)> series, string path) =>
+        throw new NotSupportedException("this host's plotter draws no series (optim.Logger:plot)");
 }

@@ -1226,7 +1226,8 @@ TensorMT.__sub = function(a, b) return tbinary("-", a, b) end
 TensorMT.__mul = function(a, b) return tbinary("*", a, b) end
 TensorMT.__div = function(a, b) return tbinary("/", a, b) end
 TensorMT.__unm = function(a) return tbinary("-", 0, a) end
-TensorMT.__len = function(t) return t:size(1) end
+-- Torch7: #t is the size (a LongStorage), so (#t)[1] is the first dimension.
+TensorMT.__len = function(t) return t:size() end
 -- Printing as Torch7 prints (torch/Tensor.lua): one format for the whole tensor, chosen from
 -- its values: whole numbers as integers, a common power-of-ten factor ("1e-03 *") when the
 -- magnitudes allow, %.4e when they span more than four decades; one element per line for a
@@ -2142,6 +2143,158 @@ function Concat:__tostring__()
   lines[#lines + 1] = "}"
   return table.concat(lines, "\n")
 end
+-- simple.md's Add, Mul, CAdd and CMul: a learned bias or scale, whole (Add(n), CAdd(sizes)),
+-- shared (Add(n, true), Mul()), broadcast along the dimensions of size 1 of CAdd/CMul's sizes.
+-- A batch is a leading dimension the parameter does not have.
+-- The parameter index of each element of one sample (dimensions of size 1 broadcast).
+local function broadcastIndex(sampleSizes, paramSizes)
+  local n = 1
+  for _, s in ipairs(sampleSizes) do n = n * s end
+  local map = {}
+  for p = 0, n - 1 do
+    local rest, index, stride = p, 0, 1
+    local coords = {}
+    for d = #sampleSizes, 1, -1 do coords[d] = rest % sampleSizes[d]; rest = rest // sampleSizes[d] end
+    for d = #paramSizes, 1, -1 do
+      local c = paramSizes[d] == 1 and 0 or coords[d + #sampleSizes - #paramSizes]
+      index = index + c * stride
+      stride = stride * paramSizes[d]
+    end
+    map[p + 1] = index + 1
+  end
+  return map, n
+end
+local function sampleView(self, input, param)
+  local psizes = param:size():totable()
+  local nsample = param:nElement()
+  local sizes = input:size():totable()
+  -- a batch: one more leading dimension than the parameter's shape implies
+  local sampleSizes, batch = sizes, 1
+  local count = 1
+  for _, s in ipairs(psizes) do count = count * s end
+  if #sizes > #psizes or (input:nElement() ~= count and input:nElement() % count == 0 and #sizes == #psizes and psizes[1] == 1) then
+    batch = sizes[1]
+    sampleSizes = {}
+    for k = 2, #sizes do sampleSizes[k - 1] = sizes[k] end
+  end
+  if #sampleSizes ~= #psizes then
+    -- a vector parameter against a flat sample
+    if #psizes == 1 then sampleSizes = { input:nElement() // batch } end
+  end
+  local key = table.concat(sampleSizes, "x") .. "|" .. table.concat(psizes, "x")
+  if self._mapKey ~= key then self._map, self._per = broadcastIndex(sampleSizes, psizes); self._mapKey = key end
+  return batch
+end
+local function paramOp(self, input, param, combine)
+  local batch = sampleView(self, input, param)
+  local x, w, map, per = input:view(-1):totable(), param:view(-1):totable(), self._map, self._per
+  local out = {}
+  for b = 0, batch - 1 do
+    for p = 1, per do out[b * per + p] = combine(x[b * per + p], w[map[p]]) end
+  end
+  return torch.Tensor(out):view(table.unpack(input:size():totable())), batch
+end
+local function paramGrad(self, batch, param, values)
+  local g, map, per = {}, self._map, self._per
+  for k = 1, param:nElement() do g[k] = 0 end
+  for b = 0, batch - 1 do
+    for p = 1, per do g[map[p]] = g[map[p]] + values(b * per + p) end
+  end
+  return torch.Tensor(g):view(table.unpack(param:size():totable()))
+end
+local function sizesFrom(...)
+  local sizes = { ... }
+  if #sizes == 1 and type(sizes[1]) ~= "number" then sizes = sizes[1]:totable() end
+  return sizes
+end
+
+local Add = torch.class("nn.Add", "nn.Module")
+function Add:__init(inputSize, scalar)
+  LuaModule.__init(self)
+  self.scalar = scalar or false
+  local n = self.scalar and 1 or inputSize
+  self.bias, self.gradBias = torch.Tensor(n), torch.zeros(n)
+  self:reset()
+end
+function Add:reset(stdv)
+  stdv = stdv or 1 / math.sqrt(self.bias:size(1))
+  self.bias:uniform(-stdv, stdv)
+  return self
+end
+function Add:updateOutput(input)
+  if self.scalar then self.output = input + self.bias[1]; return self.output end
+  self.output = paramOp(self, input, self.bias, function(x, b) return x + b end)
+  return self.output
+end
+function Add:updateGradInput(input, gradOutput) self.gradInput = gradOutput:clone(); return self.gradInput end
+function Add:accGradParameters(input, gradOutput, scale)
+  scale = scale or 1
+  if self.scalar then self.gradBias[1] = self.gradBias[1] + scale * gradOutput:sum(); return end
+  local batch = sampleView(self, input, self.bias)
+  local g = gradOutput:view(-1):totable()
+  self.gradBias:add(scale, paramGrad(self, batch, self.bias, function(i) return g[i] end))
+end
+function Add:__tostring__() return "nn.Add" end
+
+local CAdd = torch.class("nn.CAdd", "nn.Add")
+function CAdd:__init(...)
+  LuaModule.__init(self)
+  self.scalar = false
+  local sizes = sizesFrom(...)
+  self.bias, self.gradBias = torch.Tensor(table.unpack(sizes)), torch.zeros(table.unpack(sizes))
+  self:reset()
+end
+function CAdd:reset(stdv)
+  stdv = stdv or 1 / math.sqrt(self.bias:nElement())
+  self.bias:uniform(-stdv, stdv)
+  return self
+end
+function CAdd:__tostring__() return "nn.CAdd" end
+
+local Mul = torch.class("nn.Mul", "nn.Module")
+function Mul:__init()
+  LuaModule.__init(self)
+  self.weight, self.gradWeight = torch.Tensor(1), torch.zeros(1)
+  self:reset()
+end
+function Mul:reset(stdv)
+  stdv = stdv or 1 / math.sqrt(self.weight:size(1))
+  self.weight:uniform(-stdv, stdv)
+  return self
+end
+function Mul:updateOutput(input) self.output = input * self.weight[1]; return self.output end
+function Mul:updateGradInput(input, gradOutput) self.gradInput = gradOutput * self.weight[1]; return self.gradInput end
+function Mul:accGradParameters(input, gradOutput, scale)
+  self.gradWeight[1] = self.gradWeight[1] + (scale or 1) * torch.cmul(input, gradOutput):sum()
+end
+function Mul:__tostring__() return "nn.Mul" end
+
+local CMul = torch.class("nn.CMul", "nn.Module")
+function CMul:__init(...)
+  LuaModule.__init(self)
+  local sizes = sizesFrom(...)
+  self.weight, self.gradWeight = torch.Tensor(table.unpack(sizes)), torch.zeros(table.unpack(sizes))
+  self:reset()
+end
+function CMul:reset(stdv)
+  stdv = stdv or 1 / math.sqrt(self.weight:nElement())
+  self.weight:uniform(-stdv, stdv)
+  return self
+end
+function CMul:updateOutput(input)
+  self.output = paramOp(self, input, self.weight, function(x, w) return x * w end)
+  return self.output
+end
+function CMul:updateGradInput(input, gradOutput)
+  self.gradInput = paramOp(self, gradOutput, self.weight, function(g, w) return g * w end)
+  return self.gradInput
+end
+function CMul:accGradParameters(input, gradOutput, scale)
+  local batch = sampleView(self, input, self.weight)
+  local x, g = input:view(-1):totable(), gradOutput:view(-1):totable()
+  self.gradWeight:add(scale or 1, paramGrad(self, batch, self.weight, function(i) return x[i] * g[i] end))
+end
+function CMul:__tostring__() return "nn.CMul" end
 end
 
 -- nn.Sequential holding a Lua-defined module: from the first such child on, the Sequential runs
@@ -2754,8 +2907,12 @@ do
     end
     return self
   end
+  -- Without a file the log goes to the script's output a line at a time (the sandbox has no io).
   function LoggerMT:_write(text)
-    if self.path then writeText(self.path, text, true) else io.write(text) end
+    if self.path then writeText(self.path, text, true); return end
+    local pending = (self._pending or "") .. text
+    for line in pending:gmatch("([^\n]*)\n") do print(line) end
+    self._pending = pending:match("[^\n]*$")
   end
   function LoggerMT:setNames(names)
     self.names = names
@@ -2800,7 +2957,20 @@ do
     end
   end
   function LoggerMT:display(on) self.showPlot = on end
+  -- Torch7 draws the logged series with gnuplot; here plot() writes them as a picture beside
+  -- the log (name .. ".png"), through the host's plotter. Without a log file or a plotter it
+  -- warns once, as Torch7 does without gnuplot.
+  local plotSeries = raw.train.plotSeries
   function LoggerMT:plot()
+    local names = self.names or {}
+    if #names == 0 then for k in pairs(self.symbols) do names[#names + 1] = k end; table.sort(names) end
+    local series = {}
+    for _, k in ipairs(names) do series[#series + 1] = { tostring(k), self.symbols[k] or {} } end
+    if self.path and #series > 0 then
+      local ok, err = plotSeries(series, self.path .. ".png")
+      if ok ~= ERR then self.plotfile = self.path .. ".png"; return end
+      if not tostring(err):find("draws no", 1, true) then fail(err) end
+    end
     if not self.warned then
       print("<Logger> warning: cannot plot with this version of Torch")
       self.warned = true
@@ -2843,6 +3013,30 @@ end
 function ConfusionMT:zero()
   self.mat:zero(); self.valids:zero(); self.unionvalids:zero()
   self.totalValid, self.averageValid = 0, 0
+end
+-- farFrr() (optim/ConfusionMatrix.lua): per class with examples, the false rejection rate
+-- 1 - mat[i][i] / (examples of i) and the false acceptance rate, the mean over the other classes
+-- j with examples of mat[j][i] / (examples of j); classes without examples get -1. Returns the
+-- per-class rates and the rates of the classes with examples.
+function ConfusionMT:farFrr()
+  local n = self.mat:size(1)
+  local rows = {}
+  for i = 1, n do rows[i] = self.mat[i]:sum() end
+  local classFrrs, classFars = torch.zeros(n):fill(-1), torch.zeros(n):fill(-1)
+  local frrs, fars = {}, {}
+  for i = 1, n do
+    if rows[i] ~= 0 then
+      local frr = 1 - self.mat[i][i] / rows[i]
+      local num, den = 0, 0
+      for j = 1, n do
+        if j ~= i and rows[j] ~= 0 then num, den = num + self.mat[j][i] / rows[j], den + 1 end
+      end
+      local far = num / den
+      classFrrs[i], classFars[i] = frr, far
+      frrs[#frrs + 1], fars[#fars + 1] = frr, far
+    end
+  end
+  return classFrrs, classFars, torch.Tensor(frrs), torch.Tensor(fars)
 end
 function ConfusionMT:updateValids()
   local total = 0

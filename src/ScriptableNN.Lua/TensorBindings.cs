@@ -493,7 +493,24 @@ internal static unsafe class TensorBindings
         if (a.IsNoneOrNil(2))
             return a.Push((double)(kind switch { 0 => t.Sum(), 1 => t.Mean(), 2 => t.Max(), _ => t.Min() }));
         int dim = a.Int(2);
-        if (t.Rank != 2 || dim is < 1 or > 2) throw new ScriptError($"'{a.Name}': dimension {dim} of a {t.ShapeText} tensor (1 or 2 of a matrix)");
+        if (t.Rank == 1 && dim == 1)
+        {
+            // Torch7: x:max(1) of a vector is a one-element tensor and its index (train-on-mnist's
+            // `local _, target = sample[2]:max(1)`).
+            var one = t.Reshape(1, t.Length);
+            double acc1 = kind switch { 2 => double.NegativeInfinity, 3 => double.PositiveInfinity, _ => 0 };
+            int at = 0;
+            var sp = one.Span;
+            for (int k = 0; k < sp.Length; k++)
+            {
+                if (kind <= 1) acc1 += sp[k];
+                else if (kind == 2 ? sp[k] > acc1 : sp[k] < acc1) { acc1 = sp[k]; at = k; }
+            }
+            a.Push(Tensor.Full((float)(kind == 1 ? acc1 / Math.Max(1, sp.Length) : acc1), 1));
+            if (kind >= 2) { a.Push(Tensor.Full(at + 1, 1)); return 2; }
+            return 1;
+        }
+        if (t.Rank != 2 || dim is < 1 or > 2) throw new ScriptError($"'{a.Name}': dimension {dim} of a {t.ShapeText} tensor (1 of a vector; 1 or 2 of a matrix)");
         int rows = t.Size(0), cols = t.Size(1);
         int outer = dim == 1 ? cols : rows, inner = dim == 1 ? rows : cols;
         var vals = dim == 1 ? Tensor.Zeros(1, cols) : Tensor.Zeros(rows, 1);

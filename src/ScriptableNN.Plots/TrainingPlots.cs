@@ -55,6 +55,26 @@ public static class TrainingPlots
         return plt;
     }
 
+    /// <summary>Named series against their index, one line each (Torch7's optim.Logger:plot).</summary>
+    public static void Series(IReadOnlyList<(string Name, double[] Values)> series, string path, int width = Width, int height = Height)
+    {
+        if (series.Count == 0 || series.All(s => s.Values.Length == 0)) throw new ArgumentException("plot: nothing has been logged.");
+        var plt = new Plot();
+        for (int i = 0; i < series.Count; i++)
+        {
+            var (name, values) = series[i];
+            var xs = new List<double>(); var ys = new List<double>();
+            for (int k = 0; k < values.Length; k++) if (double.IsFinite(values[k])) { xs.Add(k + 1); ys.Add(values[k]); }
+            if (xs.Count == 0) continue;
+            var s = plt.Add.Scatter(xs.ToArray(), ys.ToArray(), ClassColors[i % ClassColors.Length]);
+            s.LegendText = name;
+            s.LineWidth = 2;
+            s.MarkerSize = xs.Count > 40 ? 0 : 4;
+        }
+        plt.ShowLegend(Alignment.UpperRight);
+        Save(plt, path, width, height);
+    }
+
     /// <summary>
     /// The classes <paramref name="model"/> gives over the plane spanned by the data (2 features),
     /// as coloured regions, with the data points on top (<paramref name="labels"/>: 0-based classes,

@@ -71,6 +71,43 @@ public class PlotTests
     }
 
     [Test]
+    public void OptimLoggerPlotWritesItsSeriesBesideTheLog()
+    {
+        // torch/optim's test_logger.lua pattern: named and positional series, styles, plot.
+        string script = Path.Combine(_dir, "logger.lua");
+        File.WriteAllText(script, """
+            local out = ...
+            local named = optim.Logger(out .. "/named.log")
+            local listed = optim.Logger(out .. "/listed.log")
+            listed:setNames({"channel 1", "channel 2"})
+            for i = 1, 20 do
+              named:add({["channel 1"] = 1, ["channel 2"] = 0.1 * i})
+              listed:add({1, 0.1 * i})
+            end
+            named:style({["channel 1"] = "-", ["channel 2"] = "-"})
+            listed:style{"-", "-"}
+            named:plot()
+            listed:plot()
+            print(listed.plotfile)
+            """);
+        var (code, output, err) = Repo.Snn("run", "--plain", "--write", _dir, script, _dir);
+        Assert.That(code, Is.EqualTo(0), err + output);
+        Assert.That(output, Does.Contain("listed.log.png"));
+        Assert.That(PngSize(Path.Combine(_dir, "named.log.png")), Is.EqualTo((TrainingPlots.Width, TrainingPlots.Height)));
+        using var bmp = SKBitmap.Decode(Path.Combine(_dir, "listed.log.png"));
+        // the second series' colour is drawn
+        var c = Color.FromHex("#ff7f0e");
+        bool found = false;
+        for (int y = 0; y < bmp.Height && !found; y += 2)
+            for (int x = 0; x < bmp.Width && !found; x += 2)
+            {
+                var p = bmp.GetPixel(x, y);
+                found = Math.Abs(p.Red - c.R) < 8 && Math.Abs(p.Green - c.G) < 8 && Math.Abs(p.Blue - c.B) < 8;
+            }
+        Assert.That(found, "channel 2's line");
+    }
+
+    [Test]
     public void TheLossCurvePassesThroughItsDataPoints()
     {
         var history = Enumerable.Range(1, 6).Select(e => new EpochStats(e, 1.0 / e, null, null, null, e * 10)).ToList();

@@ -148,7 +148,7 @@ public class ScriptTests
             assert(m:sum() == 10 and m:mean() == 2.5 and m:max() == 4 and m:argmax() == 4)
             local vals, idx = m:max(2)
             assert(vals[1][1] == 2 and idx[2][1] == 2)
-            assert(#m == 2)
+            assert((#m)[1] == 2 and #(#m) == 2)
             local e = torch.zeros(3):add(1):cmul(torch.Tensor({1,2,3}))
             assert(e[3] == 3)
             local c = torch.ones(2, 2); c:copy(m); assert(c[2][2] == 4)

@@ -340,3 +340,58 @@ describe("clone, share, reset and criterion fields (nn doc/module.md, criterion.
     assert.are.equal("kept", c.note)
   end)
 end)
+
+describe("simple.md's Add, Mul, CMul and CAdd learn what its examples print", function()
+  local function gradUpdate(mlp, x, y, criterion, learningRate)
+    local pred = mlp:forward(x)
+    local err = criterion:forward(pred, y)
+    local gradCriterion = criterion:backward(pred, y)
+    mlp:zeroGradParameters()
+    mlp:backward(x, gradCriterion)
+    mlp:updateParameters(learningRate)
+    return err
+  end
+
+  it("Add(5) learns the shift 1..5 and Mul() learns pi", function()
+    torch.manualSeed(1)
+    local y = torch.Tensor(5)
+    local mlp = nn.Sequential():add(nn.Add(5))
+    for _ = 1, 1500 do
+      local x = torch.rand(5)
+      y:copy(x)
+      for i = 1, 5 do y[i] = y[i] + i end
+      gradUpdate(mlp, x, y, nn.MSECriterion(), 0.1)
+    end
+    for i = 1, 5 do assert.are.near(i, mlp:get(1).bias[i], 1e-3) end
+    mlp = nn.Sequential():add(nn.Mul())
+    for _ = 1, 1500 do
+      local x = torch.rand(5)
+      y:copy(x):mul(math.pi)
+      gradUpdate(mlp, x, y, nn.MSECriterion(), 0.1)
+    end
+    assert.are.near(math.pi, mlp:get(1).weight[1], 1e-3)
+  end)
+
+  it("CMul(5, 1) and CAdd(5, 1) broadcast along the dimension of size 1 and learn 1..5 per row", function()
+    torch.manualSeed(2)
+    local y, sc = torch.Tensor(5, 4), torch.Tensor(5, 4)
+    for i = 1, 5 do sc[i] = i end
+    local mul = nn.Sequential():add(nn.CMul(5, 1))
+    local add = nn.Sequential():add(nn.CAdd(5, 1))
+    for _ = 1, 1500 do
+      local x = torch.rand(5, 4)
+      y:copy(x):cmul(sc)
+      gradUpdate(mul, x, y, nn.MSECriterion(), 0.05)
+      y:copy(x):add(sc)
+      gradUpdate(add, x, y, nn.MSECriterion(), 0.05)
+    end
+    assert.are.same({ 5, 1 }, mul:get(1).weight:size():totable())
+    for i = 1, 5 do
+      assert.are.near(i, mul:get(1).weight[i][1], 1e-2)
+      assert.are.near(i, add:get(1).bias[i][1], 1e-2)
+    end
+    -- a batch is a leading dimension the parameter does not have
+    assert.are.same({ 3, 5, 4 }, nn.CMul(5, 1):forward(torch.ones(3, 5, 4)):size():totable())
+    assert.are.same({ 7, 5 }, nn.Add(5):forward(torch.zeros(7, 5)):size():totable())
+  end)
+end)
