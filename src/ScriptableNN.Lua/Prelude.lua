@@ -2597,6 +2597,100 @@ optim.adamax = function(feval, x, config, state)
   return x, { fx }
 end
 
+-- torch/optim's polyinterp.lua: the minimum of the cubic through two points given as rows
+-- {x, f, f'} (the farther point's side, clamped between the two x; their mean when the cubic has
+-- no real minimum). With bounds, or other than two points, Torch7 raises "extrapolation not
+-- implemented yet", and so does this.
+optim.polyinterp = function(points, xminBound, xmaxBound)
+  if not F.isTensor(points) or points:dim() ~= 2 or points:size(2) ~= 3 then fail("optim.polyinterp: expected rows of {x, f, g}") end
+  if points:size(1) ~= 2 or xminBound ~= nil or xmaxBound ~= nil then fail("<optim.polyinterp> extrapolation not implemented yet...") end
+  local p = points:totable()
+  local lo, hi = p[1], p[2]
+  if p[2][1] < p[1][1] then lo, hi = p[2], p[1] end
+  local d1 = lo[3] + hi[3] - 3 * (lo[2] - hi[2]) / (lo[1] - hi[1])
+  local d2 = math.sqrt(d1 * d1 - lo[3] * hi[3])
+  if d2 ~= d2 then return (lo[1] + hi[1]) / 2 end
+  local t = hi[1] - (hi[1] - lo[1]) * ((hi[3] + d2 - d1) / (hi[3] - lo[3] + 2 * d2))
+  return math.min(math.max(t, lo[1]), hi[1])
+end
+
+-- torch/optim's lswolfe.lua: a line search for the strong Wolfe conditions (sufficient decrease
+-- c1 1e-4, curvature c2 0.9, tolX 1e-9, maxIter 20): bracket a step, then zoom in on it by cubic
+-- interpolation, the step forced 10% inside the bracket when progress stalls. Given to
+-- optim.lbfgs as config.lineSearch; returns f, g, x (moved to x + t d), t and the evaluations.
+optim.lswolfe = function(opfunc, x, t, d, f, g, gtd, options)
+  options = options or {}
+  local c1, c2, tolX, maxIter = options.c1 or 1e-4, options.c2 or 0.9, options.tolX or 1e-9, options.maxIter or 20
+  local xInit = x:clone()
+  local function at(step)
+    x:copy(xInit)
+    x:add(step, d)
+    local fv, gv = opfunc(x)
+    return fv, gv:clone(), gv * d
+  end
+  local fNew, gNew, gtdNew = at(t)
+  local evals, iter, tPrev, done = 1, 0, 0, false
+  local fPrev, gPrev, gtdPrev = f, g:clone(), gtd
+  local bracket, bracketF, bracketG
+  while iter < maxIter do
+    if fNew > f + c1 * t * gtd or (iter > 1 and fNew >= fPrev) then
+      bracket, bracketF, bracketG = { tPrev, t }, { fPrev, fNew }, { gPrev, gNew }
+      break
+    elseif math.abs(gtdNew) <= -c2 * gtd then
+      bracket, bracketF, bracketG = { t }, { fNew }, { gNew }
+      done = true
+      break
+    elseif gtdNew >= 0 then
+      bracket, bracketF, bracketG = { tPrev, t }, { fPrev, fNew }, { gPrev, gNew }
+      break
+    end
+    local before = tPrev
+    tPrev = t
+    -- Torch7 interpolates with step bounds here, which its polyinterp refuses
+    t = optim.polyinterp(torch.Tensor({ { before, fPrev, gtdPrev }, { t, fNew, gtdNew } }), t + 0.01 * (t - before), t * 10)
+    fPrev, gPrev, gtdPrev = fNew, gNew, gtdNew
+    fNew, gNew, gtdNew = at(t)
+    evals, iter = evals + 1, iter + 1
+  end
+  if iter == maxIter then bracket, bracketF, bracketG = { 0, t }, { f, fNew }, { g, gNew } end
+  local stalled = false
+  while not done and iter < maxIter do
+    local lo = bracketF[1] <= bracketF[2] and 1 or 2
+    local hi = 3 - lo
+    local fLo = bracketF[lo]
+    t = optim.polyinterp(torch.Tensor({ { bracket[1], bracketF[1], bracketG[1] * d }, { bracket[2], bracketF[2], bracketG[2] * d } }))
+    local bmax, bmin = math.max(bracket[1], bracket[2]), math.min(bracket[1], bracket[2])
+    if math.min(bmax - t, t - bmin) / (bmax - bmin) < 0.1 then
+      if stalled or t >= bmax or t <= bmin then
+        if math.abs(t - bmax) < math.abs(t - bmin) then t = bmax - 0.1 * (bmax - bmin) else t = bmin + 0.1 * (bmax - bmin) end
+        stalled = false
+      else
+        stalled = true
+      end
+    else
+      stalled = false
+    end
+    fNew, gNew, gtdNew = at(t)
+    evals, iter = evals + 1, iter + 1
+    if fNew > f + c1 * t * gtd or fNew >= fLo then
+      bracket[hi], bracketF[hi], bracketG[hi] = t, fNew, gNew
+    else
+      if math.abs(gtdNew) <= -c2 * gtd then
+        done = true
+      elseif gtdNew * (bracket[hi] - bracket[lo]) >= 0 then
+        bracket[hi], bracketF[hi], bracketG[hi] = bracket[lo], bracketF[lo], bracketG[lo]
+      end
+      bracket[lo], bracketF[lo], bracketG[lo] = t, fNew, gNew
+    end
+    if not done and math.abs((bracket[1] - bracket[2]) * gtdNew) < tolX then break end
+  end
+  local best = 1
+  if #bracketF == 2 and bracketF[2] < bracketF[1] then best = 2 end
+  x:copy(xInit)
+  x:add(bracket[best], d)
+  return bracketF[best], bracketG[best], x, bracket[best], evals
+end
+
 -- torch/optim's asgd.lua (Bottou's averaged SGD): eta0 (1e-4), lambda (1e-4), alpha (0.75), t0
 -- (1e6, when averaging starts); x decays by lambda eta_t and steps by eta_t df/dx, ax averages
 -- x from t0 on; eta_t = eta0 / (1 + lambda eta0 t)^alpha, mu_t = 1 / max(1, t - t0). Returns x,

@@ -767,3 +767,38 @@ describe("optim.asgd and optim.rprop (torch/optim asgd.lua, rprop.lua)", functio
     assert.has_error(function() torch.setnumthreads(0) end, "torch.setnumthreads: expected a whole number of threads, got 0")
   end)
 end)
+
+describe("optim.lswolfe and optim.polyinterp (torch/optim lswolfe.lua, polyinterp.lua)", function()
+  local function rosenbrock(x)
+    local a, b = x[1], x[2]
+    return (1 - a) ^ 2 + 100 * (b - a * a) ^ 2, torch.Tensor({ -2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a) })
+  end
+
+  it("lbfgs with the Wolfe line search solves optim's Rosenbrock test from the origin", function()
+    local x = torch.Tensor(2):fill(0)
+    local xr, fx, evals = optim.lbfgs(rosenbrock, x, { maxIter = 100, lineSearch = optim.lswolfe })
+    assert.are.near(1, xr[1], 1e-3)
+    assert.are.near(1, xr[2], 1e-3)
+    assert.is_true(fx[#fx] < 1e-6)
+    assert.is_true(evals <= 125, "within maxEval: " .. evals)
+  end)
+
+  it("takes a first step that meets the Wolfe conditions as it is", function()
+    local target = torch.Tensor({ 3, -1 })
+    local q = function(x) local d = x - target; return torch.cmul(d, d):sum(), d * 2 end
+    local f, g, x, t, evals = optim.lswolfe(q, torch.zeros(2), 1, target:clone(), 10, torch.Tensor({ -6, 2 }), -20)
+    assert.are.equal(0, f)
+    assert.are.equal(1, t)
+    assert.are.equal(1, evals)
+    assert.are.same({ 3, -1 }, x:totable())
+    assert.are.same({ 0, 0 }, g:totable())
+  end)
+
+  it("polyinterp: the cubic's minimum between two points, and Torch7's refusal of bounds", function()
+    -- f = (x - 1)^2 from x = 0 (f 1, f' -2) and x = 3 (f 4, f' 4): the minimum is at 1
+    assert.are.near(1, optim.polyinterp(torch.Tensor({ { 0, 1, -2 }, { 3, 4, 4 } })), 1e-6)
+    assert.are.near(1, optim.polyinterp(torch.Tensor({ { 3, 4, 4 }, { 0, 1, -2 } })), 1e-6)
+    assert.has_error(function() optim.polyinterp(torch.Tensor({ { 0, 1, -2 }, { 3, 4, 4 } }), 0, 5) end,
+      "<optim.polyinterp> extrapolation not implemented yet...")
+  end)
+end)
