@@ -2295,6 +2295,69 @@ function CMul:accGradParameters(input, gradOutput, scale)
   self.gradWeight:add(scale or 1, paramGrad(self, batch, self.weight, function(i) return x[i] * g[i] end))
 end
 function CMul:__tostring__() return "nn.CMul" end
+
+-- criterion.md's MultiMarginCriterion(p [, weights, margin]) (THNN's MultiMarginCriterion): the
+-- hinge loss sum over i ~= y of max(0, margin - x[y] + x[i])^p (p 1 or 2), times weights[y] when
+-- given, over the number of classes; rows of a matrix are averaged (summed when sizeAverage is
+-- false).
+local MultiMargin = torch.class("nn.MultiMarginCriterion", "nn.Criterion")
+function MultiMargin:__init(p, weights, margin)
+  LuaCriterion.__init(self)
+  self.p = p or 1
+  if self.p ~= 1 and self.p ~= 2 then fail("nn.MultiMarginCriterion: p must be 1 or 2, got " .. tostring(self.p)) end
+  self.weights, self.margin = weights, margin or 1
+end
+local function marginRows(input, target)
+  local rows = input:dim() == 1 and { input:totable() } or input:totable()
+  local targets = type(target) == "number" and { target } or target:view(-1):totable()
+  if #targets ~= #rows then fail("nn.MultiMarginCriterion: " .. #rows .. " rows of scores and " .. #targets .. " targets") end
+  return rows, targets
+end
+function MultiMargin:updateOutput(input, target)
+  local rows, targets = marginRows(input, target)
+  local total = 0
+  for r, x in ipairs(rows) do
+    local y = targets[r]
+    if y < 1 or y > #x or y ~= y // 1 then fail("nn.MultiMarginCriterion: target " .. tostring(y) .. " outside 1.." .. #x) end
+    local w = self.weights and self.weights[y] or 1
+    local sum = 0
+    for i = 1, #x do
+      if i ~= y then
+        local z = self.margin - x[y] + x[i]
+        if z > 0 then sum = sum + (self.p == 1 and z or z * z) * w end
+      end
+    end
+    total = total + sum / #x
+  end
+  if self.sizeAverage then total = total / #rows end
+  self.output = total
+  return total
+end
+function MultiMargin:updateGradInput(input, target)
+  local rows, targets = marginRows(input, target)
+  local grads = {}
+  for r, x in ipairs(rows) do
+    local y = targets[r]
+    local w = self.weights and self.weights[y] or 1
+    local g = {}
+    for i = 1, #x do g[i] = 0 end
+    local scale = w / #x / (self.sizeAverage and #rows or 1)
+    for i = 1, #x do
+      if i ~= y then
+        local z = self.margin - x[y] + x[i]
+        if z > 0 then
+          local h = (self.p == 1 and 1 or 2 * z) * scale
+          g[i] = g[i] + h
+          g[y] = g[y] - h
+        end
+      end
+    end
+    grads[r] = g
+  end
+  self.gradInput = input:dim() == 1 and torch.Tensor(grads[1]) or torch.Tensor(grads)
+  return self.gradInput
+end
+function MultiMargin:__tostring__() return "nn.MultiMarginCriterion" end
 end
 
 -- nn.Sequential holding a Lua-defined module: from the first such child on, the Sequential runs

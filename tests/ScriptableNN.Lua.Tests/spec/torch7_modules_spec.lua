@@ -395,3 +395,29 @@ describe("simple.md's Add, Mul, CMul and CAdd learn what its examples print", fu
     assert.are.same({ 7, 5 }, nn.Add(5):forward(torch.zeros(7, 5)):size():totable())
   end)
 end)
+
+describe("criterion.md's MultiMarginCriterion", function()
+  it("sums the margin violations over the classes, averages rows, and its gradient matches differences", function()
+    local c = nn.MultiMarginCriterion()
+    -- x = {0.1, 0.2, 0.4}, y = 3: max(0, 1 - 0.4 + 0.1) + max(0, 1 - 0.4 + 0.2) = 0.7 + 0.8, over 3
+    assert.are.near(1.5 / 3, c:forward(torch.Tensor({ 0.1, 0.2, 0.4 }), 3), 1e-6)
+    assert.are.near(0, c:forward(torch.Tensor({ 0, 0, 5 }), 3), 1e-6)
+    local x = torch.Tensor({ { 0.1, 0.2, 0.4 }, { 1, -1, 0 } })
+    local y = torch.Tensor({ 3, 1 })
+    local l = c:forward(x, y)
+    -- row 2: y = 1: max(0, 1 - 1 - 1) + max(0, 1 - 1 + 0) = 0
+    assert.are.near((1.5 / 3 + 0) / 2, l, 1e-6)
+    local g = c:backward(x, y)
+    local eps = 1e-3
+    for k = 1, 3 do
+      local up, down = x:clone(), x:clone()
+      up[1][k] = up[1][k] + eps
+      down[1][k] = down[1][k] - eps
+      assert.are.near((c:forward(up, y) - c:forward(down, y)) / (2 * eps), g[1][k], 1e-3)
+    end
+    local squared = nn.MultiMarginCriterion(2)
+    assert.are.near((0.49 + 0.64) / 3, squared:forward(torch.Tensor({ 0.1, 0.2, 0.4 }), 3), 1e-6)
+    c.sizeAverage = false
+    assert.are.near(1.5 / 3, c:forward(x, y), 1e-6)
+  end)
+end)
