@@ -232,7 +232,7 @@ internal sealed unsafe class ObjectTable
     {
         if (lua_type(L, idx) != TUserData || lua_getmetatable(L, idx) == 0) return null;
         IntPtr mt = lua_topointer(L, -1);
-        lua_settop(L, -2);
+        PopPushed(L, -2);
         if (mt != _metatables[(int)kind]) return null;
         IntPtr h = *(IntPtr*)lua_touserdata(L, idx);
         if (h == IntPtr.Zero) throw new ScriptError($"this {kind.ToString().ToLowerInvariant()} was freed");

@@ -18,6 +18,10 @@ internal static unsafe class Native
 
     [DllImport(Lib), SuppressGCTransition] public static extern int lua_gettop(IntPtr L);
     [DllImport(Lib)] public static extern void lua_settop(IntPtr L, int idx);
+    // lua_settop only runs Lua code (__close) when it drops to-be-closed slots, which this
+    // project never marks (no lua_toclose): dropping values it pushed itself is then a plain
+    // store, and the call can skip the GC transition (about 15 ns on every argument read).
+    [DllImport(Lib, EntryPoint = "lua_settop"), SuppressGCTransition] public static extern void PopPushed(IntPtr L, int idx);
     [DllImport(Lib), SuppressGCTransition] public static extern int lua_type(IntPtr L, int idx);
     [DllImport(Lib), SuppressGCTransition] public static extern double lua_tonumberx(IntPtr L, int idx, int* isnum);
     [DllImport(Lib), SuppressGCTransition] public static extern long lua_tointegerx(IntPtr L, int idx, int* isnum);
