@@ -140,7 +140,15 @@ public abstract class Module
         foreach (var p in ps) total += p.Length;
         var flatP = Tensor.Zeros(total);
         var flatG = Tensor.Zeros(total);
-        int offset = 0;
+        MoveInto(ps, flatP, flatG, 0);
+        _flatParams = flatP;
+        _flatGrads = flatG;
+        return (flatP, flatG);
+    }
+
+    // Each parameter and its gradient copied into the next views of the flat vectors and re-pointed at them.
+    private static int MoveInto(Parameter[] ps, Tensor flatP, Tensor flatG, int offset)
+    {
         foreach (var p in ps)
         {
             var shape = p.Value.Shape.ToArray();
@@ -152,9 +160,7 @@ public abstract class Module
             p.Grad = gv;
             offset += p.Length;
         }
-        _flatParams = flatP;
-        _flatGrads = flatG;
-        return (flatP, flatG);
+        return offset;
     }
 
     /// <summary>
@@ -169,19 +175,8 @@ public abstract class Module
         foreach (var p in ps) total += p.Length;
         if (flatParameters.Rank != 1 || flatGradients.Length != flatParameters.Length || offset < 0 || offset + total > flatParameters.Length)
             throw new ArgumentException($"{this}: {total} parameters from offset {offset} do not fit flat vectors of {flatParameters.Length} and {flatGradients.Length}.");
-        foreach (var p in ps)
-        {
-            var shape = p.Value.Shape.ToArray();
-            var pv = flatParameters.Narrow(offset, p.Length).Reshape(shape);
-            var gv = flatGradients.Narrow(offset, p.Length).Reshape(shape);
-            pv.CopyFrom(p.Value);
-            gv.CopyFrom(p.Grad);
-            p.Value = pv;
-            p.Grad = gv;
-            offset += p.Length;
-        }
         _flatParams = _flatGrads = null;
-        return offset;
+        return MoveInto(ps, flatParameters, flatGradients, offset);
     }
 
     /// <summary>
