@@ -16,10 +16,6 @@ local insertAt = nil        -- while a block's body runs: where its children go 
 local getinfo, runner, sandboxLoaded = ...
 local pcall, ipairs, type, tostring, getmetatable, setmetatable, next = pcall, ipairs, type, tostring, getmetatable, setmetatable, next
 local tinsert, tremove, concat = table.insert, table.remove, table.concat
--- The message of the last failed assertion: an error carrying it is a failure, any other an error
--- (busted's two kinds).
-local lastFailure
-
 local function where(level)
   if not getinfo then return "?" end
   local info = getinfo(level + 1, "Sl")
@@ -316,6 +312,20 @@ local function strip_position(err)
   return err
 end
 
+-- busted raises a failed assertion as an object, {message = "file:line: text"}, that prints as
+-- its message (busted/core.lua's failure metatable): a spec that pcalls an assertion gets that
+-- object, as under busted, and the runner tells failures from errors by it.
+local FAILURE = { __index = {}, __tostring = function(e) return tostring(e.message) end }
+-- level 1 is the code that called the function that calls raise_failure
+local function raise_failure(text, level)
+  local _, positioned = pcall(error, text, level + 3)
+  error(setmetatable({ message = positioned }, FAILURE))
+end
+local function has_tostring(v)
+  local mt = getmetatable(v)
+  return type(v) == "string" or (type(mt) == "table" and type(rawget(mt, "__tostring")) == "function")
+end
+
 local function unique_values(list, deep)
   for k, v in pairs(list) do
     for k2, v2 in pairs(list) do
@@ -356,7 +366,8 @@ for _, t in ipairs({ "nil", "boolean", "number", "string", "table", "function", 
 register({ "unique" }, 2, function(a) return unique_values(a[1], a[2]), "Expected object to be unique:\n" .. describe_value(a[1]), "Expected object to not be unique:\n" .. describe_value(a[1]) end)
 register({ "matches", "match" }, 4, function(a)
   local s = a[2]
-  if type(s) == "number" then s = tostring(s) end
+  -- luassert: a number or an object that prints (a failed assertion) is matched by its text
+  if type(s) == "number" or has_tostring(s) then s = tostring(s) end
   local ok = type(s) == "string" and s:find(a[1], a[3], a[4]) ~= nil
   return ok, "Expected strings to match.\nPassed in:\n" .. describe_value(a[2]) .. "\nExpected:\n" .. describe_value(a[1]),
          "Expected strings not to match.\nPassed in:\n" .. describe_value(a[2]) .. "\nDid not expect:\n" .. describe_value(a[1])
@@ -371,6 +382,8 @@ register({ "error", "errors" }, 2, function(a)
   local matched = not ok
   if matched and a.n >= 2 and a[2] ~= nil then
     local actual = strip_position(err)
+    -- luassert: an error object that prints (a failure) is compared by its text, position and all
+    if type(a[2]) == "string" and has_tostring(actual) then actual = tostring(actual) end
     matched = (type(a[2]) == "table" and type(actual) == "table") and deepsame(a[2], actual) or a[2] == actual
   end
   return matched, ok and "Expected a different error.\nCaught:\n(nil)\nExpected:\n" .. describe_value(a[2]) or
@@ -380,6 +393,7 @@ end)
 register({ "error_matches", "error_match", "matches_error", "match_error" }, 4, function(a)
   local ok, err = call_for_error(a[1])
   local actual = strip_position(err)
+  if has_tostring(actual) or type(actual) == "number" or type(actual) == "boolean" then actual = tostring(actual) end
   local matched = not ok and type(actual) == "string" and actual:find(a[2], a[3], a[4]) ~= nil
   return matched, "Expected an error matching:\n" .. describe_value(a[2]) .. "\nCaught:\n" .. describe_value(actual),
          "Expected no error matching:\n" .. describe_value(a[2]) .. "\nCaught:\n" .. describe_value(actual)
@@ -626,25 +640,51 @@ chain_mt.__call = function(chain, ...)
   if (not ok) ~= negate then
     local message = negate and negative or positive
     local custom = args.n > def.arity and args[def.arity + 1] or nil
-    if custom ~= nil then message = tostring(custom) .. "\n" .. message end
-    lastFailure = message
-    error(message, 2)
+    -- luassert: the custom message, then the assertion's own (either may be missing)
+    if custom ~= nil then message = message and (tostring(custom) .. "\n" .. message) or tostring(custom) end
+    raise_failure(message or "assertion failed!", 1)
   end
   return ...
 end
 
 local A = setmetatable({ tokens = {} }, chain_mt)
--- say (the message table luassert's assertions read): say:set(key, text), say(key, ...).
-local phrases = {}
+-- say (Olivine Labs' say 1.3, which luassert reads its messages from): strings by key in
+-- namespaces, the current one first, then the fallback ("en"); s(key, vars) formats the string
+-- with the tostring of each of vars[1..n] (n = max(vars.n, #vars)), or gives nil for an unknown
+-- key; s._registry and s[namespace] are the tables of strings.
+local sayRegistry, sayCurrent, sayFallback = {}, nil, nil
 say = setmetatable({
-  set = function(_, key, text) phrases[key] = text end,
-  set_namespace = function() end,
-}, { __call = function(_, key, ...)
-  local text = phrases[key]
-  if not text then return key end
-  local ok, out = pcall(string.format, text, ...)
-  return ok and out or text
-end })
+  _VERSION = "Say 1.3",
+  set_namespace = function(_, namespace)
+    sayCurrent = namespace
+    sayRegistry[namespace] = sayRegistry[namespace] or {}
+  end,
+  set_fallback = function(_, namespace)
+    sayFallback = namespace
+    sayRegistry[namespace] = sayRegistry[namespace] or {}
+  end,
+  set = function(_, key, value) sayRegistry[sayCurrent][key] = value end,
+  _registry = sayRegistry,
+}, {
+  __call = function(_, key, vars)
+    if vars ~= nil and type(vars) ~= "table" then
+      error(("expected parameter table to be a table, got '%s'"):format(type(vars)), 2)
+    end
+    vars = vars or {}
+    vars.n = math.max(vars.n or 0, #vars)
+    local text = sayRegistry[sayCurrent][key]
+    if text == nil then text = sayRegistry[sayFallback][key] end
+    if text == nil then return nil end
+    text = tostring(text)
+    local strings = {}
+    for i = 1, vars.n do strings[#strings + 1] = tostring(vars[i]) end
+    if #strings == 0 then return text end
+    return text:format(table.unpack(strings))
+  end,
+  __index = function(_, namespace) return sayRegistry[namespace] end,
+})
+say:set_fallback("en")
+say:set_namespace("en")
 
 -- assert:register("assertion", name, fn, positive key, negative key): a custom assertion in
 -- luassert's form, fn(state, arguments) -> boolean; its messages come from say.
@@ -655,7 +695,8 @@ local function register_custom(_, kind, name, fn, positive, negative)
     local shown = {}
     for i = 1, a.n do shown[i] = describe_value(a[i]) end
     local ok = fn({ payload = a.payload }, a)
-    return ok, say(positive, table.unpack(shown, 1, a.n)), say(negative, table.unpack(shown, 1, a.n))
+    shown.n = a.n
+    return ok, say(positive, shown), say(negative, shown)
   end)
 end
 
@@ -706,13 +747,14 @@ assert = setmetatable({}, {
     return A[key]
   end,
   __call = function(_, v, message, ...)
-    if not v then lastFailure = message or "assertion failed!"; error(lastFailure, 2) end
+    if not v then raise_failure(message or "assertion failed!", 1) end
     return v, message, ...
   end,
 })
 
 local function message(err)
   if type(err) == "string" then return err end
+  if getmetatable(err) == FAILURE then return tostring(err.message) end
   return "(error object is a " .. type(err) .. " value)"
 end
 
@@ -761,8 +803,7 @@ local function runtest(item)
   if not ok and getmetatable(err) == PENDING then return "pending", name, tostring(err.message or ""), err.at or item.at, nil, item.name end
   if ok then return "passed", name, "", item.at, nil, item.name end
   local text = message(err)
-  local kind = (type(err) == "string" and lastFailure and text:sub(-#lastFailure) == lastFailure) and "failure" or "error"
-  lastFailure = nil
+  local kind = getmetatable(err) == FAILURE and "failure" or "error"
   -- busted reports the seed of a failure's shuffled block with it, so the order can be replayed.
   return "failed", name, text, item.at, kind, item.name, item.ancestors[#item.ancestors].randomseed
 end
