@@ -321,6 +321,10 @@ local function raise_failure(text, level)
   local _, positioned = pcall(error, text, level + 3)
   error(setmetatable({ message = positioned }, FAILURE))
 end
+-- busted's API (require "busted", not globals): fail(message [, level]) raises a failure from
+-- the spec's own code; gettime() and monotime() give seconds.
+local function busted_fail(msg, level) raise_failure(msg, level or 1) end
+local function gettime() return torch and torch.tic and torch.tic() or os.clock() end
 local function has_tostring(v)
   local mt = getmetatable(v)
   return type(v) == "string" or (type(mt) == "table" and type(rawget(mt, "__tostring")) == "function")
@@ -940,7 +944,8 @@ function runner.next()
       if ok and shuffles(block) then block.randomseed = block.seed or order.seed; shuffleQueue(1, last - 1, block.randomseed) end
       tinsert(queue, last, { kind = "end", block = block, name = item.name, at = item.at, ancestors = item.ancestors })
       current, insertAt = { root }, nil
-      if not ok then return "failed", fullname(item) .. " (describe)", message(err), item.at, "error", nil, item.ancestors[#item.ancestors].randomseed end
+      -- busted names the failed block by its full name, as it would a test
+      if not ok then return "failed", fullname(item), message(err), item.at, "error", nil, item.ancestors[#item.ancestors].randomseed end
       local sok, serr = runhooks(block.strict_setup)
       if not sok then
         for _ = 1, last - 1 do tremove(queue, 1) end          -- its children do not run
@@ -968,7 +973,8 @@ do
     busted = { describe = describe, it = it, pending = pending, before_each = before_each, after_each = after_each,
                setup = setup, teardown = teardown, lazy_setup = lazy_setup, lazy_teardown = lazy_teardown,
                strict_setup = strict_setup, strict_teardown = strict_teardown, insulate = insulate, expose = expose,
-               finally = finally, spy = spy, stub = stub, mock = mock, match = match, assert = assert, randomize = randomize },
+               finally = finally, spy = spy, stub = stub, mock = mock, match = match, assert = assert, randomize = randomize,
+               fail = busted_fail, gettime = gettime, monotime = gettime },
     luassert = assert, ["luassert.spy"] = spy, ["luassert.stub"] = stub, ["luassert.mock"] = mock,
     ["luassert.match"] = match, ["luassert.say"] = say, say = say,
   }

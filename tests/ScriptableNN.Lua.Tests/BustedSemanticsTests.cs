@@ -66,7 +66,7 @@ public class BustedSemanticsTests
             describe('broken', function() error('setup went wrong') end)
             describe('fine', function() it('runs', function() end) end)");
         Assert.That(r.Select(x => x.Status), Is.EqualTo(new[] { "failed", "passed" }));
-        Assert.That(r[0].Name, Is.EqualTo("broken (describe)"));
+        Assert.That(r[0].Name, Is.EqualTo("broken"), "named as busted names it");
         Assert.That(r[0].Message, Does.Contain("setup went wrong"));
     }
 }
