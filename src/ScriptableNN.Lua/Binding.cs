@@ -75,7 +75,29 @@ internal readonly unsafe struct Args
 
     public string? OptString(int i) => IsNoneOrNil(i) ? null : String(i);
 
-    public Tensor Tensor(int i) => Host.Objects.Get<Tensor>(L, i, ObjectKind.Tensor) ?? throw Bad(i, "tensor");
+    /// <summary>
+    /// A tensor argument to read: a strided view arrives as a contiguous copy of its elements.
+    /// A binding that writes into its argument takes it with <see cref="Target"/> instead.
+    /// </summary>
+    public Tensor Tensor(int i) => Host.Objects.Get<Tensor>(L, i, ObjectKind.Tensor) ?? ViewCopy(i) ?? throw Bad(i, "tensor");
+
+    /// <summary>A tensor argument the binding writes into: a strided view is refused (a copy would lose the write).</summary>
+    public Tensor Target(int i)
+    {
+        var t = Host.Objects.Get<Tensor>(L, i, ObjectKind.Tensor);
+        if (t != null) return t;
+        if (Host.Objects.Get<StridedView>(L, i, ObjectKind.View) != null)
+            throw new ScriptError($"'{Name}' cannot write into a strided view directly (argument #{i}); call it as a method of the view");
+        throw Bad(i, "tensor");
+    }
+
+    private Tensor? ViewCopy(int i)
+    {
+        var v = Host.Objects.Get<StridedView>(L, i, ObjectKind.View);
+        if (v == null) return null;
+        if (Host.MemoryCapped) Host.Reserve(4L * v.Length, "a copy of a " + v.ShapeText + " view");
+        return v.Gather();
+    }
     public Tensor? OptTensor(int i) => IsNoneOrNil(i) ? null : Tensor(i);
     public NN.Module Module(int i) => Host.Objects.Get<NN.Module>(L, i, ObjectKind.Module) ?? throw Bad(i, "module");
     public Criterion Criterion(int i) => Host.Objects.Get<Criterion>(L, i, ObjectKind.Criterion) ?? throw Bad(i, "criterion");
@@ -140,7 +162,7 @@ internal readonly unsafe struct Args
 }
 
 /// <summary>The kinds of C# objects a script holds, each with its own metatable.</summary>
-internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer, Compiled, Environment, Agent }
+internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer, Compiled, Environment, Agent, View }
 
 /// <summary>
 /// C# objects held by Lua: each is a full userdata with a GCHandle, one metatable per kind,
@@ -149,7 +171,7 @@ internal enum ObjectKind { Tensor, Module, Criterion, Optimizer, Trainer, Compil
 /// </summary>
 internal sealed unsafe class ObjectTable
 {
-    private static readonly string[] Metatables = { "snn.Tensor", "snn.Module", "snn.Criterion", "snn.Optimizer", "snn.Trainer", "snn.Compiled", "snn.Environment", "snn.Agent" };
+    private static readonly string[] Metatables = { "snn.Tensor", "snn.Module", "snn.Criterion", "snn.Optimizer", "snn.Trainer", "snn.Compiled", "snn.Environment", "snn.Agent", "snn.TensorView" };
     private readonly ConditionalWeakTable<object, StrongBox<long>> _ids = new();
     private long _nextId = 1;
     private long _liveHandles;
@@ -185,6 +207,10 @@ internal sealed unsafe class ObjectTable
         {
             _tensorBytes += 4L * t.Length;
             storages = t.Memory.Storage;
+        }
+        else if (o is StridedView v)
+        {
+            storages = v.Base.Memory.Storage;
         }
         else if (o is NN.Module m)
         {
@@ -265,6 +291,21 @@ internal sealed unsafe class ObjectTable
         if (!_held.TryGetValue(storage, out int refs)) return;
         if (refs <= 1) { _held.Remove(storage); TensorBytes -= 4L * storage.Length; }
         else _held[storage] = refs - 1;
+    }
+
+    /// <summary>
+    /// The tensor of the userdata at <paramref name="idx"/> moved from storage <paramref name="old"/>
+    /// to <paramref name="now"/> (a resize that grew it): the memory cap counts the new one.
+    /// </summary>
+    public void Restorage(IntPtr L, int idx, float[] old, float[] now)
+    {
+        if (lua_type(L, idx) != TUserData) return;
+        var p = (IntPtr*)lua_touserdata(L, idx);
+        if (p == null || *p == IntPtr.Zero) return;
+        if (!_storagesOf.TryGetValue(*p, out var held) || !ReferenceEquals(held, old)) return;
+        Drop(old);
+        Hold(now);
+        _storagesOf[*p] = now;
     }
 
     /// <summary>Frees the handle of the userdata at <paramref name="idx"/> (its __gc, or an explicit free).</summary>

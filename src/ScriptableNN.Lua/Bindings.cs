@@ -9,6 +9,7 @@ internal static class Bindings
     {
         Add("Tensor", TensorBindings.Methods);
         Add("torch", TensorBindings.Functions);
+        Add("View", ViewBindings.Functions);
         Add("nn", NNBindings.Functions);
         Add("Module", NNBindings.ModuleMethods);
         Add("Criterion", NNBindings.CriterionMethods);

@@ -687,7 +687,8 @@ public sealed unsafe partial class LuaHost : IDisposable
                         ?? (object?)Objects.Get<Module>(L, idx, ObjectKind.Module)
                         ?? (object?)Objects.Get<Criterion>(L, idx, ObjectKind.Criterion)
                         ?? (object?)Objects.Get<Optimizer>(L, idx, ObjectKind.Optimizer)
-                        ?? Objects.Get<Inference.CompiledNetwork>(L, idx, ObjectKind.Compiled);
+                        ?? (object?)Objects.Get<Inference.CompiledNetwork>(L, idx, ObjectKind.Compiled)
+                        ?? Objects.Get<StridedView>(L, idx, ObjectKind.View)?.Gather();   // a view comes out as a copy
                 }
                 catch (ScriptError) { return null; }     // freed by the script: nothing to hand over
             case LuaType.Table when depth < 16:

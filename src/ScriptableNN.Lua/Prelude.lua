@@ -304,31 +304,6 @@ TM.csub = function(t, a, b)
   if b ~= nil then return inplace(t, "add", -a, b) end
   return inplace(t, "sub", a)
 end
--- t:sub(d1s, d1e [, d2s, d2e ...]): Torch7's sub-tensor view, 1-based and inclusive, negative
--- counting from the end. Tensors here are contiguous, so a view can narrow the first dimension
--- only; a range over a later dimension must take all of it.
-TM.sub = function(t, ...)
-  local ranges = { ... }
-  local n = select("#", ...)
-  if n == 0 or n % 2 == 1 then fail("sub: give a first and last index per dimension (Torch7's t:sub(d1s, d1e, ...))") end
-  local function bound(i, size)
-    if type(i) ~= "number" then fail("sub: indices must be numbers") end
-    if i < 0 then i = size + i + 1 end
-    if i < 1 or i > size then fail("sub: index " .. tostring(i) .. " outside 1.." .. size) end
-    return i
-  end
-  for d = 2, n // 2 do
-    local size = t:size(d)
-    local first, last = bound(ranges[2 * d - 1], size), bound(ranges[2 * d], size)
-    if first ~= 1 or last ~= size then
-      fail("sub: a view over part of dimension " .. d .. " would not be contiguous; use narrow on dimension 1 and clone for columns")
-    end
-  end
-  local rows = t:size(1)
-  local first, last = bound(ranges[1], rows), bound(ranges[2], rows)
-  if last < first then fail("sub: last index " .. last .. " before first " .. first) end
-  return t:narrow(1, first, last - first + 1)
-end
 -- Torch7's t:addcmul([v,] a, b) and t:addcdiv([v,] a, b): t += v * a .* b (or a ./ b), v default 1.
 TM.addcmul = function(t, v, a, b)
   if b == nil then v, a, b = 1, v, a end
@@ -361,17 +336,6 @@ torch.all = function(t) return t:nElement() == 0 or tbinary("cmul", t, t):view(-
 torch.any = function(t) return t:nElement() > 0 and tbinary("cmul", t, t):view(-1):max() ~= 0 end
 TM.all, TM.any = torch.all, torch.any
 TM.compare = nil
--- t:squeeze([dim]) (tensor.md): without the dimensions of size 1, or only dimension dim if its
--- size is 1; a view.
-TM.squeeze = function(t, dim)
-  local sizes, kept = t:size():totable(), {}
-  for d, n in ipairs(sizes) do
-    if n ~= 1 or (dim ~= nil and d ~= dim) then kept[#kept + 1] = n end
-  end
-  if #kept == 0 then kept[1] = 1 end
-  return t:view(table.unpack(kept))
-end
-torch.squeeze = function(t, dim) return t:squeeze(dim) end
 -- t:apply(f), t:map(u, f), t:map2(u, v, f) (tensor.md): f on every element (with the elements of
 -- u and v at the same position, sizes free as long as the counts match); a number it returns is
 -- stored in t. Elements go in row-major order.
@@ -615,35 +579,6 @@ torch.ger = function(a, b, c)
 end
 TM.mv = function(t, a, b) return t:copy(tbinary("*", a, b)) end
 TM.ger = function(t, a, b) return t:copy(outer(a, b)) end
--- Views Torch7 returns (tensor.md) where a contiguous view exists: t:select(1, i) (a slice with one
--- dimension less), t:split(size [, 1]) and t:chunk(n [, 1]) (lists of narrowed views). Along a
--- later dimension Torch7's view is strided, which these tensors cannot be, and a copy would not
--- write back: refused, as t[{{}, j}] reads are.
-local function laterDimension(who, d)
-  fail(who .. ": a view along dimension " .. tostring(d) .. " would not be contiguous, and a copy would not write back; " ..
-       "use dimension 1, or t:t() (a copy) first")
-end
-TM.select = function(t, d, i)
-  if t:dim() < 2 then fail("select: a " .. t:dim() .. "-dimensional tensor has no slices; index the element with t[i]") end
-  if d ~= 1 then laterDimension("select", d) end
-  local n = t:size(1)
-  if type(i) ~= "number" or i ~= i // 1 or i < 1 or i > n then fail("select: index " .. tostring(i) .. " outside 1.." .. n) end
-  return t[i]
-end
-TM.split = function(t, size, d)
-  d = d or 1
-  if d ~= 1 then laterDimension("split", d) end
-  if type(size) ~= "number" or size < 1 or size ~= size // 1 then fail("split: size must be a whole number of at least 1, got " .. tostring(size)) end
-  local parts, n = {}, t:size(1)
-  for first = 1, n, size do parts[#parts + 1] = t:narrow(1, first, math.min(size, n - first + 1)) end
-  return parts
-end
-TM.chunk = function(t, count, d)
-  d = d or 1
-  if d ~= 1 then laterDimension("chunk", d) end
-  if type(count) ~= "number" or count < 1 or count ~= count // 1 then fail("chunk: n must be a whole number of at least 1, got " .. tostring(count)) end
-  return TM.split(t, math.ceil(t:size(1) / count), 1)
-end
 torch.split = function(t, size, d) return TM.split(t, size, d) end
 torch.chunk = function(t, n, d) return TM.chunk(t, n, d) end
 -- torch.repeatTensor(x, sizes...) (tensor.md): a new tensor with x repeated sizes[k] times along
@@ -681,11 +616,19 @@ end
 TM.repeatTensor = function(x, ...) return torch.repeatTensor(x, ...) end
 -- torch.cat(x1, x2 [, d]) and torch.cat({x1, x2, ...} [, d]) (maths.md): a new tensor joining
 -- them along d, by default the last dimension; the other sizes must agree.
-torch.cat = function(a, b, c)
+local cat
+-- torch.cat([res,] ...): with a result tensor first, res is resized to the result and filled.
+torch.cat = function(a, b, c, e)
+  if F.isTensor(a) and (F.isTensor(c) or (type(b) == "table" and not F.isTensor(b))) then
+    local r = cat(b, c, e)
+    return a:resizeAs(r):copy(r)
+  end
+  return cat(a, b, c)
+end
+cat = function(a, b, c)
   local list, d
   if type(a) == "table" and not F.isTensor(a) then list, d = a, b
   elseif F.isTensor(a) and F.isTensor(b) then
-    if F.isTensor(c) then fail("torch.cat: a result tensor first is not supported (tensors cannot be resized here); use the returned tensor") end
     list, d = { a, b }, c
   else fail("torch.cat: expected two tensors or a list of tensors, and optionally a dimension") end
   if #list == 0 then fail("torch.cat: nothing to join") end
@@ -994,10 +937,7 @@ end
 TM.index = function(t, a, b, c)
   if F.isTensor(a) then
     local r = indexInto(a, b, c)
-    if t:nElement() ~= r:nElement() then
-      fail("res:index(src, dim, idx): res holds " .. t:nElement() .. " elements, the result " .. r:nElement() .. " (tensors here cannot be resized in place; use src:index(dim, idx))")
-    end
-    return t:copy(r:view(table.unpack(t:size():totable())))
+    return t:resizeAs(r):copy(r)
   end
   return indexInto(t, a, b)
 end
@@ -1158,17 +1098,8 @@ local function sliceview(t, spec)
   return view, r
 end
 
--- Visits every element of the region: f(tensor of the innermost row, index in it, position).
-local function eachelement(t, r, f)
-  local pos = 0
-  local function walk(view, d)
-    local first, last = r[d][1], r[d][2]
-    for i = first, last do
-      if d == #r then pos = pos + 1; f(view, i, pos) else walk(view[i], d + 1) end
-    end
-  end
-  walk(t, 1)
-end
+-- Any other region is a strided view (defined with the views below); x.new likewise.
+local regionRead, regionWrite, newOf
 
 TensorMT.__index = function(t, k)
   local m = TM[k]
@@ -1187,10 +1118,10 @@ TensorMT.__index = function(t, k)
       if all and torch.isTensor(view) then return view[1] end
       return view
     end
-    fail("tensor index: this region is not contiguous (it skips part of dimension 2 or later), and a copy would not write back; " ..
-         "select rows with narrow or t[{{first, last}}], or assign to the region with t[{...}] = value")
+    return regionRead(t, k)
   end
   if k == "grad" then return tgrad(t) end
+  if k == "new" then return newOf(t) end
   return nil
 end
 TensorMT.__newindex = function(t, k, v)
@@ -1203,18 +1134,7 @@ TensorMT.__newindex = function(t, k, v)
     if r == ERR then fail(e) end
   elseif type(k) == "table" then
     -- t[{...}] = number fills the region; = tensor copies into it, element for element.
-    local r = slicespec(t, k)
-    if type(v) == "number" then
-      eachelement(t, r, function(row, i) row[i] = v end)
-    elseif torch.isTensor(v) then
-      local n = 1
-      for d = 1, #r do n = n * (r[d][2] - r[d][1] + 1) end
-      if v:nElement() ~= n then fail("tensor index: the region holds " .. n .. " elements, the value " .. v:nElement()) end
-      local flat = v:view(n)
-      eachelement(t, r, function(row, i, pos) row[i] = flat[pos] end)
-    else
-      fail("tensor index: assign a number or a tensor, got " .. type(v))
-    end
+    regionWrite(t, k, v)
   elseif k == "requiresGrad" or k == "requires_grad" then
     TM.requiresGrad(t, v)
   else
@@ -1338,6 +1258,332 @@ end
 TensorMT.__close = function(t) T.free(t) end
 TensorMT.__gc = function(t) T.free(t) end
 TensorMT.__name = "torch.FloatTensor"
+
+---------------------------------------------------------------------------------------------
+-- Strided views (tensor.md): t:t(), t:transpose(d1, d2), narrow/select/sub/split/chunk along
+-- any dimension, t[{...}] over any region, expand/expandAs, as Torch7 gives them: views that
+-- read and write the tensor they come from. The engine computes on contiguous tensors, so a
+-- view that is not contiguous is a separate kind (StridedView in C#): a method called on it
+-- runs on a copy of its elements, and anything the method may have changed is written back
+-- through the strides. Views of views compose: the geometry always points at the original
+-- tensor. A region that happens to be contiguous is an ordinary tensor sharing storage.
+---------------------------------------------------------------------------------------------
+local V = raw.View
+local ViewMT = registry["snn.TensorView"]
+local getmt = getmetatable
+local vmake, vgather, vscatter, vget, vset = wrap(V.make), wrap(V.gather), wrap0(V.scatter), wrap(V.get), wrap0(V.set)
+local vinfo = V.info
+local cnarrow = TM.narrow
+local function isview(x) return rawequal(getmt(x), ViewMT) end
+-- base, offset (0-based), sizes, strides of a tensor or a view
+local function geometry(t)
+  local b, off, sizes, strides = vinfo(t)
+  if b == ERR then fail(off) end
+  return b, off, sizes, strides
+end
+local function newview(t, b, off, sizes, strides)
+  local r = vmake(b, off, sizes, strides)
+  local k = kinds[t]
+  if k ~= nil then kinds[r] = k end
+  return r
+end
+local function whole(who, x, lo, hi, what)
+  if type(x) ~= "number" or x ~= x // 1 or x < lo or x > hi then
+    fail(who .. ": " .. what .. " " .. tostring(x) .. " outside " .. lo .. ".." .. hi)
+  end
+  return x
+end
+
+TM.narrow = function(t, d, first, n)
+  if d == 1 and not isview(t) then return cnarrow(t, d, first, n) end
+  local b, off, sizes, strides = geometry(t)
+  whole("narrow", d, 1, #sizes, "dimension")
+  whole("narrow", first, 1, sizes[d], "first index")
+  whole("narrow", n, 1, sizes[d] - first + 1, "length")
+  sizes[d] = n
+  return newview(t, b, off + (first - 1) * strides[d], sizes, strides)
+end
+-- t:select(d, i): the slice at index i of dimension d, one dimension less.
+TM.select = function(t, d, i)
+  local dims = t:dim()
+  if dims < 2 then fail("select: a " .. dims .. "-dimensional tensor has no slices; index the element with t[i]") end
+  whole("select", d, 1, dims, "dimension")
+  whole("select", i, 1, t:size(d), "index")
+  if d == 1 and not isview(t) then
+    local r = t[i]
+    local k = kinds[t]
+    if k ~= nil then kinds[r] = k end
+    return r
+  end
+  local b, off, sizes, strides = geometry(t)
+  off = off + (i - 1) * strides[d]
+  table.remove(sizes, d); table.remove(strides, d)
+  return newview(t, b, off, sizes, strides)
+end
+-- t:transpose(d1, d2) and t:t() (a matrix's transpose): the same elements, two dimensions swapped.
+TM.transpose = function(t, d1, d2)
+  local b, off, sizes, strides = geometry(t)
+  whole("transpose", d1, 1, #sizes, "dimension")
+  whole("transpose", d2, 1, #sizes, "dimension")
+  sizes[d1], sizes[d2] = sizes[d2], sizes[d1]
+  strides[d1], strides[d2] = strides[d2], strides[d1]
+  return newview(t, b, off, sizes, strides)
+end
+TM.t = function(t)
+  if t:dim() ~= 2 then fail("t: needs a 2D tensor, got " .. t:dim() .. "D (use transpose(d1, d2))") end
+  return TM.transpose(t, 1, 2)
+end
+torch.transpose = function(t, d1, d2) return TM.transpose(t, d1, d2) end
+torch.t = function(t) return TM.t(t) end
+-- t:sub(d1s, d1e [, d2s, d2e ...]): a narrow per dimension given (1-based, inclusive, negative
+-- counting from the end).
+TM.sub = function(t, ...)
+  local n = select("#", ...)
+  if n == 0 or n % 2 == 1 or n // 2 > t:dim() then fail("sub: give a first and last index per dimension (Torch7's t:sub(d1s, d1e, ...)), at most " .. t:dim() .. " pairs") end
+  local r = t
+  for d = 1, n // 2 do
+    local size = t:size(d)
+    local first, last = select(2 * d - 1, ...), select(2 * d, ...)
+    if type(first) ~= "number" or type(last) ~= "number" then fail("sub: indices must be numbers") end
+    if first < 0 then first = size + first + 1 end
+    if last < 0 then last = size + last + 1 end
+    whole("sub", first, 1, size, "index")
+    whole("sub", last, first, size, "last index")
+    if first ~= 1 or last ~= size then r = TM.narrow(r, d, first, last - first + 1) end
+  end
+  return r
+end
+-- t:expand(sizes...) / t:expandAs(u): dimensions of size 1 repeated without copying (stride 0);
+-- leading dimensions may be added. Writing into an expanded view writes the shared element.
+TM.expand = function(t, ...)
+  local want = { ... }
+  if #want == 1 and type(want[1]) == "table" then want = want[1] end
+  if getmt(want) == SizeMT then want = want:totable() end
+  local b, off, sizes, strides = geometry(t)
+  if #want < #sizes then fail("expand: " .. #want .. " sizes for a " .. #sizes .. "-dimensional tensor") end
+  local lead = #want - #sizes
+  local ns, nst = {}, {}
+  for d = 1, #want do
+    local w = want[d]
+    if type(w) ~= "number" or w < 1 or w ~= w // 1 then fail("expand: size " .. tostring(w) .. " at dimension " .. d .. " is not a whole number of at least 1") end
+    local s, st = 1, 0
+    if d > lead then s, st = sizes[d - lead], strides[d - lead] end
+    if s == w then ns[d], nst[d] = w, st
+    elseif s == 1 then ns[d], nst[d] = w, 0
+    else fail("expand: dimension " .. d .. " has size " .. s .. ", which cannot be expanded to " .. w .. " (only size 1 can)") end
+  end
+  return newview(t, b, off, ns, nst)
+end
+TM.expandAs = function(t, u) return TM.expand(t, u:size():totable()) end
+torch.expand = function(t, ...) return TM.expand(t, ...) end
+torch.expandAs = function(t, u) return TM.expandAs(t, u) end
+-- t:unfold(d, size, step): every slice of size elements along d, step apart, as a new last
+-- dimension (no copy; the slices overlap when step < size).
+TM.unfold = function(t, d, size, step)
+  local b, off, sizes, strides = geometry(t)
+  whole("unfold", d, 1, #sizes, "dimension")
+  whole("unfold", size, 1, sizes[d], "size")
+  whole("unfold", step, 1, math.huge, "step")
+  if #sizes == 4 then fail("unfold: a 4-dimensional tensor cannot gain a fifth dimension here") end
+  local n = sizes[d]
+  sizes[d] = (n - size) // step + 1
+  sizes[#sizes + 1] = size
+  strides[#strides + 1] = strides[d]
+  strides[d] = strides[d] * step
+  return newview(t, b, off, sizes, strides)
+end
+-- t:squeeze([d]) without the dimensions of size 1 (or only d, if its size is 1), and
+-- t:unsqueeze(d) with a dimension of size 1 inserted at d: views, of views too.
+TM.squeeze = function(t, d)
+  local b, off, sizes, strides = geometry(t)
+  if d ~= nil then whole("squeeze", d, 1, #sizes, "dimension") end
+  local ns, nst = {}, {}
+  for k = 1, #sizes do
+    if sizes[k] ~= 1 or (d ~= nil and k ~= d) then ns[#ns + 1] = sizes[k]; nst[#nst + 1] = strides[k] end
+  end
+  if #ns == 0 then ns[1], nst[1] = 1, 1 end
+  return newview(t, b, off, ns, nst)
+end
+TM.unsqueeze = function(t, d)
+  local b, off, sizes, strides = geometry(t)
+  whole("unsqueeze", d, 1, #sizes + 1, "position")
+  if #sizes == 4 then fail("unsqueeze: a 4-dimensional tensor cannot gain a fifth dimension here") end
+  table.insert(sizes, d, 1)
+  table.insert(strides, d, d <= #strides and strides[d] * sizes[d + 1] or 1)
+  return newview(t, b, off, sizes, strides)
+end
+torch.squeeze = function(t, d) return TM.squeeze(t, d) end
+torch.unsqueeze = function(t, d) return TM.unsqueeze(t, d) end
+-- t:viewAs(u) (contiguous t only, as view) and torch.reshape(x, sizes...) / x:reshape(...),
+-- which in Torch7 copies (maths.md).
+TM.viewAs = function(t, u) return t:view(table.unpack(u:size():totable())) end
+TM.reshape = function(t, ...)
+  local sizes = { ... }
+  if #sizes == 1 and type(sizes[1]) == "table" then sizes = sizes[1] end
+  if getmt(sizes) == SizeMT then sizes = sizes:totable() end
+  return t:clone():view(table.unpack(sizes))
+end
+torch.reshape = function(t, ...) return TM.reshape(t, ...) end
+-- t:resize(sizes...) / t:resizeAs(u) (tensor.md, "Resizing"): t takes the new size in place,
+-- its first elements kept; growing moves it to a new storage, so views taken before no longer
+-- share it (Torch7 says the content after a resize is undetermined). torch.Tensor():resizeAs(x)
+-- is how Torch7 modules size their outputs.
+TM.resizeAs = function(t, u) return TM.resize(t, u:size()) end
+-- x.new(...) / x:new(): a new tensor of x's type (Torch7's constructor reached through a tensor).
+function newOf(t)
+  local kind = kinds[t]
+  return function(first, ...)
+    local r
+    if first == nil or rawequal(first, t) then r = torch.Tensor(...) else r = torch.Tensor(first, ...) end
+    if kind ~= nil then castInPlace(r, kind) end
+    return r
+  end
+end
+-- t:stride([d]) and t:isContiguous(), t:contiguous() (itself, or a contiguous copy of a view).
+TM.stride = function(t, d)
+  local _, _, sizes, strides = geometry(t)
+  if d == nil then return setmetatable(strides, SizeMT) end
+  whole("stride", d, 1, #sizes, "dimension")
+  return strides[d]
+end
+TM.isContiguous = function(t) return not isview(t) end
+TM.contiguous = function(t)
+  if not isview(t) then return t end
+  local c = vgather(t)
+  local k = kinds[t]
+  if k ~= nil then kinds[c] = k end
+  return c
+end
+-- split/chunk along any dimension: lists of narrowed views.
+TM.split = function(t, size, d)
+  d = d or 1
+  whole("split", d, 1, t:dim(), "dimension")
+  if type(size) ~= "number" or size < 1 or size ~= size // 1 then fail("split: size must be a whole number of at least 1, got " .. tostring(size)) end
+  local parts, n = {}, t:size(d)
+  for first = 1, n, size do parts[#parts + 1] = TM.narrow(t, d, first, math.min(size, n - first + 1)) end
+  return parts
+end
+TM.chunk = function(t, count, d)
+  d = d or 1
+  whole("chunk", d, 1, t:dim(), "dimension")
+  if type(count) ~= "number" or count < 1 or count ~= count // 1 then fail("chunk: n must be a whole number of at least 1, got " .. tostring(count)) end
+  return TM.split(t, math.ceil(t:size(d) / count), d)
+end
+
+-- t[{...}] over any region: a view, or a number when every dimension is a single index.
+local function region(t, spec)
+  local r = slicespec(t, spec)
+  local b, off, sizes, strides = geometry(t)
+  local ns, nst = {}, {}
+  for d = 1, #r do
+    off = off + (r[d][1] - 1) * strides[d]
+    if not r[d][3] then ns[#ns + 1] = r[d][2] - r[d][1] + 1; nst[#nst + 1] = strides[d] end
+  end
+  if #ns == 0 then return nil, b, off end
+  return newview(t, b, off, ns, nst)
+end
+local function element(b, off) return vmake(b, off, { 1 }, { 1 }) end
+function regionRead(t, spec)
+  local v, b, off = region(t, spec)
+  if v == nil then return element(b, off)[1] end
+  return v
+end
+function regionWrite(t, spec, value)
+  local v, b, off = region(t, spec)
+  if v == nil then v = element(b, off) end
+  if type(value) == "number" then v:fill(value)
+  elseif F.isTensor(value) then
+    if value:nElement() ~= v:nElement() then fail("tensor index: the region holds " .. v:nElement() .. " elements, the value " .. value:nElement()) end
+    v:copy(value)
+  else fail("tensor index: assign a number or a tensor, got " .. type(value)) end
+end
+
+-- Methods of a view: the geometric ones above work on it directly; any other runs on a copy
+-- and writes the copy back (skipped for methods known only to read), a result that is the
+-- copy itself being returned as the view.
+local readsOnly = set("clone", "sum", "mean", "max", "min", "totable", "tostring", "dot", "norm", "dist", "std", "var",
+                      "prod", "median", "mode", "kthvalue", "sort", "topk", "nonzero", "all", "any", "argmax",
+                      "lt", "le", "gt", "ge", "eq", "ne", "float", "double", "long", "int", "short", "char", "byte",
+                      "type", "totable", "numpy", "maskedSelect", "index", "equal")
+local viewOnly = {
+  narrow = TM.narrow, select = TM.select,
+  transpose = TM.transpose, t = TM.t, sub = TM.sub, expand = TM.expand, expandAs = TM.expandAs,
+  stride = TM.stride, isContiguous = TM.isContiguous, contiguous = TM.contiguous, split = TM.split, chunk = TM.chunk,
+  unfold = TM.unfold, squeeze = TM.squeeze, unsqueeze = TM.unsqueeze,
+  resize = function() fail("resize: a strided view (a transpose, column or expanded view) cannot be resized; resize the tensor it views, or a contiguous copy") end,
+  resizeAs = function() fail("resizeAs: a strided view (a transpose, column or expanded view) cannot be resized; resize the tensor it views, or a contiguous copy") end,
+  view = function() fail("view: the tensor is not contiguous (a transpose, column or expanded view); call :contiguous() first, as Torch7 requires") end,
+  viewAs = function() fail("viewAs: the tensor is not contiguous; call :contiguous() first, as Torch7 requires") end,
+}
+do
+  viewOnly.dim = function(v) local _, _, s = geometry(v); return #s end
+  viewOnly.nElement = function(v) local _, _, s = geometry(v); local n = 1; for i = 1, #s do n = n * s[i] end; return n end
+  viewOnly.size = function(v, d)
+    local _, _, s = geometry(v)
+    if d == nil then return setmetatable(s, SizeMT) end
+    whole("size", d, 1, #s, "dimension")
+    return s[d]
+  end
+end
+local viewMethods = {}
+local function viewMethod(name)
+  local m = TM[name]
+  if m == nil then return nil end
+  local writes = not readsOnly[name]
+  local f = function(v, ...)
+    if not isview(v) then return m(v, ...) end
+    local copy = vgather(v)
+    local k = kinds[v]
+    if k ~= nil then kinds[copy] = k end
+    local r = table.pack(m(copy, ...))
+    if writes then vscatter(v, copy) end
+    for i = 1, r.n do if rawequal(r[i], copy) then r[i] = v end end
+    return table.unpack(r, 1, r.n)
+  end
+  viewMethods[name] = f
+  return f
+end
+ViewMT.__index = function(v, k)
+  local g = viewOnly[k]
+  if g ~= nil then return g end
+  if type(k) == "number" then
+    if viewOnly.dim(v) == 1 then return vget(v, k) end
+    return TM.select(v, 1, k)
+  end
+  if type(k) == "table" then
+    if kinds[k] == "torch.ByteTensor" then return TM.maskedSelect(vgather(v), k) end
+    return regionRead(v, k)
+  end
+  return viewMethods[k] or viewMethod(k)
+end
+ViewMT.__newindex = function(v, k, value)
+  if type(k) == "number" then
+    if viewOnly.dim(v) == 1 then
+      if type(value) ~= "number" then fail("tensor index: assign a number to an element, got " .. type(value)) end
+      return vset(v, k, value)
+    end
+    return regionWrite(v, { k }, value)
+  elseif type(k) == "table" then
+    if kinds[k] == "torch.ByteTensor" then
+      local copy = vgather(v)
+      copy[k] = value
+      return vscatter(v, copy)
+    end
+    return regionWrite(v, k, value)
+  end
+  fail("cannot set field '" .. tostring(k) .. "' of a tensor view")
+end
+for _, mm in ipairs({ "__add", "__sub", "__mul", "__div", "__unm", "__len" }) do ViewMT[mm] = TensorMT[mm] end
+ViewMT.__tostring = function(v)
+  local copy = vgather(v)
+  local k = kinds[v]
+  if k ~= nil then kinds[copy] = k end
+  return TensorMT.__tostring(copy)
+end
+ViewMT.__close = function(v) T.free(v) end
+ViewMT.__gc = function(v) T.free(v) end
+ViewMT.__name = "torch.FloatTensor"
+
 
 ---------------------------------------------------------------------------------------------
 -- nn: modules and criterions

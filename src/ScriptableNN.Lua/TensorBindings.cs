@@ -21,7 +21,7 @@ internal static unsafe class TensorBindings
         new("rand", 1, a => a.Push(Tensor.Uniform(Rng.Global, 0f, 1f, NewShape(a, 1)))),
         new("randn", 1, a => a.Push(Tensor.Normal(Rng.Global, 0f, 1f, NewShape(a, 1)))),
         new("manualSeed", 1, a => { Rng.ManualSeed((ulong)a.Integer(1)); return 0; }),
-        new("isTensor", 1, a => a.Push(a.Host.Objects.Get<Tensor>(a.L, 1, ObjectKind.Tensor) != null)),
+        new("isTensor", 1, a => a.Push(a.Host.Objects.Get<Tensor>(a.L, 1, ObjectKind.Tensor) != null || a.Host.Objects.Get<StridedView>(a.L, 1, ObjectKind.View) != null)),
         new("binary", 3, Binary),
         new("unary", 2, UnaryNew),
         new("mm", 2, a => a.Push(MatMul(a, a.Tensor(1), a.Tensor(2)))),
@@ -35,9 +35,9 @@ internal static unsafe class TensorBindings
         new("nElement", 1, a => a.Push((long)a.Tensor(1).Length)),
         new("get", 2, Get),
         new("set", 3, Set),
-        new("fill", 2, a => a.Push(a.Tensor(1).Fill(a.Float(2)))),
-        new("zero", 1, a => a.Push(a.Tensor(1).Zero())),
-        new("copy", 2, a => a.Push(a.Tensor(1).CopyFrom(a.Tensor(2)))),
+        new("fill", 2, a => a.Push(a.Target(1).Fill(a.Float(2)))),
+        new("zero", 1, a => a.Push(a.Target(1).Zero())),
+        new("copy", 2, a => a.Push(a.Target(1).CopyFrom(a.Tensor(2)))),
         new("clone", 1, a => a.Push(a.Tensor(1).Clone())),
         new("view", 2, View),
         new("narrow", 4, Narrow),
@@ -61,7 +61,21 @@ internal static unsafe class TensorBindings
         new("maskedFill", 3, MaskedFill),
         new("maskedCopy", 3, MaskedCopy),
         new("random", 3, RandomFill),
+        new("resize", 2, Resize),
     };
+
+    // t:resize(sizes...) (Torch7's): t takes the new shape in place; growing allocates a new
+    // storage (reserved under the memory cap first) and keeps the old elements first.
+    private static int Resize(Args a)
+    {
+        var t = a.Target(1);
+        if (t.RequiresGrad) throw new ScriptError("resize: the tensor requires grad (autograd records its shape); resize a plain tensor");
+        var shape = NewShape(a, 2);
+        var old = t.Memory.Storage;
+        t.ResizeInPlace(shape);
+        if (!ReferenceEquals(old, t.Memory.Storage)) a.Host.Objects.Restorage(a.L, 1, old, t.Memory.Storage);
+        return a.Push(t);
+    }
 
     // res:index(src, 1, idx): res[i] = src[idx[i]] for 1-based row indices (Torch7's index into res).
     // torch.lt/le/gt/ge/eq/ne(a, b): 1 where the comparison holds, else 0 (Torch7 returns a
@@ -112,7 +126,7 @@ internal static unsafe class TensorBindings
     // t:maskedFill(mask, value): value where the mask is non-zero; returns t.
     private static int MaskedFill(Args a)
     {
-        var t = a.Tensor(1);
+        var t = a.Target(1);
         var m = Mask(a, t, 2, "maskedFill");
         float v = a.Float(3);
         var ts = t.Span;
@@ -123,7 +137,7 @@ internal static unsafe class TensorBindings
     // t:maskedCopy(mask, src): the masked elements of t, in order, from the first elements of src; returns t.
     private static int MaskedCopy(Args a)
     {
-        var t = a.Tensor(1);
+        var t = a.Target(1);
         var m = Mask(a, t, 2, "maskedCopy");
         var src = a.Tensor(3).Span;
         var ts = t.Span;
@@ -139,7 +153,7 @@ internal static unsafe class TensorBindings
 
     private static int Index(Args a)
     {
-        var res = a.Tensor(1); var src = a.Tensor(2); var idx = a.Tensor(4);
+        var res = a.Target(1); var src = a.Tensor(2); var idx = a.Tensor(4);
         if (a.Int(3) != 1) throw new ScriptError("'index': only dimension 1 (rows) is supported");
         int rows = src.Size(0), width = src.Length / Math.Max(1, rows);
         if (res.Length != idx.Length * width) throw new ScriptError($"'index': result {res.ShapeText} does not hold {idx.Length} rows of {width}");
@@ -156,7 +170,7 @@ internal static unsafe class TensorBindings
     // t:random(lo, hi): whole numbers uniform in [lo, hi] from torch's generator.
     private static int RandomFill(Args a)
     {
-        var t = a.Tensor(1);
+        var t = a.Target(1);
         long lo = a.Integer(2), hi = a.Integer(3);
         if (hi < lo) throw new ScriptError($"'random': empty range [{lo}, {hi}]");
         var s = t.Span;
@@ -296,7 +310,7 @@ internal static unsafe class TensorBindings
     // t[i] = v: an element of a vector, a whole row of a matrix (a number fills it, a tensor copies).
     private static int Set(Args a)
     {
-        var t = a.Tensor(1);
+        var t = a.Target(1);
         int i = CheckIndex(a, t, 2);
         if (t.Rank == 1) { t[i] = a.Float(3); return 0; }
         var row = t.Select(i);
@@ -353,7 +367,7 @@ internal static unsafe class TensorBindings
     {
         if (a.Count >= 3)
         {
-            var res = a.Tensor(1);
+            var res = a.Target(1);
             var x = a.Tensor(2);
             var y = a.Tensor(3);
             // res:mm(a, b) with res sharing storage with a or b: the product reads its inputs
@@ -425,7 +439,7 @@ internal static unsafe class TensorBindings
     // t:inplace(op, v[, tensor]): add/mul/div/cmul/cdiv in place (Torch7's t:add(v), t:add(a, y), t:cmul(y)).
     private static int InPlace(Args a)
     {
-        var t = a.Tensor(1);
+        var t = a.Target(1);
         if (t.RequiresGrad) throw new ScriptError("in-place operation on a tensor that requires grad; use the operators or torch.* functions");
         string op = a.String(2);
         switch (op)
@@ -479,7 +493,7 @@ internal static unsafe class TensorBindings
 
     private static int UnaryInPlace(Args a)
     {
-        var t = a.Tensor(1);
+        var t = a.Target(1);
         if (t.RequiresGrad) throw new ScriptError("in-place operation on a tensor that requires grad; use torch.* functions");
         ApplyUnary(a.String(2), t, t);
         return a.Push(t);
@@ -619,7 +633,7 @@ internal static unsafe class TensorBindings
 
     private static int RequiresGrad(Args a)
     {
-        var t = a.Tensor(1);
+        var t = a.Target(1);
         if (a.IsNoneOrNil(2)) return a.Push(t.RequiresGrad);
         t.RequiresGrad = a.Bool(2);
         return a.Push(t);

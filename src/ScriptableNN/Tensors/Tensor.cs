@@ -13,12 +13,13 @@ namespace ScriptableNN.Tensors;
 /// </summary>
 public sealed partial class Tensor
 {
-    private readonly float[] _data;
-    private readonly int _offset;
-    private readonly int[] _shape;
+    // Not readonly only for ResizeInPlace (the Lua layer's Torch7 resize); the engine never resizes.
+    private float[] _data;
+    private int _offset;
+    private int[] _shape;
 
     /// <summary>Number of elements.</summary>
-    public int Length { get; }
+    public int Length { get; private set; }
 
     /// <summary>The gradient of some scalar with respect to this tensor, when autograd has computed one.</summary>
     public Tensor? Grad { get; set; }
@@ -224,6 +225,27 @@ public sealed partial class Tensor
         }
         if (CheckShape(shape) != Length) throw new ArgumentException($"Tensor.Reshape: cannot view {ShapeText} ({Length} elements) as {ShapeString(shape)}.");
         return new Tensor(_data, _offset, shape);
+    }
+
+    /// <summary>
+    /// Torch7's resize, for the Lua layer: this tensor takes <paramref name="shape"/> in place.
+    /// While the storage holds enough elements from the tensor's offset it stays (a tensor made
+    /// smaller and then larger again gets its elements back, as in Torch7). Otherwise a new
+    /// storage holds the old storage's elements first and zeros after; views taken before keep
+    /// the old one, as a Torch7 storage that grows may move.
+    /// </summary>
+    internal void ResizeInPlace(int[] shape)
+    {
+        int length = CheckShape(shape);
+        if (_offset + length > _data.Length)
+        {
+            var data = new float[length];
+            _data.AsSpan(_offset).CopyTo(data);
+            _data = data;
+            _offset = 0;
+        }
+        _shape = (int[])shape.Clone();
+        Length = length;
     }
 
     /// <summary>A new tensor with a copy of the elements.</summary>

@@ -218,7 +218,7 @@ describe("tensor functions from Torch7's maths.md and tensor.md, on the document
     assert.are.same({ { 1, 2, 3 }, { 2, 4, 6 } }, torch.ger(torch.Tensor{ 1, 2 }, torch.Tensor{ 1, 2, 3 }):totable())
   end)
 
-  it("select, split and chunk give views along dimension 1; repeatTensor repeats", function()
+  it("select, split and chunk give views; repeatTensor repeats", function()
     local m = torch.range(1, 12):view(4, 3)
     m:select(1, 2):fill(0)                                   -- a view: the fill writes through
     assert.are.same({ 0, 0, 0 }, m[2]:totable())
@@ -227,7 +227,9 @@ describe("tensor functions from Torch7's maths.md and tensor.md, on the document
     parts[2]:fill(-1)
     assert.are.same({ -1, -1, -1 }, m[4]:totable())
     assert.are.equal(2, m:chunk(2)[2]:size(1))
-    assert.error_matches(function() m:select(2, 1) end, "would not be contiguous")
+    m:select(2, 1):fill(5)                                   -- a column: a strided view, written through
+    assert.are.same({ 5, 5, 5, 5 }, m:select(2, 1):totable())
+    assert.are.same({ 5, 0, 0 }, m[2]:totable())
     assert.error_matches(function() torch.range(1, 3):select(1, 1) end, "index the element")
     local x = torch.Tensor{ 1, 2, 3 }
     assert.are.same({ { 1, 2, 3, 1, 2, 3 }, { 1, 2, 3, 1, 2, 3 } }, torch.repeatTensor(x, 2, 2):totable())
@@ -371,7 +373,9 @@ describe("tensor methods with Torch7's meaning", function()
     v:fill(0)
     assert.are.same({ { 1, 2 }, { 0, 0 }, { 0, 0 } }, m:totable())
     assert.are.same({ { 1, 2 } }, m:sub(-3, -3, 1, 2):totable())
-    assert.has_error(function() m:sub(1, 2, 1, 1) end)
+    m:sub(1, 2, 1, 1):fill(9)                                -- part of dimension 2: a strided view
+    assert.are.same({ { 9, 2 }, { 9, 0 }, { 0, 0 } }, m:totable())
+    assert.error_matches(function() m:sub(1, 2, 1, 3) end, "sub: last index 3 outside 1..2")
   end)
 
   it("max and min without a dimension return one number", function()
@@ -489,10 +493,12 @@ describe("t[{...}] indexing", function()
     assert.has_error(function() m[{ {}, 1 }] = torch.ones(2) end)
   end)
 
-  it("refuses a read that would need a strided view instead of returning a copy that cannot write back", function()
+  it("reads any region as a view that writes back, columns included", function()
     local m = torch.zeros(3, 3)
-    assert.has_error(function() return m[{ {}, 2 }] end)
-    assert.has_error(function() return m[{ 5 }] end)
+    local col = m[{ {}, 2 }]
+    col:add(3)
+    assert.are.same({ { 0, 3, 0 }, { 0, 3, 0 }, { 0, 3, 0 } }, m:totable())
+    assert.error_matches(function() return m[{ 5 }] end, "tensor index 5 outside 1..3")
   end)
 end)
 
