@@ -34,11 +34,12 @@ internal readonly unsafe struct Args
     public ScriptError Bad(int i, string expected) =>
         new($"bad argument #{i} to '{Name}' ({expected} expected, got {TypeName(lua_type(L, i))})");
 
+    /// <summary>A number, or a string that reads as one ("10", "0.5"), as Torch7's C functions accept (luaL_checknumber).</summary>
     public double Number(int i)
     {
         int ok;
-        double v = lua_tonumberx(L, i, &ok);
-        if (ok == 0 || lua_type(L, i) != TNumber) throw Bad(i, "number");
+        double v = lua_tonumberx(L, i, &ok);      // converts a numeric string without touching the stack
+        if (ok == 0) throw Bad(i, "number");
         return v;
     }
 

@@ -8,6 +8,7 @@ registry["snn.getinfo"] = getinfo      -- for the spec runner, which reports fil
 local error, type, select, pairs, ipairs, tostring, setmetatable, rawget, rawset =
       error, type, select, pairs, ipairs, tostring, setmetatable, rawget, rawset
 local concat = table.concat
+local tointeger = math.tointeger
 
 -- The error level of the first frame outside this prelude, seen from fail(); 0 (no position,
 -- as Lua gives for a C function) when a tail call (`return f(x)`) left no such frame.
@@ -735,19 +736,9 @@ TM.item = function(t) return t:get(1) end
 local integerTypes = { ["torch.LongTensor"] = true, ["torch.IntTensor"] = true, ["torch.ShortTensor"] = true,
   ["torch.CharTensor"] = true, ["torch.ByteTensor"] = true }
 local floatTypes = { ["torch.FloatTensor"] = true, ["torch.DoubleTensor"] = true, ["torch.CudaTensor"] = true }
-local exactLimit = 2 ^ 24
+local rawcast = wrap(T.cast)
 local function castInPlace(t, name)
-  t:apply(function(v)
-    if v ~= v or v == 1 / 0 or v == -1 / 0 then fail(name .. ": " .. tostring(v) .. " is not an integer value") end
-    local i = v >= 0 and math.floor(v) or math.ceil(v)
-    if name == "torch.ByteTensor" then i = i % 256
-    elseif name == "torch.CharTensor" then i = (i + 128) % 256 - 128
-    elseif name == "torch.ShortTensor" then i = (i + 32768) % 65536 - 32768
-    elseif i > exactLimit or i < -exactLimit then
-      fail(name .. ": " .. string.format("%.0f", i) .. " is beyond 2^24, which float32 storage cannot hold exactly")
-    end
-    return i
-  end)
+  rawcast(t, name)
   kinds[t] = name
   return t
 end
@@ -1107,6 +1098,7 @@ TensorMT.__index = function(t, k)
   if type(k) == "number" then
     local v, e = tget(t, k)
     if v == ERR then fail(e) end
+    if type(v) == "number" and kinds[t] ~= nil then return tointeger(v) or v end   -- an integer tensor's element is a Lua integer
     return v
   end
   if kinds[k] == "torch.ByteTensor" then return TM.maskedSelect(t, k) end
@@ -1258,6 +1250,74 @@ end
 TensorMT.__close = function(t) T.free(t) end
 TensorMT.__gc = function(t) T.free(t) end
 TensorMT.__name = "torch.FloatTensor"
+TM.cast = nil
+-- An integer tensor's totable gives Lua integers (3, not 3.0), as its elements do.
+do
+  local totable = TM.totable
+  local function integral(x)
+    if type(x) == "number" then return tointeger(x) or x end
+    for i = 1, #x do x[i] = integral(x[i]) end
+    return x
+  end
+  TM.totable = function(t)
+    local r = totable(t)
+    if kinds[t] ~= nil then return integral(r) end
+    return r
+  end
+end
+
+-- Integer tensors in arithmetic, as Torch7's C functions for an integer type run: a number
+-- argument is that type's value (cut toward zero: l:mul(1.5) multiplies by 1), and what a
+-- method writes into an integer tensor is cut to the type (l:div(2) divides as C's integer
+-- division does); operators with an integer tensor give a tensor of its type. The random
+-- fills keep their real parameters, as Torch7's do, and cast what they store.
+do
+  local function trunc(x)
+    if type(x) ~= "number" then return x end
+    if x >= 0 then return math.floor(x) end
+    return math.ceil(x)
+  end
+  local realArgs = set("uniform", "normal", "bernoulli", "apply", "map", "map2")
+  local writers = { "add", "csub", "mul", "div", "cmul", "cdiv", "fill", "copy", "addcmul", "addcdiv", "cmax", "cmin",
+    "pow", "clamp", "maskedFill", "maskedCopy", "indexFill", "indexCopy", "indexAdd", "addmm", "addmv", "addr", "mv",
+    "ger", "uniform", "normal", "bernoulli", "apply", "map", "map2", "cumsum", "cumprod", "exp", "log", "abs", "sqrt",
+    "tanh", "sigmoid", "neg" }
+  for _, name in ipairs(writers) do
+    local m = TM[name]
+    if m ~= nil then
+      local cutArgs = not realArgs[name]
+      TM[name] = function(t, ...)
+        local k = kinds[t]
+        if k == nil or not integerTypes[k] then return m(t, ...) end
+        local r
+        if cutArgs then
+          local args, n = { ... }, select("#", ...)
+          for i = 1, n do args[i] = trunc(args[i]) end
+          r = m(t, table.unpack(args, 1, n))
+        else
+          r = m(t, ...)
+        end
+        castInPlace(t, k)
+        return r
+      end
+    end
+  end
+  for _, mm in ipairs({ "__add", "__sub", "__mul", "__div" }) do
+    local f = TensorMT[mm]
+    TensorMT[mm] = function(a, b)
+      local k = kinds[a]
+      if k == nil then k = kinds[b] end
+      if k == nil or not integerTypes[k] then return f(a, b) end
+      return castInPlace(f(trunc(a), trunc(b)), k)
+    end
+  end
+  local unm = TensorMT.__unm
+  TensorMT.__unm = function(a)
+    local k = kinds[a]
+    if k == nil or not integerTypes[k] then return unm(a) end
+    return castInPlace(unm(a), k)
+  end
+end
 
 ---------------------------------------------------------------------------------------------
 -- Strided views (tensor.md): t:t(), t:transpose(d1, d2), narrow/select/sub/split/chunk along
@@ -1288,6 +1348,7 @@ local function newview(t, b, off, sizes, strides)
   return r
 end
 local function whole(who, x, lo, hi, what)
+  if type(x) == "string" then x = tonumber(x) or x end      -- a numeric string, as Torch7's C functions take it
   if type(x) ~= "number" or x ~= x // 1 or x < lo or x > hi then
     fail(who .. ": " .. what .. " " .. tostring(x) .. " outside " .. lo .. ".." .. hi)
   end
@@ -1297,9 +1358,9 @@ end
 TM.narrow = function(t, d, first, n)
   if d == 1 and not isview(t) then return cnarrow(t, d, first, n) end
   local b, off, sizes, strides = geometry(t)
-  whole("narrow", d, 1, #sizes, "dimension")
-  whole("narrow", first, 1, sizes[d], "first index")
-  whole("narrow", n, 1, sizes[d] - first + 1, "length")
+  d = whole("narrow", d, 1, #sizes, "dimension")
+  first = whole("narrow", first, 1, sizes[d], "first index")
+  n = whole("narrow", n, 1, sizes[d] - first + 1, "length")
   sizes[d] = n
   return newview(t, b, off + (first - 1) * strides[d], sizes, strides)
 end
@@ -1307,8 +1368,8 @@ end
 TM.select = function(t, d, i)
   local dims = t:dim()
   if dims < 2 then fail("select: a " .. dims .. "-dimensional tensor has no slices; index the element with t[i]") end
-  whole("select", d, 1, dims, "dimension")
-  whole("select", i, 1, t:size(d), "index")
+  d = whole("select", d, 1, dims, "dimension")
+  i = whole("select", i, 1, t:size(d), "index")
   if d == 1 and not isview(t) then
     local r = t[i]
     local k = kinds[t]
@@ -1323,8 +1384,8 @@ end
 -- t:transpose(d1, d2) and t:t() (a matrix's transpose): the same elements, two dimensions swapped.
 TM.transpose = function(t, d1, d2)
   local b, off, sizes, strides = geometry(t)
-  whole("transpose", d1, 1, #sizes, "dimension")
-  whole("transpose", d2, 1, #sizes, "dimension")
+  d1 = whole("transpose", d1, 1, #sizes, "dimension")
+  d2 = whole("transpose", d2, 1, #sizes, "dimension")
   sizes[d1], sizes[d2] = sizes[d2], sizes[d1]
   strides[d1], strides[d2] = strides[d2], strides[d1]
   return newview(t, b, off, sizes, strides)
@@ -1347,8 +1408,8 @@ TM.sub = function(t, ...)
     if type(first) ~= "number" or type(last) ~= "number" then fail("sub: indices must be numbers") end
     if first < 0 then first = size + first + 1 end
     if last < 0 then last = size + last + 1 end
-    whole("sub", first, 1, size, "index")
-    whole("sub", last, first, size, "last index")
+    first = whole("sub", first, 1, size, "index")
+    last = whole("sub", last, first, size, "last index")
     if first ~= 1 or last ~= size then r = TM.narrow(r, d, first, last - first + 1) end
   end
   return r
@@ -1381,9 +1442,9 @@ torch.expandAs = function(t, u) return TM.expandAs(t, u) end
 -- dimension (no copy; the slices overlap when step < size).
 TM.unfold = function(t, d, size, step)
   local b, off, sizes, strides = geometry(t)
-  whole("unfold", d, 1, #sizes, "dimension")
-  whole("unfold", size, 1, sizes[d], "size")
-  whole("unfold", step, 1, math.huge, "step")
+  d = whole("unfold", d, 1, #sizes, "dimension")
+  size = whole("unfold", size, 1, sizes[d], "size")
+  step = whole("unfold", step, 1, math.huge, "step")
   if #sizes == 4 then fail("unfold: a 4-dimensional tensor cannot gain a fifth dimension here") end
   local n = sizes[d]
   sizes[d] = (n - size) // step + 1
@@ -1396,7 +1457,7 @@ end
 -- t:unsqueeze(d) with a dimension of size 1 inserted at d: views, of views too.
 TM.squeeze = function(t, d)
   local b, off, sizes, strides = geometry(t)
-  if d ~= nil then whole("squeeze", d, 1, #sizes, "dimension") end
+  if d ~= nil then d = whole("squeeze", d, 1, #sizes, "dimension") end
   local ns, nst = {}, {}
   for k = 1, #sizes do
     if sizes[k] ~= 1 or (d ~= nil and k ~= d) then ns[#ns + 1] = sizes[k]; nst[#nst + 1] = strides[k] end
@@ -1406,7 +1467,7 @@ TM.squeeze = function(t, d)
 end
 TM.unsqueeze = function(t, d)
   local b, off, sizes, strides = geometry(t)
-  whole("unsqueeze", d, 1, #sizes + 1, "position")
+  d = whole("unsqueeze", d, 1, #sizes + 1, "position")
   if #sizes == 4 then fail("unsqueeze: a 4-dimensional tensor cannot gain a fifth dimension here") end
   table.insert(sizes, d, 1)
   table.insert(strides, d, d <= #strides and strides[d] * sizes[d + 1] or 1)
@@ -1443,7 +1504,7 @@ end
 TM.stride = function(t, d)
   local _, _, sizes, strides = geometry(t)
   if d == nil then return setmetatable(strides, SizeMT) end
-  whole("stride", d, 1, #sizes, "dimension")
+  d = whole("stride", d, 1, #sizes, "dimension")
   return strides[d]
 end
 TM.isContiguous = function(t) return not isview(t) end
@@ -1457,7 +1518,7 @@ end
 -- split/chunk along any dimension: lists of narrowed views.
 TM.split = function(t, size, d)
   d = d or 1
-  whole("split", d, 1, t:dim(), "dimension")
+  d = whole("split", d, 1, t:dim(), "dimension")
   if type(size) ~= "number" or size < 1 or size ~= size // 1 then fail("split: size must be a whole number of at least 1, got " .. tostring(size)) end
   local parts, n = {}, t:size(d)
   for first = 1, n, size do parts[#parts + 1] = TM.narrow(t, d, first, math.min(size, n - first + 1)) end
@@ -1465,7 +1526,7 @@ TM.split = function(t, size, d)
 end
 TM.chunk = function(t, count, d)
   d = d or 1
-  whole("chunk", d, 1, t:dim(), "dimension")
+  d = whole("chunk", d, 1, t:dim(), "dimension")
   if type(count) ~= "number" or count < 1 or count ~= count // 1 then fail("chunk: n must be a whole number of at least 1, got " .. tostring(count)) end
   return TM.split(t, math.ceil(t:size(d) / count), d)
 end
@@ -1521,7 +1582,7 @@ do
   viewOnly.size = function(v, d)
     local _, _, s = geometry(v)
     if d == nil then return setmetatable(s, SizeMT) end
-    whole("size", d, 1, #s, "dimension")
+    d = whole("size", d, 1, #s, "dimension")
     return s[d]
   end
 end

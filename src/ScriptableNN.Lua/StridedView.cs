@@ -79,6 +79,9 @@ internal sealed class StridedView
         Walk(values.Span, toView: true);
     }
 
+    /// <summary>Sets every element the view reaches to <paramref name="value"/>, with no copy made.</summary>
+    public void Fill(float value) => Walk(Span<float>.Empty, toView: true, value);
+
     /// <summary>The index in <see cref="Base"/> of element <paramref name="i"/> (0-based) of a one-dimensional view.</summary>
     public int IndexOf(int i) { CheckBase(); return Offset + i * Strides[0]; }
 
@@ -88,10 +91,11 @@ internal sealed class StridedView
         if (_last >= Base.Length) throw new ScriptError($"the tensor this {ShapeText} view looks at was resized to {Base.ShapeText}; take the view again");
     }
 
-    // Visits the view's elements in row-major order, copying between it and a dense span; the
-    // innermost dimension runs as one strided loop.
-    private void Walk(Span<float> dense, bool toView)
+    // Visits the view's elements in row-major order, copying between it and a dense span (or
+    // filling it, given no span); the innermost dimension runs as one strided loop.
+    private void Walk(Span<float> dense, bool toView, float fill = 0f)
     {
+        bool filling = dense.IsEmpty && Length > 0;
         CheckBase();
         var b = Base.Span;
         int rank = Sizes.Length, inner = Sizes[rank - 1], innerStride = Strides[rank - 1];
@@ -101,7 +105,8 @@ internal sealed class StridedView
         {
             int start = Offset;
             for (int d = 0; d < rank - 1; d++) start += index[d] * Strides[d];
-            if (toView) for (int j = 0; j < inner; j++) b[start + j * innerStride] = dense[pos + j];
+            if (filling) for (int j = 0; j < inner; j++) b[start + j * innerStride] = fill;
+            else if (toView) for (int j = 0; j < inner; j++) b[start + j * innerStride] = dense[pos + j];
             else for (int j = 0; j < inner; j++) dense[pos + j] = b[start + j * innerStride];
             pos += inner;
             int k = rank - 2;

@@ -62,7 +62,44 @@ internal static unsafe class TensorBindings
         new("maskedCopy", 3, MaskedCopy),
         new("random", 3, RandomFill),
         new("resize", 2, Resize),
+        new("cast", 2, Cast),
     };
+
+    // t:cast(typeName): every element cut toward zero as C casts to the integer type; bytes,
+    // chars and shorts wrap around as their C types do; a long or int beyond 2^24 (which float32
+    // storage cannot hold exactly) or a NaN or infinity is refused, naming the value.
+    private static int Cast(Args a)
+    {
+        var t = a.Target(1);
+        string name = a.String(2);
+        var s = t.Span;
+        for (int i = 0; i < s.Length; i++)
+        {
+            double v = s[i];
+            if (!double.IsFinite(v)) throw new ScriptError($"{name}: {v.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not an integer value");
+            double c = Math.Truncate(v);
+            switch (name)
+            {
+                case "torch.ByteTensor": c = Wrap(c, 256, 0); break;
+                case "torch.CharTensor": c = Wrap(c, 256, -128); break;
+                case "torch.ShortTensor": c = Wrap(c, 65536, -32768); break;
+                case "torch.LongTensor" or "torch.IntTensor":
+                    if (Math.Abs(c) > 16777216) throw new ScriptError($"{name}: {c:F0} is beyond 2^24, which float32 storage cannot hold exactly");
+                    break;
+                default: throw new ScriptError($"cast: '{name}' is not an integer tensor type");
+            }
+            s[i] = (float)c;
+        }
+        return a.Push(t);
+    }
+
+    // c modulo the type's range, into [low, low + range): two's complement wrap-around.
+    private static double Wrap(double c, double range, double low)
+    {
+        double m = (c - low) % range;
+        if (m < 0) m += range;
+        return m + low;
+    }
 
     // t:resize(sizes...) (Torch7's): t takes the new shape in place; growing allocates a new
     // storage (reserved under the memory cap first) and keeps the old elements first.

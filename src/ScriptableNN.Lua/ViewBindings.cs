@@ -14,7 +14,7 @@ internal static class ViewBindings
     {
         new("make", 4, Make),
         new("info", 1, Info),
-        new("gather", 1, a => a.Push(ViewOf(a, 1).Gather())),
+        new("gather", 1, Gather),
         new("scatter", 2, Scatter),
         new("get", 2, a => { var v = Vector(a); return a.Push((double)v.Base.Span[v.IndexOf(Element(a, v))]); }),
         new("set", 3, a => { var v = Vector(a); v.Base.Span[v.IndexOf(Element(a, v))] = a.Float(3); return 0; }),
@@ -36,6 +36,13 @@ internal static class ViewBindings
         int i = a.Int(2);
         if (i < 1 || i > v.Sizes[0]) throw new ScriptError($"index {i} out of range for a view of size {v.ShapeText} (valid: 1..{v.Sizes[0]})");
         return i - 1;
+    }
+
+    private static int Gather(Args a)
+    {
+        var v = ViewOf(a, 1);
+        if (a.Host.MemoryCapped) a.Host.Reserve(4L * v.Length, "a copy of a " + v.ShapeText + " view");
+        return a.Push(v.Gather());
     }
 
     // make(base, offset, sizes, strides): offset 0-based into base's elements.
@@ -96,7 +103,7 @@ internal static class ViewBindings
     private static int Scatter(Args a)
     {
         var v = ViewOf(a, 1);
-        if (a.Type(2) == TNumber) v.Scatter(Tensor.Full(a.Float(2), v.Sizes));
+        if (a.Type(2) == TNumber) v.Fill(a.Float(2));
         else v.Scatter(a.Tensor(2));
         return 0;
     }

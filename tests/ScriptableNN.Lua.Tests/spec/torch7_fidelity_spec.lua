@@ -437,6 +437,36 @@ describe("types as Torch7 names them", function()
     assert.has_error(function() torch.setdefaulttensortype("torch.LongTensor") end)
   end)
 
+  it("integer tensors compute as Torch7's C functions for their type do", function()
+    local l = torch.LongTensor{ 5, -7, 9 }
+    l:div(2)                                                 -- C's integer division cuts toward zero
+    assert.are.same({ 2, -3, 4 }, l:totable())
+    assert.are.equal("integer", math.type(l[1]))             -- elements read as Lua integers
+    l:mul(1.5)                                               -- the number is a long: 1
+    assert.are.same({ 2, -3, 4 }, l:totable())
+    l:add(0.9)
+    assert.are.same({ 2, -3, 4 }, l:totable())
+    local q = torch.LongTensor{ 3, 4 } / 2                    -- an operator keeps the type
+    assert.are.equal("torch.LongTensor", torch.type(q))
+    assert.are.same({ 1, 2 }, q:totable())
+    assert.are.equal("torch.LongTensor", torch.type(-torch.LongTensor{ 1 }))
+    local b = torch.ByteTensor{ 250 } + 10                    -- unsigned char arithmetic wraps
+    assert.are.same({ 4 }, b:totable())
+    local u = torch.LongTensor(50):uniform(0, 10)             -- real parameters, integer values stored
+    for _, v in ipairs(u:totable()) do assert.is_true(v >= 0 and v < 10 and math.type(v) == "integer") end
+    local f = torch.Tensor{ 1.5 } + 1                         -- float tensors unchanged
+    assert.are.same({ 2.5 }, f:totable())
+  end)
+
+  it("numeric strings count as numbers where Torch7's C functions take numbers", function()
+    local x = torch.Tensor("2", "3"):fill("1.5")
+    assert.are.same({ 2, 3 }, x:size():totable())
+    assert.are.equal(9, x:sum())
+    assert.are.equal(2, x:narrow(2, "2", "2"):size(2))
+    assert.are.equal(2, x:select("2", "1"):size(1))
+    assert.error_matches(function() torch.Tensor("abc") end, "bad argument #1 to 'new' %(number expected, got string%)")
+  end)
+
   it("model:type() is its tensor type and model:type(name) returns the model", function()
     local m = nn.Sequential():add(nn.Linear(2, 2))
     assert.are.equal("torch.FloatTensor", m:type())
