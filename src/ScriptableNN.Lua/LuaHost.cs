@@ -84,8 +84,14 @@ public sealed unsafe partial class LuaHost : IDisposable
         LoadPrelude();
         _lua.NewTable();
         _stoppedRef = Ref(_L);
-        _lua.SetHook(_hook, LuaHookMask.Count, HookInterval);
+        // Lua 5.4 sends every instruction through its hook check while a count hook is set
+        // (plain Lua code runs about half as fast), and the hook has work only under a budget or
+        // a timeout: a host created without either runs with no hook at all.
+        _metered = Options.InstructionBudget != null || Options.Timeout != null;
+        if (_metered) _lua.SetHook(_hook, LuaHookMask.Count, HookInterval);
     }
+
+    private readonly bool _metered;
 
     // ---- memory ----------------------------------------------------------------------
 
@@ -279,6 +285,9 @@ public sealed unsafe partial class LuaHost : IDisposable
 
     private void StartBudget()
     {
+        if (!_metered && (Options.InstructionBudget != null || Options.Timeout != null))
+            throw new InvalidOperationException("LuaHost: InstructionBudget and Timeout must be set in the options the host is created with; " +
+                                                "a host created without them runs scripts without the hook that enforces them.");
         _instructions = 0;
         _budgetHit = false;
         _budget = Options.InstructionBudget ?? 0;

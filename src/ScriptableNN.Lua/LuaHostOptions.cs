@@ -12,10 +12,14 @@ public sealed class LuaHostOptions
     /// <summary>Grant the full io and os libraries even in the sandbox (`snn run --allow-io`).</summary>
     public bool AllowIO { get; set; }
 
-    /// <summary>Most VM instructions one call into the host (Run, Call) may execute; null for no limit.</summary>
+    /// <summary>
+    /// Most VM instructions one call into the host (Run, Call) may execute; null for no limit.
+    /// Set it (or <see cref="Timeout"/>) before creating the host: only then does the host
+    /// install Lua's count hook, which slows plain Lua code about twofold.
+    /// </summary>
     public long? InstructionBudget { get; set; }
 
-    /// <summary>Longest one call into the host may run; null for no limit.</summary>
+    /// <summary>Longest one call into the host may run; null for no limit. Set before creating the host, as <see cref="InstructionBudget"/>.</summary>
     public TimeSpan? Timeout { get; set; }
 
     /// <summary>

@@ -33,6 +33,21 @@ public class BudgetTests
     }
 
     [Test]
+    public void ABudgetSetAfterTheHostIsCreatedIsRefusedNotIgnored()
+    {
+        // A host created without a budget runs without Lua's count hook (plain Lua code runs
+        // about twice as fast); a budget it could not enforce must not pass silently.
+        var options = new LuaHostOptions();
+        using var host = new LuaHost(options);
+        Assert.That(host.Run("local s = 0 for i = 1, 100000 do s = s + i end return s")[0], Is.EqualTo(5000050000L));
+        options.Timeout = TimeSpan.FromMilliseconds(100);
+        var ex = Assert.Throws<InvalidOperationException>(() => host.Run("while true do end"));
+        Assert.That(ex!.Message, Does.Contain("must be set in the options the host is created with"));
+        options.Timeout = null;
+        Assert.That(host.Run("return 'still usable'")[0], Is.EqualTo("still usable"));
+    }
+
+    [Test]
     public void ALargeMatrixProductStopsAtTheTimeout()
     {
         using var host = new LuaHost(new LuaHostOptions { Timeout = TimeSpan.FromMilliseconds(200) });
