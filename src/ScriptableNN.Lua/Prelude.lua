@@ -1089,6 +1089,12 @@ local function sliceview(t, spec)
   return view, r
 end
 
+local tat, tsetAt, tdim = T.at, T.setAt, TM.dim
+TM.at, TM.setAt = nil, nil
+local function allNumbers(k)
+  for i = 1, #k do if type(k[i]) ~= "number" then return false end end
+  return true
+end
 -- Any other region is a strided view (defined with the views below); x.new likewise.
 local regionRead, regionWrite, newOf
 
@@ -1103,6 +1109,12 @@ TensorMT.__index = function(t, k)
   end
   if kinds[k] == "torch.ByteTensor" then return TM.maskedSelect(t, k) end
   if type(k) == "table" then
+    if type(k[1]) == "number" and #k == tdim(t) and allNumbers(k) then   -- one element: no views on the way
+      local v, e = tat(t, k)
+      if v == ERR then fail(e) end
+      if kinds[t] ~= nil then return tointeger(v) or v end
+      return v
+    end
     local view, r = sliceview(t, k)
     if view ~= nil then
       local all = true
@@ -1122,9 +1134,15 @@ TensorMT.__newindex = function(t, k, v)
     return
   end
   if type(k) == "number" then
+    if kinds[t] ~= nil then return regionWrite(t, { k }, v) end   -- cut to the integer type
     local r, e = tset(t, k, v)
     if r == ERR then fail(e) end
   elseif type(k) == "table" then
+    if type(v) == "number" and type(k[1]) == "number" and #k == tdim(t) and allNumbers(k) and kinds[t] == nil then
+      local r, e = tsetAt(t, v, k)
+      if r == ERR then fail(e) end
+      return
+    end
     -- t[{...}] = number fills the region; = tensor copies into it, element for element.
     regionWrite(t, k, v)
   elseif k == "requiresGrad" or k == "requires_grad" then
@@ -1328,6 +1346,7 @@ end
 -- through the strides. Views of views compose: the geometry always points at the original
 -- tensor. A region that happens to be contiguous is an ordinary tensor sharing storage.
 ---------------------------------------------------------------------------------------------
+do   -- the views block keeps its locals to itself (the prelude is near Lua's 200-local limit)
 local V = raw.View
 local ViewMT = registry["snn.TensorView"]
 local getmt = getmetatable
@@ -1551,7 +1570,11 @@ function regionRead(t, spec)
 end
 function regionWrite(t, spec, value)
   local v, b, off = region(t, spec)
-  if v == nil then v = element(b, off) end
+  if v == nil then
+    v = element(b, off)
+    local k = kinds[t]
+    if k ~= nil then kinds[v] = k end       -- an integer tensor's element is cut to its type
+  end
   if type(value) == "number" then v:fill(value)
   elseif F.isTensor(value) then
     if value:nElement() ~= v:nElement() then fail("tensor index: the region holds " .. v:nElement() .. " elements, the value " .. value:nElement()) end
@@ -1644,6 +1667,7 @@ end
 ViewMT.__close = function(v) T.free(v) end
 ViewMT.__gc = function(v) T.free(v) end
 ViewMT.__name = "torch.FloatTensor"
+end
 
 
 ---------------------------------------------------------------------------------------------

@@ -63,7 +63,46 @@ internal static unsafe class TensorBindings
         new("random", 3, RandomFill),
         new("resize", 2, Resize),
         new("cast", 2, Cast),
+        new("at", 2, At),
+        new("setAt", 3, SetAt),
     };
+
+    // t[{i, j, ...}] with one number per dimension: the element, without building the row views
+    // on the way (1-based; negative counts from the end, as Torch7's indexing operator).
+    private static int At(Args a)
+    {
+        var t = a.Tensor(1);
+        return a.Push((double)t.Span[Flat(a, t, 2)]);
+    }
+
+    // t[{i, j, ...}] = v: setAt(t, v, i, j, ...).
+    private static int SetAt(Args a)
+    {
+        var t = a.Target(1);
+        float v = a.Float(2);
+        t.Span[Flat(a, t, 3)] = v;
+        return 0;
+    }
+
+    // The table of indices at argument `at`, one per dimension, as a row-major position.
+    private static int Flat(Args a, Tensor t, int at)
+    {
+        if (a.Type(at) != TTable) throw a.Bad(at, "table");
+        int rank = t.Rank;
+        if ((long)lua_rawlen(a.L, at) != rank) throw new ScriptError($"tensor index: {lua_rawlen(a.L, at)} indices for a {rank}-dimensional tensor");
+        int flat = 0;
+        for (int d = 0; d < rank; d++)
+        {
+            int size = t.Size(d);
+            if (lua_rawgeti(a.L, at, d + 1) != TNumber) { lua_settop(a.L, -2); throw new ScriptError($"tensor index: dimension {d + 1} takes numbers"); }
+            long i;
+            try { i = a.Integer(-1); } finally { lua_settop(a.L, -2); }
+            if (i < 0) i += size + 1;
+            if (i < 1 || i > size) throw new ScriptError($"tensor index {i} outside 1..{size} (dimension {d + 1})");
+            flat = flat * size + (int)(i - 1);
+        }
+        return flat;
+    }
 
     // t:cast(typeName): every element cut toward zero as C casts to the integer type; bytes,
     // chars and shorts wrap around as their C types do; a long or int beyond 2^24 (which float32

@@ -52,6 +52,22 @@ describe("strided views", function()
     m:narrow(2, 2, 2):mul(10)
     assert.are.same({ { 1, 20, 30 }, { 4, 50, 60 }, { 7, 80, 90 } }, m:totable())
     assert.are.equal(6, filled(3, 3)[{ 2, 3 }])
+    -- one number per dimension reads or writes the element directly, negative from the end
+    local e = filled(2, 3)
+    assert.are.equal(6, e[{ -1, -1 }])
+    e[{ 1, -1 }] = 30
+    assert.are.same({ 1, 2, 30 }, e[1]:totable())
+    assert.error_matches(function() return e[{ 3, 1 }] end, "tensor index 3 outside 1..2 %(dimension 1%)")
+    assert.error_matches(function() e[{ 1, 4 }] = 0 end, "tensor index 4 outside 1..3 %(dimension 2%)")
+    local l = torch.LongTensor{ { 1, 2 } }
+    l[{ 1, 2 }] = 7.9                                  -- cut to the type
+    assert.are.equal(7, l[{ 1, 2 }])
+    assert.are.equal("integer", math.type(l[{ 1, 2 }]))
+    local row = torch.LongTensor{ 1, 2 }
+    row[2] = -3.7
+    assert.are.same({ 1, -3 }, row:totable())
+    l[1] = 2.5                                         -- a row of an integer matrix filled, cut
+    assert.are.same({ { 2, 2 } }, l:totable())
   end)
 
   it("transpose and t() are views (tensor.md's transpose example)", function()
