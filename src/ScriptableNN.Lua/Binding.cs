@@ -50,6 +50,9 @@ internal readonly unsafe struct Args
     /// <summary>An integer: a Lua integer, or a float with an integral value (3/1 arrives as 3.0).</summary>
     public long Integer(int i)
     {
+        int exact;
+        long n = lua_tointegerx(L, i, &exact);    // an integer, or a float or numeric string with an integral value
+        if (exact != 0) return n;
         double v = Number(i);
         if (v != Math.Floor(v) || double.IsInfinity(v)) throw new ScriptError($"bad argument #{i} to '{Name}' (number has no integer representation: {v})");
         if (lua_isinteger(L, i) != 0) return lua_tointegerx(L, i, null);
