@@ -350,6 +350,8 @@ public sealed unsafe partial class LuaHost : IDisposable
         RawSetGlobal(_L, "__snn_raw");
     }
 
+    private static readonly string[] PreludeParts = { "Prelude.Modules.lua", "Prelude.Optim.lua", "Prelude.Train.lua", "Prelude.Host.lua" };
+
     private void LoadPrelude()
     {
         string source = ReadResource("Prelude.lua");
@@ -362,7 +364,16 @@ public sealed unsafe partial class LuaHost : IDisposable
         _lua.NewTable();
         for (int i = 0; i < grants.Length; i++) { _lua.PushString(grants[i]); _lua.RawSetInteger(-2, i + 1); }
         GrantNames = grants;
-        if (_lua.PCall(5, 0, 0) != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + Native.ToString(_L, -1));
+        if (_lua.PCall(5, 1, 0) != LuaStatus.OK) throw new InvalidOperationException("ScriptableNN prelude: " + Native.ToString(_L, -1));
+        // The later parts, each its own chunk (a chunk has at most 200 locals), in order; the
+        // table Prelude.lua returned carries the locals they share.
+        foreach (var part in PreludeParts)
+        {
+            if (_lua.LoadString(ReadResource(part), "=[snn]") != LuaStatus.OK) throw new InvalidOperationException($"ScriptableNN {part}: " + Native.ToString(_L, -1));
+            _lua.PushCopy(-2);
+            if (_lua.PCall(1, 0, 0) != LuaStatus.OK) throw new InvalidOperationException($"ScriptableNN {part}: " + Native.ToString(_L, -1));
+        }
+        _lua.Pop(1);
         _lua.PushNil();
         RawSetGlobal(_L, "__snn_raw");
     }
