@@ -6,9 +6,10 @@ namespace SimulationHost;
 /// <summary>What a run is asked to do.</summary>
 /// <param name="Mode">"imitate": learn from the expert; "rl": learn from the script's reward, no expert.</param>
 /// <param name="LearnFrames">RL mode: frames of learning before the learned policy is scored.</param>
+/// <param name="ScoreEpisodes">RL mode: episodes the learned policy is scored on at least, past <c>Frames</c> if it took over late.</param>
 public sealed record SimulationOptions(int Frames = 3000, int Agents = 32, double BudgetMs = 4, int EpisodeFrames = 240,
     double SwitchError = 0.02, int MinExpertFrames = 720, int Seed = 1, string Script = "behaviour.lua", int ReportEvery = 250,
-    string Mode = "imitate", int LearnFrames = 20000);
+    string Mode = "imitate", int LearnFrames = 20000, int ScoreEpisodes = 2);
 
 /// <summary>What a run measured.</summary>
 public sealed record SimulationReport(double ExpertSuccess, double LearnedSuccess, int SwitchFrame, double P50Ms, double P99Ms,
@@ -132,7 +133,9 @@ public sealed class Simulation : IDisposable
                            $"frame ms p50 {Percentile(window, 0.5):F2} p99 {Percentile(window, 0.99):F2}  overshoot p99 {Percentile(over, 0.99):F2} ms  {GcWindow()}");
         }
 
-        for (int frame = 0; frame < _o.Frames; frame++)
+        // Past Frames, a run whose policy took over late (training held the world still for many
+        // frames on a slow or busy machine) goes on until ScoreEpisodes episodes are scored.
+        for (int frame = 0; frame < _o.Frames || (switchFrame > 0 && learnedEpisodes < _o.ScoreEpisodes && frame < 2 * _o.Frames); frame++)
         {
             sw.Restart();
             bool learned = Behaviour.Policy != null;
@@ -211,7 +214,9 @@ public sealed class Simulation : IDisposable
         long trainSteps = 0; int trainFrames = 0;
         double lastError = double.PositiveInfinity;
         var sw = new Stopwatch();
-        for (int frame = 0; frame < _o.Frames; frame++)
+        // Past Frames, a run whose policy took over late (training held the world still for many
+        // frames on a slow or busy machine) goes on until ScoreEpisodes episodes are scored.
+        for (int frame = 0; frame < _o.Frames || (switchFrame > 0 && learnedEpisodes < _o.ScoreEpisodes && frame < 2 * _o.Frames); frame++)
         {
             sw.Restart();
             bool learned = Behaviour.Policy != null;
