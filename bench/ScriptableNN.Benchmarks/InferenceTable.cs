@@ -22,7 +22,10 @@ public static class InferenceTable
             var c = CompiledNetwork.Compile(net);
             var x = Tensor.Uniform(rng, -1, 1, 64, inputs).ToArray();
             var y = new float[64 * c.OutputSize];
-            Console.WriteLine($"| {name} | Run (1 sample) | {Time(() => c.Run(x.AsSpan(0, inputs), y), inputs > 100 ? 2_000 : 50_000):F0} |");
+            CompiledNetwork.SplitLargeLayers = false;
+            Console.WriteLine($"| {name} | Run (1 sample, one thread) | {Time(() => c.Run(x.AsSpan(0, inputs), y), inputs > 100 ? 2_000 : 50_000):F0} |");
+            CompiledNetwork.SplitLargeLayers = true;
+            Console.WriteLine($"| {name} | Run (1 sample, layers over 256 KB split over two threads) | {Time(() => c.Run(x.AsSpan(0, inputs), y), inputs > 100 ? 2_000 : 50_000):F0} |");
             Console.WriteLine($"| {name} | RunBatch (64 rows) | {Time(() => c.RunBatch(x, y, 64), inputs > 100 ? 200 : 5_000):F0} |");
         }
     }

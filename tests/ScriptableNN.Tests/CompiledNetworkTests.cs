@@ -72,6 +72,43 @@ public class CompiledNetworkTests
     }
 
     [Test]
+    public void ALargeLayerSplitOverTwoThreadsGivesTheSameBitsAndAllocatesNothing()
+    {
+        var net = (Sequential)Networks().Last().Arguments[0]!;     // 784-256: 800 KB of weights, split
+        var compiled = CompiledNetwork.Compile(net);
+        var x = Tensor.Uniform(new Rng(5), -1, 1, 8, 784);
+        var one = new float[10]; var two = new float[10];
+        int threads = Kernels.Parallelism.MaxThreads;
+        try
+        {
+            Kernels.Parallelism.MaxThreads = 2;
+            for (int r = 0; r < 8; r++)
+            {
+                CompiledNetwork.SplitLargeLayers = false;
+                compiled.Run(x.Select(r).Span, one);
+                CompiledNetwork.SplitLargeLayers = true;
+                compiled.Run(x.Select(r).Span, two);
+                // each output is summed in the same order either way: the halves split on block boundaries
+                Assert.That(two, Is.EqualTo(one), $"row {r}");
+            }
+            var input = x.Select(3).ToArray();
+            long least = long.MaxValue;
+            for (int round = 0; round < 3; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 50; i++) compiled.Run(input, two);
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.That(least, Is.EqualTo(0));
+        }
+        finally
+        {
+            Kernels.Parallelism.MaxThreads = threads;
+            CompiledNetwork.SplitLargeLayers = true;
+        }
+    }
+
+    [Test]
     public void IsASnapshotUntilRefreshed()
     {
         var net = new Sequential(new Linear(2, 3, rng: new Rng(1)), new ReLU(), new Linear(3, 1, rng: new Rng(2)));

@@ -14,6 +14,13 @@ namespace ScriptableNN.Inference;
 /// </summary>
 public sealed class CompiledNetwork
 {
+    /// <summary>
+    /// Whether one sample through a layer of more than 256 KB of weights runs on two threads,
+    /// each over half of the outputs (and so each with half of the weights in its core's cache).
+    /// On by default when <see cref="Parallelism.MaxThreads"/> allows two threads.
+    /// </summary>
+    public static bool SplitLargeLayers { get; set; } = true;
+
     private abstract class Layer
     {
         public int In, Out;
@@ -55,6 +62,32 @@ public sealed class CompiledNetwork
 
         private float[] _batch = Array.Empty<float>();
 
+        // A layer whose weights outgrow half of one core's L2 (784-256: 800 KB, against Zen 3's
+        // 512 KB) streams them from L3 on every call. Split over two threads by outputs, each
+        // thread reads only its half of every weight row, and each half stays in its own core's L2.
+        private const long SplitBytes = 256 * 1024;
+        private float[] _x = Array.Empty<float>();
+        private Halves? _halves;
+
+        private sealed class Halves : IParallelWork
+        {
+            public Affine L = null!;
+            public void RunPart(int part, int parts)
+            {
+                int blocks = L.Padded / 16;
+                int o0 = blocks * part / parts * 16, o1 = blocks * (part + 1) / parts * 16;
+                if (o0 < o1) Kernels.Gemv.Run(L._x, L.Wt, L.Bias, L.Scratch, L.In, L.Padded, o0, o1);
+            }
+        }
+
+        private bool RunSplit(ReadOnlySpan<float> x)
+        {
+            if (!SplitLargeLayers || (long)In * Padded * sizeof(float) < SplitBytes || Padded < 32 || Parallelism.MaxThreads < 2) return false;
+            if (_halves == null) { _halves = new Halves { L = this }; _x = new float[In]; }
+            x.CopyTo(_x);
+            return WorkerPool.TryRun(_halves, 2);
+        }
+
         // Many rows: one GEMM on the padded transposed weights (the A*B form), then bias and
         // activation per row on the valid columns.
         public override void RunBatch(ReadOnlySpan<float> x, Span<float> y, int rows)
@@ -74,7 +107,7 @@ public sealed class CompiledNetwork
 
         public override void Run(ReadOnlySpan<float> x, Span<float> y)
         {
-            Kernels.Gemv.Run(x, Wt, Bias, Scratch, In, Padded);
+            if (!RunSplit(x)) Kernels.Gemv.Run(x, Wt, Bias, Scratch, In, Padded);
             var s = Scratch.AsSpan(0, Out);
             if (Act != null) Act.Forward(s, y);
             else s.CopyTo(y);

@@ -15,14 +15,14 @@ internal static class Gemv
     /// The AVX-512 form: blocks of 64 outputs (four zmm), the inputs taken two at a time into
     /// two sets of accumulators, so eight independent FMA chains hide the FMA latency.
     /// </summary>
-    private static void Run512(ReadOnlySpan<float> x, float[] wt, float[] bias, float[] y, int inputs, int n)
+    private static void Run512(ReadOnlySpan<float> x, float[] wt, float[] bias, float[] y, int inputs, int n, int o0, int o1)
     {
         ref float wref = ref MemoryMarshal.GetArrayDataReference(wt);
         ref float bref = ref MemoryMarshal.GetArrayDataReference(bias);
         ref float yref = ref MemoryMarshal.GetArrayDataReference(y);
         ref float xref = ref MemoryMarshal.GetReference(x);
-        int o = 0;
-        for (; o + 64 <= n; o += 64)
+        int o = o0;
+        for (; o + 64 <= o1; o += 64)
         {
             var a0 = Vector512.LoadUnsafe(ref bref, (nuint)o); var a1 = Vector512.LoadUnsafe(ref bref, (nuint)(o + 16));
             var a2 = Vector512.LoadUnsafe(ref bref, (nuint)(o + 32)); var a3 = Vector512.LoadUnsafe(ref bref, (nuint)(o + 48));
@@ -49,7 +49,7 @@ internal static class Gemv
             (a0 + b0).StoreUnsafe(ref yref, (nuint)o); (a1 + b1).StoreUnsafe(ref yref, (nuint)(o + 16));
             (a2 + b2).StoreUnsafe(ref yref, (nuint)(o + 32)); (a3 + b3).StoreUnsafe(ref yref, (nuint)(o + 48));
         }
-        for (; o < n; o += 16)
+        for (; o < o1; o += 16)
         {
             // One vector of outputs: eight partial sums over the inputs, added at the end.
             Vector512<float> s0 = Vector512.LoadUnsafe(ref bref, (nuint)o), s1 = default, s2 = default, s3 = default;
@@ -76,17 +76,23 @@ internal static class Gemv
     /// y[0..n) = b + sum_i x[i] * Wt[i, 0..n): four vector accumulators per block of outputs,
     /// each input broadcast once per block. n is a multiple of 16.
     /// </summary>
-    public static void Run(ReadOnlySpan<float> x, float[] wt, float[] bias, float[] y, int inputs, int n)
+    public static void Run(ReadOnlySpan<float> x, float[] wt, float[] bias, float[] y, int inputs, int n) => Run(x, wt, bias, y, inputs, n, 0, n);
+
+    /// <summary>
+    /// Outputs [o0, o1) only (multiples of 16): two threads can each take half of a layer's
+    /// outputs, and so each keep its half of the weights in its own core's cache.
+    /// </summary>
+    public static void Run(ReadOnlySpan<float> x, float[] wt, float[] bias, float[] y, int inputs, int n, int o0, int o1)
     {
-        if (Vector512.IsHardwareAccelerated) { Run512(x, wt, bias, y, inputs, n); return; }
+        if (Vector512.IsHardwareAccelerated) { Run512(x, wt, bias, y, inputs, n, o0, o1); return; }
         int w = Vector<float>.Count;
         ref float wref = ref MemoryMarshal.GetArrayDataReference(wt);
         ref float bref = ref MemoryMarshal.GetArrayDataReference(bias);
         ref float yref = ref MemoryMarshal.GetArrayDataReference(y);
         int block = 4 * w;
-        int o = 0;
+        int o = o0;
         ref float xref = ref MemoryMarshal.GetReference(x);
-        for (; o + block <= n; o += block)
+        for (; o + block <= o1; o += block)
         {
             // Two inputs at a time into two sets of four accumulators: eight independent
             // chains of multiply-adds, enough to cover the add latency (four left the units half idle).
@@ -125,7 +131,7 @@ internal static class Gemv
             Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + 2 * w)) = a2 + b2;
             Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + 3 * w)) = a3 + b3;
         }
-        for (; o < n; o += w)
+        for (; o < o1; o += w)
         {
             var a0 = Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref bref, o));
             for (int i = 0; i < inputs; i++)
