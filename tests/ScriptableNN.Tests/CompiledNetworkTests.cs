@@ -87,7 +87,11 @@ public class CompiledNetworkTests
                 CompiledNetwork.SplitLargeLayers = false;
                 compiled.Run(x.Select(r).Span, one);
                 CompiledNetwork.SplitLargeLayers = true;
-                compiled.Run(x.Select(r).Span, two);
+                var row = x.Select(r).ToArray();
+                long splits = CompiledNetwork.SplitRuns;
+                compiled.Run(row, two);              // a lone call runs on one thread
+                compiled.Run(row, two);              // the next, right after it, splits
+                Assert.That(CompiledNetwork.SplitRuns, Is.GreaterThan(splits), "the call right after another ran split");
                 // each output is summed in the same order either way: the halves split on block boundaries
                 Assert.That(two, Is.EqualTo(one), $"row {r}");
             }
