@@ -1632,6 +1632,7 @@ end
 ViewMT.__index = function(v, k)
   local g = viewOnly[k]
   if g ~= nil then return g end
+  if k == "new" then return newOf(v) end
   if type(k) == "number" then
     if viewOnly.dim(v) == 1 then return vget(v, k) end
     return TM.select(v, 1, k)

@@ -181,6 +181,7 @@ describe("resize", function()
     assert.are.same({ 3 }, l.new(3):size():totable())
     assert.are.equal("torch.LongTensor", torch.type(l:new()))
     assert.are.equal("torch.FloatTensor", torch.type(torch.Tensor(1).new(2, 2)))
+    assert.are.equal("torch.LongTensor", torch.type(torch.LongTensor(2, 2):t().new(3)))
   end)
 
   it("a view of a tensor resized smaller since is a clear error", function()
