@@ -181,7 +181,7 @@ public sealed unsafe partial class LuaHost : IDisposable
     // the error, the next instruction raises again, so neither pcall nor an error handler can
     // keep the thread running. An error raised from a hook leaves Lua's hooks off until the
     // nearest pcall returns, which is why the sandbox runs xpcall's handler after the unwind
-    // and never closes a stopped coroutine (see Prelude.lua). This C# hook itself never raises.
+    // and never closes a stopped coroutine (see Prelude.Host.lua). This C# hook itself never raises.
     private void Hook(IntPtr L, IntPtr ar)
     {
         try
