@@ -71,8 +71,14 @@ public static unsafe class Gemm
     /// <summary>Read a row-major B in place instead of packing it (an experiment switch for benchmarks).</summary>
     internal static bool BInPlace = true;
 
-    /// <summary>Products below this many multiply-adds run on one thread: a fork costs more than it saves.</summary>
-    public static long ParallelThreshold { get; set; } = 1L << 19;
+    /// <summary>
+    /// Products below this many multiply-adds run on one thread: a fork costs more than it saves.
+    /// 2^21 (it was 2^19): on the AVX2 machine, in a session whose second core was contended,
+    /// every product up to 8M multiply-adds ran slower on two threads (256x64x64, a PPO
+    /// minibatch's layer: 27-38 us on one thread, 39-51 us on two); a product under 2M takes
+    /// about 25 us on one thread, too little to pay for waking a second.
+    /// </summary>
+    public static long ParallelThreshold { get; set; } = 1L << 21;
 
     /// <summary>When true, the time spent inside <see cref="Multiply"/> is added to <see cref="ProfiledTicks"/>
     /// (Stopwatch ticks, calling thread's view): how benchmarks tell GEMM time from the rest.</summary>
