@@ -35,6 +35,8 @@ public class FuzzTests
                 "add", "sub", "mul", "div", "cmul", "cdiv", "clamp", "pow", "exp", "log", "abs", "sqrt", "tanh", "sigmoid", "neg",
                 "matmul", "numel", "type", "float", "double", "item", "predict", "save", "compile", "split", "history", "last",
                 "zeroGrad", "learningRate", "stepCount", "transform", "run", "train", "size",
+                "t", "transpose", "narrow", "select", "expand", "expandAs", "unfold", "contiguous", "isContiguous", "stride",
+                "resizeAs", "squeeze", "unsqueeze", "index", "indexCopy", "maskedFill", "fill", "copy", "totable", "apply",
             }).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToArray();
             var unclean = new List<string>();
             int done = 0, stops = 0, batches = 0;

@@ -33,6 +33,10 @@ local function pool(dir)
   local freed = torch.zeros(3); freed:free()
   local nan = torch.Tensor{ 0/0, 1/0, -1/0 }
   local model = nn.Sequential():add(nn.Linear(2, 3)):add(nn.ReLU()):add(nn.Linear(3, 2))
+  -- strided views: a transpose, a column, an expanded tensor, one whose tensor was freed, and one
+  -- whose tensor was resized smaller since
+  local viewed = torch.rand(2, 3); local orphan = viewed:t(); viewed:free()
+  local shrunk = torch.rand(3, 3); local stale = shrunk:select(2, 3); shrunk:resize(2)
   local values = {
     0, 1, 2, 3, -1, 7, -2^31, 2^31, 2^53, 1e9, -1e9, 1e300, 1/0, -1/0, 0/0, 0.5, -0.5, math.maxinteger, math.mininteger,
     "", "x", "mean", "sum", "none", "he", "xavier", "accuracy", "../../etc/passwd", "/etc/passwd", "/tmp", string.rep("a", 2000), "\0\1\2",
@@ -48,6 +52,7 @@ local function pool(dir)
     { patience = -1, monitor = errmeta() },
     torch.zeros(3), torch.ones(2, 3), torch.rand(4, 2), torch.rand(2, 2), torch.Tensor{ { 1, 2 }, { 3, 4 } }, torch.zeros(0), freed, nan,
     torch.rand(1, 2, 3, 2),
+    torch.rand(3, 4):t(), torch.rand(4, 5):select(2, 2), torch.rand(3, 1):expand(3, 4), orphan, stale, torch.LongTensor{ { 1, 2 }, { 3, 4 } }:t(),
     nn.Linear(2, 3), nn.Linear(2, 2), model, nn.ReLU(), nn.SoftMax(), nn.LogSoftMax(), nn.Dropout(), nn.PReLU(), nn.Maxout(2, 2, 2), nn.RBF(2, 3),
     nn.MSECriterion(), nn.CrossEntropyCriterion(), nn.BCECriterion(), nn.ClassNLLCriterion(), nn.GaussianNLLCriterion(1),
     optim.SGD(nn.Linear(2, 2), { lr = 0.1 }), optim.Adam(model, { lr = 0.01 }),
