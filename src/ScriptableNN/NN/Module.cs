@@ -149,6 +149,7 @@ public abstract class Module
     // Each parameter and its gradient copied into the next views of the flat vectors and re-pointed at them.
     private static int MoveInto(Parameter[] ps, Tensor flatP, Tensor flatG, int offset)
     {
+        flatP.FixedShape = flatG.FixedShape = true;
         foreach (var p in ps)
         {
             var shape = p.Value.Shape.ToArray();

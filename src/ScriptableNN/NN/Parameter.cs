@@ -31,11 +31,15 @@ public sealed class Parameter
     /// <summary>Name within its module ("weight", "bias", "slope", "centres").</summary>
     public string Name { get; }
 
+    // A parameter's tensors keep their shape: the module's arithmetic relies on it, so a script's
+    // resize (the Lua layer's Torch7 resize) refuses them.
+    private Tensor _value = null!, _grad = null!;
+
     /// <summary>The current value.</summary>
-    public Tensor Value { get; internal set; }
+    public Tensor Value { get => _value; internal set { _value = value; value.FixedShape = true; } }
 
     /// <summary>The accumulated gradient; accumulates until zeroed.</summary>
-    public Tensor Grad { get; internal set; }
+    public Tensor Grad { get => _grad; internal set { _grad = value; value.FixedShape = true; } }
 
     /// <summary>Whether weight decay and norm penalties apply (false for biases and PReLU slopes).</summary>
     public bool Decay { get; set; }

@@ -24,6 +24,9 @@ public sealed partial class Tensor
     /// <summary>The gradient of some scalar with respect to this tensor, when autograd has computed one.</summary>
     public Tensor? Grad { get; set; }
 
+    /// <summary>Set on a module's parameters and gradients (and getParameters' flat vectors): <see cref="ResizeInPlace"/> refuses them.</summary>
+    internal bool FixedShape;
+
     /// <summary>Whether autograd records operations on this tensor and computes its <see cref="Grad"/>.</summary>
     public bool RequiresGrad { get; set; }
 
@@ -236,6 +239,7 @@ public sealed partial class Tensor
     /// </summary>
     internal void ResizeInPlace(int[] shape)
     {
+        if (FixedShape) throw new InvalidOperationException($"resize: this {ShapeText} tensor is a module's parameter or gradient (or getParameters' flat vector), whose shape the module relies on; resize a clone");
         int length = CheckShape(shape);
         if (_offset + length > _data.Length)
         {

@@ -184,6 +184,18 @@ describe("resize", function()
     assert.are.equal("torch.LongTensor", torch.type(torch.LongTensor(2, 2):t().new(3)))
   end)
 
+  it("a module's parameters, gradients and flat parameter vector keep their shape", function()
+    local lin = nn.Linear(3, 2)
+    assert.error_matches(function() lin.weight:resize(1) end, "a module's parameter or gradient")
+    assert.error_matches(function() lin.gradBias:resize(7) end, "a module's parameter or gradient")
+    local flat = lin:getParameters()
+    assert.error_matches(function() flat:resize(100) end, "getParameters' flat vector")
+    assert.are.same({ 4, 2 }, lin:forward(torch.rand(4, 3)):size():totable())
+    local copy = lin.weight:clone()
+    copy:resize(6)                                     -- a clone is the script's own
+    assert.are.equal(6, copy:nElement())
+  end)
+
   it("a view of a tensor resized smaller since is a clear error", function()
     local x = filled(3, 3)
     local col = x:select(2, 3)
