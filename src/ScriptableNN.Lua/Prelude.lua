@@ -1590,7 +1590,7 @@ end
 local readsOnly = set("clone", "sum", "mean", "max", "min", "totable", "tostring", "dot", "norm", "dist", "std", "var",
                       "prod", "median", "mode", "kthvalue", "sort", "topk", "nonzero", "all", "any", "argmax",
                       "lt", "le", "gt", "ge", "eq", "ne", "float", "double", "long", "int", "short", "char", "byte",
-                      "type", "totable", "numpy", "maskedSelect", "index", "equal")
+                      "type", "maskedSelect", "equal")
 local viewOnly = {
   narrow = TM.narrow, select = TM.select,
   transpose = TM.transpose, t = TM.t, sub = TM.sub, expand = TM.expand, expandAs = TM.expandAs,
