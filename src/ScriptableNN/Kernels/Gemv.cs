@@ -15,6 +15,9 @@ internal static class Gemv
     /// The AVX-512 form: blocks of 64 outputs (four zmm), the inputs taken two at a time into
     /// two sets of accumulators, so eight independent FMA chains hide the FMA latency.
     /// </summary>
+    // Compiled with full optimisation from the first call (no tier-0 code): a game's first
+    // frames run the same kernel as its thousandth.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run512(ReadOnlySpan<float> x, float[] wt, float[] bias, float[] y, int inputs, int n, int o0, int o1)
     {
         ref float wref = ref MemoryMarshal.GetArrayDataReference(wt);
@@ -82,6 +85,7 @@ internal static class Gemv
     /// Outputs [o0, o1) only (multiples of 16): two threads can each take half of a layer's
     /// outputs, and so each keep its half of the weights in its own core's cache.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(ReadOnlySpan<float> x, float[] wt, float[] bias, float[] y, int inputs, int n, int o0, int o1)
     {
         if (Vector512.IsHardwareAccelerated) { Run512(x, wt, bias, y, inputs, n, o0, o1); return; }
