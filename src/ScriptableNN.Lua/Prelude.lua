@@ -1076,28 +1076,13 @@ local function slicespec(t, spec)
   return out
 end
 
--- A view when the region is contiguous here: selects on leading dimensions, then at most one
--- range, then whole dimensions. Anything else (a column, say) would need a strided view.
-local function sliceview(t, spec)
-  local r, view = slicespec(t, spec), t
-  local d, dims = 1, #r
-  while d <= dims and r[d][3] do view = view[r[d][1]]; d = d + 1 end      -- selects: row views
-  if d > dims then return view, r end
-  local first, last = r[d][1], r[d][2]
-  for e = d + 1, dims do
-    if r[e][3] or r[e][1] ~= 1 or r[e][2] ~= t:size(e) then return nil, r end
-  end
-  if first ~= 1 or last ~= t:size(d) then view = view:narrow(1, first, last - first + 1) end
-  return view, r
-end
-
 local tat, tsetAt, tdim = T.at, T.setAt, TM.dim
 TM.at, TM.setAt = nil, nil
 local function allNumbers(k)
   for i = 1, #k do if type(k[i]) ~= "number" then return false end end
   return true
 end
--- Any other region is a strided view (defined with the views below); x.new likewise.
+-- Regions are read and written through views (defined with the views below); x.new likewise.
 local regionRead, regionWrite, newOf
 
 TensorMT.__index = function(t, k)
@@ -1117,14 +1102,7 @@ TensorMT.__index = function(t, k)
       if kinds[t] ~= nil then return tointeger(v) or v end
       return v
     end
-    local view, r = sliceview(t, k)
-    if view ~= nil then
-      local all = true
-      for d = 1, #r do if not r[d][3] then all = false end end
-      if all and torch.isTensor(view) then return view[1] end
-      return view
-    end
-    return regionRead(t, k)
+    return regionRead(t, k)     -- a view of the region (an ordinary tensor when it is contiguous)
   end
   if k == "grad" then return tgrad(t) end
   if k == "new" then return newOf(t) end

@@ -92,9 +92,10 @@ public sealed class CompiledNetwork
         private static readonly long BurstTicks = System.Diagnostics.Stopwatch.Frequency / 10_000;   // 100 us
         private long _lastEnd;
 
-        private bool RunSplit(ReadOnlySpan<float> x)
+        private bool Splittable => SplitLargeLayers && (long)In * Padded * sizeof(float) >= SplitBytes && Padded >= 32 && Parallelism.MaxThreads >= 2;
+
+        private void RunSplit(ReadOnlySpan<float> x)
         {
-            if (!SplitLargeLayers || (long)In * Padded * sizeof(float) < SplitBytes || Padded < 32 || Parallelism.MaxThreads < 2) return false;
             long now = System.Diagnostics.Stopwatch.GetTimestamp();
             bool burst = now - _lastEnd < BurstTicks;
             bool split = false;
@@ -107,7 +108,6 @@ public sealed class CompiledNetwork
             }
             if (!split) Kernels.Gemv.Run(x, Wt, Bias, Scratch, In, Padded);
             _lastEnd = System.Diagnostics.Stopwatch.GetTimestamp();
-            return true;
         }
 
         // Many rows: one GEMM on the padded transposed weights (the A*B form), then bias and
@@ -129,7 +129,8 @@ public sealed class CompiledNetwork
 
         public override void Run(ReadOnlySpan<float> x, Span<float> y)
         {
-            if (!RunSplit(x)) Kernels.Gemv.Run(x, Wt, Bias, Scratch, In, Padded);   // RunSplit ran it, split or not
+            if (Splittable) RunSplit(x);
+            else Kernels.Gemv.Run(x, Wt, Bias, Scratch, In, Padded);
             var s = Scratch.AsSpan(0, Out);
             if (Act != null) Act.Forward(s, y);
             else s.CopyTo(y);
