@@ -129,4 +129,36 @@ public class CompiledNetworkTests
         Assert.Throws<ArgumentException>(() => compiled.Run(new float[3], y));
         Assert.That(compiled, Is.Not.InstanceOf<Module>(), "inference only: nothing to go back through");
     }
+
+    [Test]
+    public void ABatchSeesRefreshedWeightsAndAKernelChangeWithoutAllocatingOnRefresh()
+    {
+        var net = (Sequential)Networks().First().Arguments[0]!;
+        net.Evaluate();
+        var compiled = CompiledNetwork.Compile(net);
+        var x = Tensor.Uniform(new Rng(9), -1, 1, 32, 16);
+        var batch = new float[32 * 4];
+        compiled.RunBatch(x.Span, batch, 32);
+        Assert.That(batch, Is.EqualTo(net.Forward(x).ToArray()).Within(1e-4));
+
+        ((Linear)net[0]).Weight.Value.Span[3] += 0.5f;
+        ((Linear)net[4]).Bias!.Value[1] -= 1f;
+        compiled.RunBatch(x.Span, batch, 32);
+        Assert.That(batch, Is.Not.EqualTo(net.Forward(x).ToArray()).Within(1e-4), "a snapshot until refreshed");
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        compiled.Refresh();
+        compiled.RunBatch(x.Span, batch, 32);
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0), "refresh repacks into the same memory");
+        Assert.That(batch, Is.EqualTo(net.Forward(x).ToArray()).Within(1e-4));
+
+        var saved = Kernels.Gemm.Kernel;
+        try
+        {
+            Kernels.Gemm.Kernel = Kernels.GemmKernel.Scalar;
+            Array.Clear(batch);
+            compiled.RunBatch(x.Span, batch, 32);
+            Assert.That(batch, Is.EqualTo(net.Forward(x).ToArray()).Within(1e-4), "packed again for the scalar kernel");
+        }
+        finally { Kernels.Gemm.Kernel = saved; }
+    }
 }

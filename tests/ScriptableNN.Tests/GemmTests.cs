@@ -144,4 +144,68 @@ public class GemmTests
         Assert.That(xTx.ShapeText, Is.EqualTo("[3, 3]"));
         Assert.That(xTx[0, 1], Is.EqualTo(xTx[1, 0]).Within(1e-6));
     }
+
+    // Records which elements of C an epilogue was given, and that each was final by then.
+    private sealed class CoverageEpilogue : IGemmEpilogue
+    {
+        public int[] Seen = Array.Empty<int>();
+        public float[] C = Array.Empty<float>(), Expected = Array.Empty<float>();
+        public int N;
+        public int Early;
+        public void Apply(int m0, int m1, int n0, int n1)
+        {
+            lock (this)
+                for (int i = m0; i < m1; i++)
+                    for (int j = n0; j < Math.Min(n1, N); j++)
+                    {
+                        Seen[i * N + j]++;
+                        if (C[i * N + j] != Expected[i * N + j]) Early++;
+                    }
+        }
+    }
+
+    [Test]
+    public void APackedOperandGivesTheSameBitsAsPackingInEveryProduct([ValueSource(nameof(Kernels))] GemmKernel kernel, [Values(1, 2)] int threads)
+    {
+        Gemm.Kernel = kernel;
+        Gemm.MaxThreads = threads;
+        Gemm.ParallelThreshold = 1;
+        var rng = new Rng(17);
+        // Partial strips and panels, k over two blocks, and a single row and column.
+        foreach (var (m, n, k) in new[] { (40, 37, 600), (256, 64, 64), (13, 16, 1), (1, 1, 5), (100, 300, 260) })
+        {
+            var a = Tensor.Uniform(rng, -1, 1, m * k).ToArray();
+            var b = Tensor.Uniform(rng, -1, 1, k * n).ToArray();
+            var expected = new float[m * n];
+            Gemm.Multiply(Transpose.No, Transpose.No, m, n, k, 1f, a, k, b, n, 0f, expected, n);
+            var packed = Gemm.Pack(k, n, b, n);
+            var c = new float[m * n];
+            Array.Fill(c, float.NaN);
+            var epilogue = new CoverageEpilogue { Seen = new int[m * n], C = c, Expected = expected, N = n };
+            Gemm.Multiply(m, packed, a, k, c, n, epilogue);
+            Assert.That(c, Is.EqualTo(expected), $"{kernel}, {threads} thread(s): {m}x{k} @ {k}x{n}");
+            Assert.That(epilogue.Seen, Is.All.EqualTo(1), $"{m}x{k} @ {k}x{n}: the epilogue saw every element once");
+            Assert.That(epilogue.Early, Is.EqualTo(0), $"{m}x{k} @ {k}x{n}: the epilogue saw only finished elements");
+
+            // Packed again into the same memory (new weights, same sizes): nothing allocated.
+            for (int i = 0; i < b.Length; i++) b[i] = -b[i];
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var again = Gemm.Pack(k, n, b, n, packed);
+            Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+            Assert.That(again, Is.SameAs(packed));
+            Gemm.Multiply(m, again, a, k, c, n, null);
+            for (int i = 0; i < c.Length; i++) Assert.That(c[i], Is.EqualTo(-expected[i]), $"negated weights, element {i}");
+        }
+    }
+
+    [Test]
+    public void AnOperandPackedForAnotherKernelIsRefused()
+    {
+        if (Gemm.Detected == GemmKernel.Scalar) Assert.Ignore("one kernel family only on this CPU");
+        var packed = Gemm.Pack(4, 4, new float[16], 4);
+        Gemm.Kernel = GemmKernel.Scalar;
+        var ex = Assert.Throws<InvalidOperationException>(() => Gemm.Multiply(2, packed, new float[8], 4, new float[8], 4, null));
+        Assert.That(ex!.Message, Does.Contain(Gemm.Detected.ToString()).And.Contain("Scalar"));
+        Assert.That(Gemm.Pack(4, 4, new float[16], 4, packed), Is.Not.SameAs(packed), "repacking for the kernel in use makes a new layout");
+    }
 }

@@ -23,6 +23,9 @@ public sealed class CompiledNetwork
     /// </summary>
     public static bool SplitLargeLayers { get; set; } = true;
 
+    // Off: batches pack the weights in every product, as before (benchmarks compare the two).
+    internal static bool PackWeights = true;
+
     // Layer calls that ran split, for the tests.
     internal static long SplitRuns;
 
@@ -63,6 +66,7 @@ public sealed class CompiledNetwork
             for (int o = 0; o < Out; o++)
                 for (int i = 0; i < In; i++) Wt[i * Padded + o] = w[o * In + i];
             Source.Bias?.Value.Span.CopyTo(Bias);
+            if (_packed != null) _packed = Gemm.Pack(In, Padded, Wt, Padded, _packed);
         }
 
         private float[] _batch = Array.Empty<float>();
@@ -110,12 +114,30 @@ public sealed class CompiledNetwork
             _lastEnd = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
-        // Many rows: one GEMM on the padded transposed weights (the A*B form), then bias and
-        // activation per row on the valid columns.
-        public override void RunBatch(ReadOnlySpan<float> x, Span<float> y, int rows)
+        // The weights packed once into the GEMM kernel's panels (made at the first batch, and
+        // again after Refresh or a change of kernel): a batch then copies nothing but its rows.
+        private PackedMatrix? _packed;
+        private BiasAndActivation? _finish;
+
+        // Many rows: one GEMM on the packed weights (the A*B form); bias and activation are
+        // applied to each finished block of the product by the thread that computed it.
+        public override unsafe void RunBatch(ReadOnlySpan<float> x, Span<float> y, int rows)
         {
             if (rows < 8) { base.RunBatch(x, y, rows); return; }
             if (_batch.Length < rows * Padded) _batch = new float[rows * Padded];
+            if (!PackWeights) { RunBatchUnpacked(x, y, rows); return; }
+            if (_packed is not { IsCurrent: true }) _packed = Gemm.Pack(In, Padded, Wt, Padded, _packed);
+            _finish ??= new BiasAndActivation(this);
+            fixed (float* pz = _batch) fixed (float* py = y)
+            {
+                _finish.Z = pz; _finish.Y = py;
+                Gemm.Multiply(rows, _packed, x, In, _batch.AsSpan(0, rows * Padded), Padded, _finish);
+                _finish.Z = _finish.Y = null;
+            }
+        }
+
+        private void RunBatchUnpacked(ReadOnlySpan<float> x, Span<float> y, int rows)
+        {
             var z = _batch.AsSpan(0, rows * Padded);
             Gemm.Multiply(Transpose.No, Transpose.No, rows, Padded, In, 1f, x, In, Wt, Padded, 0f, z, Padded);
             for (int r = 0; r < rows; r++)
@@ -124,6 +146,33 @@ public sealed class CompiledNetwork
                 System.Numerics.Tensors.TensorPrimitives.Add(zr, Bias.AsSpan(0, Out), zr);
                 var yr = y.Slice(r * Out, Out);
                 if (Act != null) Act.Forward(zr, yr); else zr.CopyTo(yr);
+            }
+        }
+
+        private sealed unsafe class BiasAndActivation : IGemmEpilogue
+        {
+            private readonly Affine _l;
+            public float* Z, Y;
+            public BiasAndActivation(Affine l) => _l = l;
+
+            // Rows [m0, m1) of the padded product, its valid columns in [n0, n1), into y.
+            public void Apply(int m0, int m1, int n0, int n1)
+            {
+                int outs = _l.Out, padded = _l.Padded;
+                n1 = Math.Min(n1, outs);
+                if (n0 >= n1) return;
+                var bias = new ReadOnlySpan<float>(_l.Bias, n0, n1 - n0);
+                for (int r = m0; r < m1; r++)
+                {
+                    var z = new Span<float>(Z + (nint)r * padded + n0, n1 - n0);
+                    var y = new Span<float>(Y + (nint)r * outs + n0, n1 - n0);
+                    if (_l.Act != null)
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.Add(z, bias, z);
+                        _l.Act.Forward(z, y);
+                    }
+                    else System.Numerics.Tensors.TensorPrimitives.Add(z, bias, y);
+                }
             }
         }
 

@@ -114,15 +114,8 @@ public static unsafe class Gemm
                 Kernel = _kernel,
                 Deadline = Deadline.At, Stopped = &stopped,
             };
-            job.NR = job.Kernel switch
-            {
-                GemmKernel.Avx512 => n <= 16 ? 16 : 32,
-                GemmKernel.Avx2 => 16,
-                _ => 8,
-            };
-            // The k block: a 12-row strip of A and an NR-wide panel of B together fit a 32 KiB
-            // L1 for the 256-bit and narrower tiles; the AVX-512 panel lives in L2 anyway.
-            job.KC = job.Kernel == GemmKernel.Avx512 ? KC : 256;
+            job.NR = PanelWidth(job.Kernel, n);
+            job.KC = KBlock(job.Kernel);
             Run(ref job);
         }
         if (Profiling) ProfiledTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
@@ -138,6 +131,80 @@ public static unsafe class Gemm
             throw new ArgumentException($"Gemm: {name} holds {length} floats, a {rows}x{cols} matrix with stride {ld} needs {need}.");
     }
 
+    private static int PanelWidth(GemmKernel kernel, int n) => kernel switch
+    {
+        GemmKernel.Avx512 => n <= 16 ? 16 : 32,
+        GemmKernel.Avx2 => 16,
+        _ => 8,
+    };
+
+    // The k block: a 12-row strip of A and an NR-wide panel of B together fit a 32 KiB L1 for
+    // the 256-bit and narrower tiles; the AVX-512 panel lives in L2 anyway.
+    private static int KBlock(GemmKernel kernel) => kernel == GemmKernel.Avx512 ? KC : 256;
+
+    // The depth of every k block but the last: K cut into equal blocks of at most KC.
+    private static int KBlockDepth(int k, int kcLimit)
+    {
+        int kBlocks = Math.Max(1, (k + kcLimit - 1) / kcLimit);
+        return Math.Max(1, (k + kBlocks - 1) / kBlocks);
+    }
+
+    /// <summary>
+    /// Packs a constant row-major B [k x n] once into the panels the current kernel reads, so
+    /// that <see cref="Multiply(int, PackedMatrix, ReadOnlySpan{float}, int, Span{float}, int, IGemmEpilogue?)"/>
+    /// skips the copy every product otherwise makes (a compiled network's weights).
+    /// </summary>
+    /// <remarks>With <paramref name="into"/> packed earlier for the same sizes and the kernel
+    /// in use, its memory is refilled and returned (new weights after a training step,
+    /// without allocating).</remarks>
+    internal static PackedMatrix Pack(int k, int n, ReadOnlySpan<float> b, int ldb, PackedMatrix? into = null)
+    {
+        if (k <= 0 || n <= 0) throw new ArgumentException($"Gemm.Pack: sizes must be positive, got k={k} n={n}.");
+        CheckOperand("B", b.Length, k, n, ldb);
+        var kernel = _kernel;
+        int nr = PanelWidth(kernel, n), kcMax = KBlockDepth(k, KBlock(kernel));
+        int nPad = (n + nr - 1) / nr * nr;
+        var packed = into is { IsCurrent: true } && into.K == k && into.N == n ? into : new PackedMatrix(k, n, nr, kcMax, nPad, kernel);
+        fixed (float* pb = b)
+        {
+            var job = new Job { K = k, N = n, NR = nr, B = pb, Ldb = ldb };
+            for (int pc = 0; pc < k; pc += kcMax)
+                PackB(in job, pc, Math.Min(kcMax, k - pc), 0, n, packed.Data + (nint)pc * nPad);
+        }
+        return packed;
+    }
+
+    /// <summary>
+    /// C[m x n] = A[m x k] * B with B packed by <see cref="Pack"/> (for the kernel still in
+    /// use: see <see cref="PackedMatrix.IsCurrent"/>); C is overwritten. The epilogue, when
+    /// given, runs on each finished block of C on the thread that computed it, while it is
+    /// still in that core's cache.
+    /// </summary>
+    internal static void Multiply(int m, PackedMatrix b, ReadOnlySpan<float> a, int lda, Span<float> c, int ldc, IGemmEpilogue? epilogue)
+    {
+        if (!b.IsCurrent) throw new InvalidOperationException($"Gemm: the operand was packed for the {b.Kernel} kernel, the {_kernel} kernel is in use now.");
+        if (m < 0) throw new ArgumentException($"Gemm: negative size m={m}.");
+        CheckOperand("A", a.Length, m, b.K, lda);
+        CheckOperand("C", c.Length, m, b.N, ldc);
+        if (m == 0) return;
+        long start = Profiling ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        int stopped = 0;
+        fixed (float* pa = a) fixed (float* pc = c)
+        {
+            var job = new Job
+            {
+                M = m, N = b.N, K = b.K, Alpha = 1f, Beta = 0f,
+                A = pa, Lda = lda, C = pc, Ldc = ldc,
+                Kernel = b.Kernel, NR = b.NR, KC = b.KcMax,
+                Packed = b.Data, PackedWidth = b.NPad, Epilogue = epilogue,
+                Deadline = Deadline.At, Stopped = &stopped,
+            };
+            Run(ref job);
+        }
+        if (Profiling) ProfiledTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+        if (stopped != 0) throw Deadline.Stopped($"matrix product {m}x{b.K} @ {b.K}x{b.N}");
+    }
+
     internal struct Job
     {
         public bool TransA, TransB;
@@ -150,6 +217,9 @@ public static unsafe class Gemm
         public bool SplitN;
         public long Deadline;        // Stopwatch timestamp, 0 for none (the caller's Deadline.At)
         public int* Stopped;         // set by a part that stopped at the deadline
+        public float* Packed;        // B packed once (PackedMatrix), or null to pack per product
+        public int PackedWidth;      // its columns padded to whole panels
+        public IGemmEpilogue? Epilogue;
     }
 
     private static void Run(ref Job job)
@@ -200,14 +270,19 @@ public static unsafe class Gemm
         // With beta = 0 the first k block writes C outright: no zeroing pass, no reads of C.
         bool writeFirst = job.Beta == 0f && job.K > 0 && job.Alpha != 0f;
         if (!writeFirst) ScaleC(in job, m0, m1, n0, n1);
-        if (job.K == 0 || job.Alpha == 0f) return;
+        if (job.K == 0 || job.Alpha == 0f)
+        {
+            job.Epilogue?.Apply(m0, m1, n0, n1);
+            return;
+        }
 
         var buffers = PackBuffers.ForThisThread;
         int nr = job.NR;
-        int kBlocks = (job.K + job.KC - 1) / job.KC, kcMax = (job.K + kBlocks - 1) / kBlocks;
+        int kcMax = KBlockDepth(job.K, job.KC);
         int nSpan = n1 - n0, nBlocks = (nSpan + NC - 1) / NC, ncMax = (nSpan + nBlocks - 1) / nBlocks;
         ncMax = (ncMax + nr - 1) / nr * nr;
-        float* bPack = buffers.B((long)kcMax * ncMax);
+        bool prepacked = job.Packed != null;
+        float* bPack = prepacked ? null : buffers.B((long)kcMax * ncMax);
         float* aPack = buffers.A((long)kcMax * MR);
         float* tile = buffers.Tile;
         // Read A in place (no copy) unless its stride maps the strip onto few L1 sets, where
@@ -220,7 +295,7 @@ public static unsafe class Gemm
         nint ksInPlace = job.TransA ? (nint)job.Lda * sizeof(float) : sizeof(float);
         // Packing B pays off when many strips of A reuse each panel; with few rows (a minibatch
         // of 128) the copy costs more than the strided reads it saves.
-        bool bDirect = !job.TransB && job.Kernel == GemmKernel.Avx512 && job.NR == 32 && BInPlace && m1 - m0 <= 16 * MR;
+        bool bDirect = !prepacked && !job.TransB && job.Kernel == GemmKernel.Avx512 && job.NR == 32 && BInPlace && m1 - m0 <= 16 * MR;
 
         for (int jc = n0; jc < n1; jc += ncMax)
         {
@@ -228,8 +303,9 @@ public static unsafe class Gemm
             for (int pc = 0; pc < job.K; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, job.K - pc);
-                bool add = !(writeFirst && pc == 0);
-                if (!bDirect) PackB(in job, pc, kc, jc, nc, bPack);
+                bool add = !(writeFirst && pc == 0), lastBlock = pc + kc >= job.K;
+                if (prepacked) bPack = job.Packed + (nint)pc * job.PackedWidth + (nint)jc * kc;
+                else if (!bDirect) PackB(in job, pc, kc, jc, nc, bPack);
                 else if (nc % nr != 0) PackB(in job, pc, kc, jc + nc / nr * nr, nc % nr, bPack + (nint)(nc / nr * nr) * kc);
                 for (int ic = m0; ic < m1; ic += MR)
                 {
@@ -276,6 +352,8 @@ public static unsafe class Gemm
                             }
                         }
                     }
+                    // This block of C is final: finish it while it is in this core's cache.
+                    if (lastBlock) job.Epilogue?.Apply(ic, ic + mr, jc, jc + nc);
                 }
             }
         }
@@ -454,4 +532,33 @@ public static unsafe class Gemm
             NativeMemory.AlignedFree(Tile);
         }
     }
+}
+
+/// <summary>Work run on each finished block of a product's C (bias, activation), rows [m0, m1) and columns [n0, n1).</summary>
+internal interface IGemmEpilogue
+{
+    void Apply(int m0, int m1, int n0, int n1);
+}
+
+/// <summary>
+/// A constant right-hand operand in the panel layout of one kernel family: for each k block,
+/// its panels side by side, each k-major and zero-padded to the panel width. Made by
+/// <see cref="Gemm.Pack"/>; native memory, freed with the object.
+/// </summary>
+internal sealed unsafe class PackedMatrix
+{
+    public readonly int K, N, NR, KcMax, NPad;
+    public readonly GemmKernel Kernel;
+    public readonly float* Data;
+
+    internal PackedMatrix(int k, int n, int nr, int kcMax, int nPad, GemmKernel kernel)
+    {
+        K = k; N = n; NR = nr; KcMax = kcMax; NPad = nPad; Kernel = kernel;
+        Data = (float*)NativeMemory.AlignedAlloc((nuint)((long)k * nPad * sizeof(float)), 64);
+    }
+
+    /// <summary>Whether it was packed for the kernel family in use now (tests and hosts may change it).</summary>
+    public bool IsCurrent => Kernel == Gemm.Kernel;
+
+    ~PackedMatrix() => NativeMemory.AlignedFree(Data);
 }
