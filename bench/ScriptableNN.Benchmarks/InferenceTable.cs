@@ -27,37 +27,18 @@ public static class InferenceTable
             CompiledNetwork.SplitLargeLayers = true;
             Console.WriteLine($"| {name} | Run (1 sample, layers over 256 KB split over two threads) | {Time(() => c.Run(x.AsSpan(0, inputs), y), inputs > 100 ? 2_000 : 50_000):F0} |");
             Console.WriteLine($"| {name} | RunBatch (64 rows) | {Time(() => c.RunBatch(x, y, 64), inputs > 100 ? 200 : 5_000):F0} |");
+            var x256 = Tensor.Uniform(rng, -1, 1, 256, inputs).ToArray();
+            var y256 = new float[256 * c.OutputSize];
+            Console.WriteLine($"| {name} | RunBatch (256 rows) | {Time(() => c.RunBatch(x256, y256, 256), inputs > 100 ? 50 : 1_000):F0} |");
         }
-        PackedAgainstUnpacked(policy, 16, 64);
-        PackedAgainstUnpacked(mlp, 784, 256);
-    }
-
-    // Batches with the weights packed once against packed in every product, in alternating
-    // rounds of one run (this machine's speed drifts between runs): the fastest round of each.
-    private static void PackedAgainstUnpacked(Module net, int inputs, int rows)
-    {
-        var c = CompiledNetwork.Compile(net);
-        var x = Tensor.Uniform(new Rng(2), -1, 1, rows, inputs).ToArray();
-        var y = new float[rows * c.OutputSize];
-        int calls = Math.Max(20, 2_000_000 / (rows * inputs));
-        var best = new[] { double.MaxValue, double.MaxValue };
-        var warm = Stopwatch.StartNew();
-        while (warm.Elapsed.TotalSeconds < 0.5) { CompiledNetwork.PackWeights = warm.ElapsedTicks % 2 == 0; c.RunBatch(x, y, rows); }
-        for (int round = 0; round < 20; round++)
-        {
-            int packed = round & 1;
-            CompiledNetwork.PackWeights = packed == 1;
-            long t0 = Stopwatch.GetTimestamp();
-            for (int i = 0; i < calls; i++) c.RunBatch(x, y, rows);
-            best[packed] = Math.Min(best[packed], (Stopwatch.GetTimestamp() - t0) * 1e9 / Stopwatch.Frequency / calls);
-        }
-        CompiledNetwork.PackWeights = true;
-        Console.WriteLine($"| {c} | RunBatch ({rows} rows), weights packed in every product / packed once (fastest of 10 alternating rounds) | {best[0]:F0} / {best[1]:F0} ({best[0] / best[1]:F2}x) |");
     }
 
     private static double Time(Action call, int calls)
     {
-        for (int i = 0; i < calls; i++) call();
+        // Half a second of calls first: tiered compilation promotes the callers only after a
+        // delay, and a warm-up by count would time their first-tier code.
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 0.5) call();
         var rounds = new double[7];
         for (int r = 0; r < rounds.Length; r++)
         {

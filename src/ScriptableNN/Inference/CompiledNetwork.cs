@@ -23,9 +23,6 @@ public sealed class CompiledNetwork
     /// </summary>
     public static bool SplitLargeLayers { get; set; } = true;
 
-    // Off: batches pack the weights in every product, as before (benchmarks compare the two).
-    internal static bool PackWeights = true;
-
     // Layer calls that ran split, for the tests.
     internal static long SplitRuns;
 
@@ -42,12 +39,13 @@ public sealed class CompiledNetwork
         public virtual void Refresh() { }
     }
 
-    // y = act(x W^T + b): Wt is [In, Padded] row-major, so each input scales one contiguous row.
+    // y = act(x W^T + b). For one sample W is kept in Gemv's column blocks (each block of 16
+    // outputs one contiguous run); for batches, packed into the GEMM kernel's panels.
     private sealed class Affine : Layer
     {
         public readonly IAffine Source;
         public readonly int Padded;
-        public float[] Wt = Array.Empty<float>(), Bias = Array.Empty<float>();
+        public float[] W = Array.Empty<float>(), Bias = Array.Empty<float>();
         public IPointwise? Act;
         public float[] Scratch = Array.Empty<float>();
 
@@ -61,15 +59,14 @@ public sealed class CompiledNetwork
         public override void Refresh()
         {
             // Refreshed between training steps, so the arrays are made once and rewritten.
-            if (Wt.Length != In * Padded) { Wt = new float[In * Padded]; Bias = new float[Padded]; Scratch = new float[Padded]; }
+            if (W.Length != In * Padded) { W = new float[In * Padded]; Bias = new float[Padded]; Scratch = new float[Padded]; }
             var w = Source.Weight.Value.Span;
             for (int o = 0; o < Out; o++)
-                for (int i = 0; i < In; i++) Wt[i * Padded + o] = w[o * In + i];
+                for (int i = 0; i < In; i++) W[Kernels.Gemv.BlockIndex(i, o, In)] = w[o * In + i];
             Source.Bias?.Value.Span.CopyTo(Bias);
-            if (_packed != null) _packed = Gemm.Pack(In, Padded, Wt, Padded, _packed);
+            if (_packed != null) _packed = Gemm.Pack(In, Out, new Blocks(W, In), _packed);
         }
 
-        private float[] _batch = Array.Empty<float>();
 
         // A layer whose weights outgrow half of one core's L2 (784-256: 800 KB, against Zen 3's
         // 512 KB) streams them from L3 on every call. Split over two threads by outputs, each
@@ -85,7 +82,7 @@ public sealed class CompiledNetwork
             {
                 int blocks = L.Padded / 16;
                 int o0 = blocks * part / parts * 16, o1 = blocks * (part + 1) / parts * 16;
-                if (o0 < o1) Kernels.Gemv.Run(L._x, L.Wt, L.Bias, L.Scratch, L.In, L.Padded, o0, o1);
+                if (o0 < o1) Kernels.Gemv.Run(L._x, L.W, L.Bias, L.Scratch, L.In, o0, o1);
             }
         }
 
@@ -110,68 +107,52 @@ public sealed class CompiledNetwork
                 split = WorkerPool.TryRun(_halves, 2);
                 if (split) Interlocked.Increment(ref SplitRuns);
             }
-            if (!split) Kernels.Gemv.Run(x, Wt, Bias, Scratch, In, Padded);
+            if (!split) Kernels.Gemv.Run(x, W, Bias, Scratch, In, 0, Padded);
             _lastEnd = System.Diagnostics.Stopwatch.GetTimestamp();
         }
 
-        // The weights packed once into the GEMM kernel's panels (made at the first batch, and
-        // again after Refresh or a change of kernel): a batch then copies nothing but its rows.
+        // The weights packed once into the GEMM kernel's panels (made at the first batch, again
+        // after a change of kernel, refilled in place by Refresh): a batch copies no weights.
         private PackedMatrix? _packed;
         private BiasAndActivation? _finish;
 
-        // Many rows: one GEMM on the packed weights (the A*B form); bias and activation are
-        // applied to each finished block of the product by the thread that computed it.
+        // Many rows: one GEMM straight into y on the packed weights (x W^T); bias and activation
+        // are applied to each finished block of y by the thread that computed it, in cache.
         public override unsafe void RunBatch(ReadOnlySpan<float> x, Span<float> y, int rows)
         {
             if (rows < 8) { base.RunBatch(x, y, rows); return; }
-            if (_batch.Length < rows * Padded) _batch = new float[rows * Padded];
-            if (!PackWeights) { RunBatchUnpacked(x, y, rows); return; }
-            if (_packed is not { IsCurrent: true }) _packed = Gemm.Pack(In, Padded, Wt, Padded, _packed);
+            if (_packed is not { IsCurrent: true }) _packed = Gemm.Pack(In, Out, new Blocks(W, In), _packed);
             _finish ??= new BiasAndActivation(this);
-            fixed (float* pz = _batch) fixed (float* py = y)
+            y = y[..(rows * Out)];
+            fixed (float* py = y)
             {
-                _finish.Z = pz; _finish.Y = py;
-                Gemm.Multiply(rows, _packed, x, In, _batch.AsSpan(0, rows * Padded), Padded, _finish);
-                _finish.Z = _finish.Y = null;
+                _finish.Y = py;
+                Gemm.Multiply(rows, _packed, x, In, y, Out, _finish);
+                _finish.Y = null;
             }
         }
 
-        private void RunBatchUnpacked(ReadOnlySpan<float> x, Span<float> y, int rows)
+        // The snapshot's weights as the GEMM's B = W^T: (input p, output j).
+        private readonly struct Blocks(float[] w, int inputs) : IPackSource
         {
-            var z = _batch.AsSpan(0, rows * Padded);
-            Gemm.Multiply(Transpose.No, Transpose.No, rows, Padded, In, 1f, x, In, Wt, Padded, 0f, z, Padded);
-            for (int r = 0; r < rows; r++)
-            {
-                var zr = z.Slice(r * Padded, Out);
-                System.Numerics.Tensors.TensorPrimitives.Add(zr, Bias.AsSpan(0, Out), zr);
-                var yr = y.Slice(r * Out, Out);
-                if (Act != null) Act.Forward(zr, yr); else zr.CopyTo(yr);
-            }
+            public float At(int p, int j) => w[Kernels.Gemv.BlockIndex(p, j, inputs)];
         }
 
         private sealed unsafe class BiasAndActivation : IGemmEpilogue
         {
             private readonly Affine _l;
-            public float* Z, Y;
+            public float* Y;
             public BiasAndActivation(Affine l) => _l = l;
 
-            // Rows [m0, m1) of the padded product, its valid columns in [n0, n1), into y.
             public void Apply(int m0, int m1, int n0, int n1)
             {
-                int outs = _l.Out, padded = _l.Padded;
-                n1 = Math.Min(n1, outs);
-                if (n0 >= n1) return;
+                int outs = _l.Out;
                 var bias = new ReadOnlySpan<float>(_l.Bias, n0, n1 - n0);
                 for (int r = m0; r < m1; r++)
                 {
-                    var z = new Span<float>(Z + (nint)r * padded + n0, n1 - n0);
                     var y = new Span<float>(Y + (nint)r * outs + n0, n1 - n0);
-                    if (_l.Act != null)
-                    {
-                        System.Numerics.Tensors.TensorPrimitives.Add(z, bias, z);
-                        _l.Act.Forward(z, y);
-                    }
-                    else System.Numerics.Tensors.TensorPrimitives.Add(z, bias, y);
+                    System.Numerics.Tensors.TensorPrimitives.Add(y, bias, y);
+                    _l.Act?.Forward(y, y);
                 }
             }
         }
@@ -179,7 +160,7 @@ public sealed class CompiledNetwork
         public override void Run(ReadOnlySpan<float> x, Span<float> y)
         {
             if (Splittable) RunSplit(x);
-            else Kernels.Gemv.Run(x, Wt, Bias, Scratch, In, Padded);
+            else Kernels.Gemv.Run(x, W, Bias, Scratch, In, 0, Padded);
             var s = Scratch.AsSpan(0, Out);
             if (Act != null) Act.Forward(s, y);
             else s.CopyTo(y);

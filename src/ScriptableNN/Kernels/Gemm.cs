@@ -150,28 +150,51 @@ public static unsafe class Gemm
     }
 
     /// <summary>
-    /// Packs a constant row-major B [k x n] once into the panels the current kernel reads, so
-    /// that <see cref="Multiply(int, PackedMatrix, ReadOnlySpan{float}, int, Span{float}, int, IGemmEpilogue?)"/>
-    /// skips the copy every product otherwise makes (a compiled network's weights).
+    /// Packs a constant B [k x n], read through <paramref name="source"/>, once into the panels
+    /// the current kernel reads, so that
+    /// <see cref="Multiply(int, PackedMatrix, ReadOnlySpan{float}, int, Span{float}, int, IGemmEpilogue?)"/>
+    /// skips the copy every product otherwise makes (a compiled network's weights). Packing is
+    /// rare (compiling, refreshing), so it reads element by element, from any layout.
     /// </summary>
     /// <remarks>With <paramref name="into"/> packed earlier for the same sizes and the kernel
     /// in use, its memory is refilled and returned (new weights after a training step,
     /// without allocating).</remarks>
-    internal static PackedMatrix Pack(int k, int n, ReadOnlySpan<float> b, int ldb, PackedMatrix? into = null)
+    internal static PackedMatrix Pack<TSource>(int k, int n, in TSource source, PackedMatrix? into = null) where TSource : struct, IPackSource
     {
         if (k <= 0 || n <= 0) throw new ArgumentException($"Gemm.Pack: sizes must be positive, got k={k} n={n}.");
-        CheckOperand("B", b.Length, k, n, ldb);
         var kernel = _kernel;
         int nr = PanelWidth(kernel, n), kcMax = KBlockDepth(k, KBlock(kernel));
         int nPad = (n + nr - 1) / nr * nr;
         var packed = into is { IsCurrent: true } && into.K == k && into.N == n ? into : new PackedMatrix(k, n, nr, kcMax, nPad, kernel);
-        fixed (float* pb = b)
+        for (int pc = 0; pc < k; pc += kcMax)
         {
-            var job = new Job { K = k, N = n, NR = nr, B = pb, Ldb = ldb };
-            for (int pc = 0; pc < k; pc += kcMax)
-                PackB(in job, pc, Math.Min(kcMax, k - pc), 0, n, packed.Data + (nint)pc * nPad);
+            int kc = Math.Min(kcMax, k - pc);
+            float* block = packed.Data + (nint)pc * nPad;
+            for (int jr = 0; jr < nPad; jr += nr)
+            {
+                float* panel = block + (nint)jr * kc;
+                int w = Math.Min(nr, n - jr);
+                for (int p = 0; p < kc; p++, panel += nr)
+                {
+                    int j = 0;
+                    for (; j < w; j++) panel[j] = source.At(pc + p, jr + j);
+                    for (; j < nr; j++) panel[j] = 0f;
+                }
+            }
         }
         return packed;
+    }
+
+    /// <summary>A row-major B [k x n] with row stride <paramref name="ldb"/> packed by <see cref="Pack{TSource}"/>.</summary>
+    internal static PackedMatrix Pack(int k, int n, float[] b, int ldb, PackedMatrix? into = null)
+    {
+        CheckOperand("B", b.Length, k, n, ldb);
+        return Pack(k, n, new RowMajor(b, ldb), into);
+    }
+
+    private readonly struct RowMajor(float[] b, int ldb) : IPackSource
+    {
+        public float At(int p, int j) => b[p * ldb + j];
     }
 
     /// <summary>
@@ -532,6 +555,12 @@ public static unsafe class Gemm
             NativeMemory.AlignedFree(Tile);
         }
     }
+}
+
+/// <summary>Element (p, j) of a matrix to pack, p along k.</summary>
+internal interface IPackSource
+{
+    float At(int p, int j);
 }
 
 /// <summary>Work run on each finished block of a product's C (bias, activation), rows [m0, m1) and columns [n0, n1).</summary>

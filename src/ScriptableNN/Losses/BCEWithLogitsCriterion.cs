@@ -35,7 +35,7 @@ public sealed class BCEWithLogitsCriterion : Criterion
     /// <inheritdoc/>
     protected override void ItemGradient(Tensor input, Tensor target, float scale, ReadOnlySpan<float> weights, Span<float> grad)
     {
-        TP.Sigmoid(input.Span, grad);
+        Transcendentals.Sigmoid(input.Span, grad);
         TP.Subtract(grad, target.Span, grad);
         TP.Multiply(grad, scale, grad);
         if (!weights.IsEmpty) TP.Multiply(grad, weights, grad);

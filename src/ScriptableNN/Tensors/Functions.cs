@@ -81,7 +81,7 @@ public readonly struct HardTanhOp : IPointwise, IMaskRule
 public readonly struct SigmoidOp : IPointwise
 {
     /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<float> x, Span<float> y) => TP.Sigmoid(x, y);
+    public void Forward(ReadOnlySpan<float> x, Span<float> y) => Transcendentals.Sigmoid(x, y);
     /// <inheritdoc/>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
@@ -95,7 +95,7 @@ public readonly struct SigmoidOp : IPointwise
 public readonly struct TanhOp : IPointwise
 {
     /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<float> x, Span<float> y) => TP.Tanh(x, y);
+    public void Forward(ReadOnlySpan<float> x, Span<float> y) => Transcendentals.Tanh(x, y);
     /// <inheritdoc/>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
@@ -124,7 +124,7 @@ public readonly struct SoftPlusOp : IPointwise
     /// <inheritdoc/>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        TP.Sigmoid(x, dx);
+        Transcendentals.Sigmoid(x, dx);
         TP.Multiply(dx, dy, dx);
     }
 }

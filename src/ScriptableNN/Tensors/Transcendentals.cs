@@ -1,0 +1,111 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ScriptableNN.Tensors;
+
+/// <summary>
+/// tanh and the logistic sigmoid in single precision on the widest vectors the CPU has
+/// (Vector&lt;float&gt;: AVX2 on x64, NEON on ARM64), within 3 ulp of the exact values (tested
+/// against double precision). TensorPrimitives' versions compute through double-precision
+/// exponentials and ran at about 2.6 ns per element on Zen 3; a 64-64 tanh policy spent most of
+/// its batch time there.
+/// </summary>
+internal static class Transcendentals
+{
+    /// <summary>y = tanh(x) element-wise (y may be x).</summary>
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Map<TanhRule>(x, y);
+
+    /// <summary>y = 1 / (1 + e^-x) element-wise (y may be x).</summary>
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Map<SigmoidRule>(x, y);
+
+    private interface IRule
+    {
+        static abstract Vector<float> Apply(Vector<float> x);
+    }
+
+    // Every element, the tail included, goes through the same vector code, so an element's
+    // result does not depend on where it sits in the span.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Map<TRule>(ReadOnlySpan<float> x, Span<float> y) where TRule : IRule
+    {
+        if (y.Length < x.Length) throw new ArgumentException($"destination holds {y.Length} values, the source {x.Length}.");
+        int w = Vector<float>.Count, i = 0;
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float yr = ref MemoryMarshal.GetReference(y);
+        for (; i + w <= x.Length; i += w)
+            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yr, i)) = TRule.Apply(Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref xr, i)));
+        if (i < x.Length)
+        {
+            Span<float> tail = stackalloc float[Vector<float>.Count];
+            tail.Clear();
+            x[i..].CopyTo(tail);
+            var r = TRule.Apply(new Vector<float>(tail));
+            r.CopyTo(tail);
+            tail[..(x.Length - i)].CopyTo(y[i..]);
+        }
+    }
+
+    /// <summary>
+    /// e^x: x = n ln 2 + r with |r| &lt;= ln 2 / 2, e^r by Cephes' expf polynomial, and 2^n
+    /// applied in two halves so that results between 2^-149 and 2^-126 come out as the subnormals
+    /// they are (and past the ends, 0 and infinity). NaN is left to the caller.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector<float> Exp(Vector<float> x)
+    {
+        x = Vector.Min(Vector.Max(x, new Vector<float>(-104f)), new Vector<float>(89f));
+        var n = Vector.Floor(x * new Vector<float>(1.44269504088896341f) + new Vector<float>(0.5f));
+        // ln 2 in two parts: the first has few enough bits that n times it is exact.
+        var r = x - n * new Vector<float>(0.693359375f) + n * new Vector<float>(2.12194440e-4f);
+        var p = new Vector<float>(1.9875691500e-4f);
+        p = p * r + new Vector<float>(1.3981999507e-3f);
+        p = p * r + new Vector<float>(8.3334519073e-3f);
+        p = p * r + new Vector<float>(4.1665795894e-2f);
+        p = p * r + new Vector<float>(1.6666665459e-1f);
+        p = p * r + new Vector<float>(5.0000001201e-1f);
+        p = p * (r * r) + r + Vector<float>.One;
+        var ni = Vector.ConvertToInt32(n);
+        var half = Vector.ShiftRightArithmetic(ni, 1);
+        var s1 = Vector.AsVectorSingle(Vector.ShiftLeft(half + new Vector<int>(127), 23));
+        var s2 = Vector.AsVectorSingle(Vector.ShiftLeft(ni - half + new Vector<int>(127), 23));
+        return p * s1 * s2;
+    }
+
+    private readonly struct TanhRule : IRule
+    {
+        // |x| < 0.625: Cephes' tanhf odd polynomial; beyond, 1 - 2 / (e^2|x| + 1).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Apply(Vector<float> x)
+        {
+            var a = Vector.Abs(x);
+            var z = x * x;
+            var p = new Vector<float>(-5.70498872745e-3f);
+            p = p * z + new Vector<float>(2.06390887954e-2f);
+            p = p * z + new Vector<float>(-5.37397155531e-2f);
+            p = p * z + new Vector<float>(1.33314422036e-1f);
+            p = p * z + new Vector<float>(-3.33332819422e-1f);
+            var small = p * z * a + a;
+            var e = Exp(a + a);
+            var big = Vector<float>.One - new Vector<float>(2f) / (e + Vector<float>.One);
+            var r = Vector.ConditionalSelect(Vector.LessThan(a, new Vector<float>(0.625f)), small, big);
+            // tanh(|x|) >= 0 takes x's sign bit (so tanh(-0) = -0); NaN stays NaN.
+            var sign = Vector.AsVectorUInt32(x) & new Vector<uint>(0x80000000u);
+            r = Vector.AsVectorSingle(Vector.AsVectorUInt32(r) | sign);
+            return Vector.ConditionalSelect(Vector.Equals(x, x), r, x);
+        }
+    }
+
+    private readonly struct SigmoidRule : IRule
+    {
+        // With e = e^-|x|: 1 / (1 + e) for x >= 0 and e / (1 + e) below, which keeps the tiny
+        // values of large negative x instead of dividing by an overflowed e^-x.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector<float> Apply(Vector<float> x)
+        {
+            var e = Exp(-Vector.Abs(x));
+            var r = Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero), e, Vector<float>.One) / (Vector<float>.One + e);
+            return Vector.ConditionalSelect(Vector.Equals(x, x), r, x);
+        }
+    }
+}
