@@ -80,6 +80,39 @@ foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 9, 13), (12, 8, 5), (13, 17, 30
         }
 Check($"GEMM sweep ({gemmCases} products, kernel {Gemm.Detected})", gemmBad == 0, gemmBad == 0 ? "" : $"{gemmBad} products off");
 
+// 3b. A compiled network, one sample (the matrix-vector kernel's 128-bit path) and batches
+// (the GEMM on weights packed once), against the modules' forward; tanh and sigmoid against
+// double precision.
+{
+    var r = new Rng(8);
+    var net = new Sequential(new Linear(37, 50, rng: r), new Tanh(), new Linear(50, 33, rng: r), new Sigmoid(), new Linear(33, 5, rng: r));
+    var compiled = ScriptableNN.Inference.CompiledNetwork.Compile(net);
+    var input = Tensor.Uniform(r, -2, 2, 20, 37);
+    var expected = net.Forward(input).ToArray();
+    var batch = new float[20 * 5];
+    compiled.RunBatch(input.Span, batch, 20);
+    var one = new float[5];
+    double worst = 0;
+    for (int i = 0; i < 20; i++)
+    {
+        compiled.Run(input.Select(i).Span, one);
+        for (int j = 0; j < 5; j++) worst = Math.Max(worst, Math.Max(Math.Abs(one[j] - expected[i * 5 + j]), Math.Abs(batch[i * 5 + j] - expected[i * 5 + j])));
+    }
+    Check("compiled network, one sample and a batch", worst < 1e-4, $"largest difference {worst:E2}");
+    var v = Tensor.Uniform(r, -12, 12, 999).ToArray();
+    var t = new float[v.Length]; var sg = new float[v.Length];
+    new TanhOp().Forward(v, t);
+    new SigmoidOp().Forward(v, sg);
+    double rel = 0;
+    for (int i = 0; i < v.Length; i++)
+    {
+        rel = Math.Max(rel, Math.Abs(t[i] - Math.Tanh(v[i])) / Math.Abs(Math.Tanh(v[i])));
+        double s = 1 / (1 + Math.Exp(-(double)v[i]));
+        rel = Math.Max(rel, Math.Abs(sg[i] - s) / s);
+    }
+    Check("tanh and sigmoid", rel < 4e-7, $"largest relative error {rel:E2}");
+}
+
 // 4. Checkpoints: this machine's own, written and read back bit for bit.
 WriteCheckpoint(dir, tag);
 ReadCheckpoint(dir, tag);
