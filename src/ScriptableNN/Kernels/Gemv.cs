@@ -40,7 +40,7 @@ internal static class Gemv
     // One zmm per block; four blocks at a time give eight independent chains of multiply-adds
     // (two per block, by input parity), enough to cover their latency.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run512(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
+    internal static void Run512(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
     {
         ref float wref = ref MemoryMarshal.GetArrayDataReference(w);
         ref float bref = ref MemoryMarshal.GetArrayDataReference(bias);
@@ -98,7 +98,7 @@ internal static class Gemv
     // Vector<float>: two ymm per block on AVX2 (two blocks at a time: eight chains), four
     // 128-bit vectors per block on ARM64 (one block: eight chains).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunVector(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
+    internal static void RunVector(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
     {
         int vw = Vector<float>.Count;
         if (vw == 8) { RunPairs(x, w, bias, y, inputs, o0, o1); return; }
