@@ -208,4 +208,39 @@ public class GemmTests
         Assert.That(ex!.Message, Does.Contain(Gemm.Detected.ToString()).And.Contain("Scalar"));
         Assert.That(Gemm.Pack(4, 4, new float[16], 4, packed), Is.Not.SameAs(packed), "repacking for the kernel in use makes a new layout");
     }
+
+    // Two parts, each computing its own large product: the products inside the parts run on
+    // their part's thread instead of re-entering the busy pool.
+    private sealed class ProductsInParts : IParallelWork
+    {
+        public float[][] A = new float[2][], B = new float[2][], C = new float[2][];
+        public void RunPart(int part, int parts) =>
+            Gemm.Multiply(Transpose.No, Transpose.No, 96, 80, 300, 1f, A[part], 300, B[part], 80, 0f, C[part], 80);
+    }
+
+    [Test]
+    public void WorkStartedInsideAPartRunsOnThatPartsThread()
+    {
+        Gemm.MaxThreads = 2;
+        Gemm.ParallelThreshold = 1;
+        var rng = new Rng(21);
+        var work = new ProductsInParts();
+        for (int p = 0; p < 2; p++)
+        {
+            work.A[p] = Tensor.Uniform(rng, -1, 1, 96 * 300).ToArray();
+            work.B[p] = Tensor.Uniform(rng, -1, 1, 300 * 80).ToArray();
+            work.C[p] = new float[96 * 80];
+        }
+        for (int round = 0; round < 20; round++)
+        {
+            Assert.That(WorkerPool.TryRun(work, 2), Is.True);
+            for (int p = 0; p < 2; p++)
+            {
+                var expected = new float[96 * 80];
+                Gemm.Multiply(Transpose.No, Transpose.No, 96, 80, 300, 1f, work.A[p], 300, work.B[p], 80, 0f, expected, 80);
+                Assert.That(work.C[p], Is.EqualTo(expected), $"round {round}, part {p}");
+                Array.Clear(work.C[p]);
+            }
+        }
+    }
 }

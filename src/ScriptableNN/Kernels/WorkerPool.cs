@@ -38,6 +38,7 @@ internal static class WorkerPool
     }
 
     private static readonly object Gate = new();
+    [ThreadStatic] private static bool _insidePart;
     private static Worker[] _workers = Array.Empty<Worker>();
     private static IParallelWork? _work;
     private static int _parts;
@@ -46,6 +47,10 @@ internal static class WorkerPool
     public static bool TryRun(IParallelWork work, int parts)
     {
         if (parts <= 1) { work.RunPart(0, 1); return true; }
+        // Work started from inside a part (a product inside half of a batch) runs on its own
+        // thread: the pool is busy with the outer work. The lock alone would not say so to the
+        // thread that holds it.
+        if (_insidePart) return false;
         if (!Monitor.TryEnter(Gate)) return false;
         try
         {
@@ -61,7 +66,9 @@ internal static class WorkerPool
                 w.Start.Set();
             }
             Exception? mine = null;
+            _insidePart = true;
             try { work.RunPart(0, parts); } catch (Exception e) { mine = e; }
+            finally { _insidePart = false; }
             for (int i = 0; i < parts - 1; i++)
             {
                 // Spin (yielding) rather than block: the first blocking wait a thread ever makes
