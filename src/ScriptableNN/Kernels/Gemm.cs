@@ -364,8 +364,11 @@ public static unsafe class Gemm
                         else
                         {
                             // Edge tile: compute into a zeroed scratch tile, then add the valid part.
+                            // A strip of at most 6 rows needs only the first of the AVX2 tile's
+                            // two 6-row passes (the same arithmetic: the same bits).
                             new Span<float>(tile, MR * nr).Clear();
-                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, tile, nr, true);
+                            if (job.Kernel == GemmKernel.Avx2 && mr <= 6) MicroKernels.Avx2_6x16(kc, aStrip, rs, ks, bPanel, tile, nr, job.Alpha, true);
+                            else RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, tile, nr, true);
                             for (int r = 0; r < mr; r++)
                             {
                                 float* dst = cTile + (nint)r * job.Ldc;

@@ -130,7 +130,7 @@ internal static unsafe class MicroKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx2_6x16(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha, bool add)
+    internal static void Avx2_6x16(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha, bool add)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
