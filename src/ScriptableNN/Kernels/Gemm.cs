@@ -80,11 +80,11 @@ public static unsafe class Gemm
     /// </summary>
     public static long ParallelThreshold { get; set; } = 1L << 21;
 
-    /// <summary>When true, the time spent inside <see cref="Multiply"/> is added to <see cref="ProfiledTicks"/>
+    /// <summary>When true, the time spent inside the products (<c>Multiply</c>) is added to <see cref="ProfiledTicks"/>
     /// (Stopwatch ticks, calling thread's view): how benchmarks tell GEMM time from the rest.</summary>
     internal static bool Profiling { get; set; }
 
-    /// <summary>Stopwatch ticks spent in <see cref="Multiply"/> while <see cref="Profiling"/> was on.</summary>
+    /// <summary>Stopwatch ticks spent in the products (<c>Multiply</c>) while <see cref="Profiling"/> was on.</summary>
     internal static long ProfiledTicks;
 
     /// <summary>
