@@ -243,4 +243,34 @@ public class GemmTests
             }
         }
     }
+
+    [Test]
+    public void ReadingBInPlaceGivesTheSameBitsAsPackingIt([ValueSource(nameof(Kernels))] GemmKernel kernel)
+    {
+        Gemm.Kernel = kernel;
+        Gemm.ParallelThreshold = 1;
+        var rng = new Rng(33);
+        // Few rows (read in place), a 1 KB stride (packed), a partial last panel, k over two blocks.
+        foreach (var (m, n, k) in new[] { (32, 784, 256), (64, 64, 64), (100, 80, 300), (40, 256, 600), (7, 37, 19) })
+        {
+            var a = Tensor.Uniform(rng, -1, 1, m * k).ToArray();
+            var b = Tensor.Uniform(rng, -1, 1, k * n).ToArray();
+            var packed = new float[m * n];
+            Gemm.BInPlace = false;
+            Gemm.MaxThreads = 1;
+            Gemm.Multiply(Transpose.No, Transpose.No, m, n, k, 1f, a, k, b, n, 0f, packed, n);
+            Gemm.BInPlace = true;
+            try
+            {
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    Gemm.MaxThreads = threads;
+                    var c = new float[m * n];
+                    Gemm.Multiply(Transpose.No, Transpose.No, m, n, k, 1f, a, k, b, n, 0f, c, n);
+                    Assert.That(c, Is.EqualTo(packed), $"{kernel}, {threads} thread(s): {m}x{k} @ {k}x{n}");
+                }
+            }
+            finally { Gemm.BInPlace = true; }
+        }
+    }
 }

@@ -67,7 +67,6 @@ public sealed class CompiledNetwork
             if (_packed != null) _packed = Gemm.Pack(In, Out, new Blocks(W, In), _packed);
         }
 
-
         // A layer whose weights outgrow half of one core's L2 (784-256: 800 KB, against Zen 3's
         // 512 KB) streams them from L3 on every call. Split over two threads by outputs, each
         // thread reads only its half of every weight row, and each half stays in its own core's L2.

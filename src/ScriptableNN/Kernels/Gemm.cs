@@ -224,6 +224,7 @@ public static unsafe class Gemm
             };
             Run(ref job);
         }
+        GC.KeepAlive(b);     // its finalizer frees the memory the product just read
         if (Profiling) ProfiledTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
         if (stopped != 0) throw Deadline.Stopped($"matrix product {m}x{b.K} @ {b.K}x{b.N}");
     }
@@ -318,7 +319,8 @@ public static unsafe class Gemm
         nint ksInPlace = job.TransA ? (nint)job.Lda * sizeof(float) : sizeof(float);
         // Packing B pays off when many strips of A reuse each panel; with few rows (a minibatch
         // of 128) the copy costs more than the strided reads it saves.
-        bool bDirect = !prepacked && !job.TransB && job.Kernel == GemmKernel.Avx512 && job.NR == 32 && BInPlace && m1 - m0 <= 16 * MR;
+        bool bDirect = !prepacked && !job.TransB && BInPlace && m1 - m0 <= 16 * MR
+            && (job.Kernel == GemmKernel.Avx512 && job.NR == 32 || job.Kernel == GemmKernel.Avx2 && Avx2InPlace(m1 - m0, kcMax, job.Ldb));
 
         for (int jc = n0; jc < n1; jc += ncMax)
         {
@@ -351,7 +353,7 @@ public static unsafe class Gemm
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int nrValid = Math.Min(nr, nc - jr);
-                        // Full 32-wide panels of a row-major B are read in place, a row per k;
+                        // Full panels (32 wide on AVX-512, 16 on AVX2) of a row-major B are read in place, a row per k;
                         // only a partial last panel (and any transposed B) is packed.
                         bool bInPlace = bDirect && nrValid == nr;
                         float* bPanel = bInPlace ? job.B + (nint)pc * job.Ldb + jc + jr : bPack + (nint)jr * kc;
@@ -367,7 +369,7 @@ public static unsafe class Gemm
                             // A strip of at most 6 rows needs only the first of the AVX2 tile's
                             // two 6-row passes (the same arithmetic: the same bits).
                             new Span<float>(tile, MR * nr).Clear();
-                            if (job.Kernel == GemmKernel.Avx2 && mr <= 6) MicroKernels.Avx2_6x16(kc, aStrip, rs, ks, bPanel, tile, nr, job.Alpha, true);
+                            if (job.Kernel == GemmKernel.Avx2 && mr <= 6) MicroKernels.Avx2_6x16(kc, aStrip, rs, ks, bPanel, bStep, tile, nr, job.Alpha, true);
                             else RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, tile, nr, true);
                             for (int r = 0; r < mr; r++)
                             {
@@ -385,6 +387,25 @@ public static unsafe class Gemm
         }
     }
 
+    // Whether the AVX2 kernel reads a row-major B's panels in place (rows bStep apart) instead
+    // of packing them. Packing pays when many strips of A reuse each panel; with at most 64 rows
+    // the copy costs more than it saves (alternating rounds, Zen 3, one thread: 32x256 @ 256x784
+    // 55 -> 67 GFLOP/s, 64x64 @ 64x64 63 -> 67). With more rows, only when the panel's kc rows
+    // stay cheap to reach: within 256 KB (the L1 TLB's reach) and spread over enough L1 sets (a
+    // stride of 1 KB puts every row of a panel in 4 of the 64 sets: 128x784 @ 784x256 ran 9%
+    // slower in place).
+    private static bool Avx2InPlace(int rows, int kc, int ldb)
+    {
+        if (rows <= 64) return true;
+        long stride = (long)ldb * sizeof(float);
+        if ((long)kc * stride > 256 * 1024) return false;
+        if (stride % 64 != 0) return true;
+        int sets = 64 / (int)Gcd(stride / 64, 64);
+        return kc <= sets * 4;     // half of those sets' 8 ways: the strip of A shares L1
+    }
+
+    private static long Gcd(long a, long b) { while (b != 0) (a, b) = (b, a % b); return a; }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RunKernel(in Job job, int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, bool add)
     {
@@ -395,7 +416,7 @@ public static unsafe class Gemm
                 else MicroKernels.Avx512_12x16(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
                 break;
             case GemmKernel.Avx2:
-                MicroKernels.Avx2_12x16(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
+                MicroKernels.Avx2_12x16(kc, a, rs, ks, b, bStep, c, ldc, job.Alpha, add);
                 break;
             case GemmKernel.Vector128:
                 MicroKernels.Vector128_12x8(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
@@ -583,14 +604,22 @@ internal sealed unsafe class PackedMatrix
     public readonly GemmKernel Kernel;
     public readonly float* Data;
 
+    private readonly long _bytes;
+
     internal PackedMatrix(int k, int n, int nr, int kcMax, int nPad, GemmKernel kernel)
     {
         K = k; N = n; NR = nr; KcMax = kcMax; NPad = nPad; Kernel = kernel;
-        Data = (float*)NativeMemory.AlignedAlloc((nuint)((long)k * nPad * sizeof(float)), 64);
+        _bytes = (long)k * nPad * sizeof(float);
+        Data = (float*)NativeMemory.AlignedAlloc((nuint)_bytes, 64);
+        GC.AddMemoryPressure(_bytes);     // so that dropped ones are collected as their size deserves
     }
 
     /// <summary>Whether it was packed for the kernel family in use now (tests and hosts may change it).</summary>
     public bool IsCurrent => Kernel == Gemm.Kernel;
 
-    ~PackedMatrix() => NativeMemory.AlignedFree(Data);
+    ~PackedMatrix()
+    {
+        NativeMemory.AlignedFree(Data);
+        GC.RemoveMemoryPressure(_bytes);
+    }
 }

@@ -123,14 +123,15 @@ internal static unsafe class MicroKernels
     // accumulators, 2 for B and 1 broadcast (15 of the 16 registers), and does 12 FMAs for 8
     // loads per k (the 12 x 8 tile needed 13 loads for 12 FMAs: load-bound on two load ports).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2_12x16(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha, bool add)
+    public static void Avx2_12x16(int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, float alpha, bool add)
     {
-        Avx2_6x16(kc, a, rs, ks, b, c, ldc, alpha, add);
-        Avx2_6x16(kc, (float*)((byte*)a + 6 * rs), rs, ks, b, c + 6 * ldc, ldc, alpha, add);
+        Avx2_6x16(kc, a, rs, ks, b, bStep, c, ldc, alpha, add);
+        Avx2_6x16(kc, (float*)((byte*)a + 6 * rs), rs, ks, b, bStep, c + 6 * ldc, ldc, alpha, add);
     }
 
+    // B's rows bStep floats apart: 16 in a packed panel, B's stride when it is read in place.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Avx2_6x16(int kc, float* a, nint rs, nint ks, float* b, float* c, nint ldc, float alpha, bool add)
+    internal static void Avx2_6x16(int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, float alpha, bool add)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -147,7 +148,7 @@ internal static unsafe class MicroKernels
             x = Vector256.Create(*(float*)(a3 + rs)); c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
             x = Vector256.Create(*(float*)(a3 + 2 * rs)); c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
             a0 += ks; a3 += ks;
-            b += 16;
+            b += bStep;
         }
         var al = Vector256.Create(alpha);
         Store8(c, al, add, c00); Store8(c + 8, al, add, c01); c += ldc;
