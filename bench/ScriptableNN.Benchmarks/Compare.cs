@@ -83,7 +83,14 @@ public static class Compare
             rows.Add(new Row($"train 784-256-128-10, Adam, batch {batch} (C#, best of 1/2 threads: {bestThreads})", "samples/s", best, torch?.Get($"train_{batch}"), null, true));
         }
         // The same Torch7-style loop (forward, backward with gradInput, Adam step) from Lua and from C#.
-        double lua = LuaTrain(128), cs = 128 / LuaTable.CSharpLoop(300);
+        // Best of three alternating rounds each: the host's load moves between rounds, and a
+        // single Lua run against a single C# run measured the load as much as the loop.
+        double lua = 0, cs = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            lua = Math.Max(lua, LuaTrain(128));
+            cs = Math.Max(cs, 128 / LuaTable.CSharpLoop(300));
+        }
         rows.Add(new Row("train batch 128, Torch7-style loop from a Lua script (2 threads)", "samples/s", lua, torch?.Get("train_128"), null, true));
 
         var cSmall = CompiledNetwork.Compile(small);
@@ -141,7 +148,7 @@ public static class Compare
             Console.WriteLine($"| {r.Case} | {r.Unit} | {F(r.Snn)} | {F(r.Torch)} | {F(r.Ort)} | {Ratio(r.Torch)} | {Ratio(r.Ort)} |");
         }
         Console.WriteLine();
-        Console.WriteLine($"Torch7-style training loop, Lua / C# (batch 128, samples/s): {lua / cs:F3} ({lua:F0} vs {cs:F0})");
+        Console.WriteLine($"Torch7-style training loop, Lua / C# (batch 128, samples/s, best of three alternating rounds each): {lua / cs:F3} ({lua:F0} vs {cs:F0})");
         Console.WriteLine("Ratios: how many times faster ScriptableNN is (throughput over throughput, or time over time).");
         Directory.Delete(dir, true);
     }
