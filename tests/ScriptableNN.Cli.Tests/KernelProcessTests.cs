@@ -19,7 +19,11 @@ local model = nn.Sequential():add(nn.Linear(2, 48)):add(nn.ReLU()):add(nn.Linear
 local history = train.fit{model = model, loss = nn.CrossEntropyCriterion(), optimizer = optim.Adam(model, {lr = 0.01}),
   data = ds, epochs = 15, batchSize = 30, seed = 3, verbose = false}
 local y = model:forward(ds.x)
-print(string.format('loss %.6f out %.6f %.6f %.6f', history[#history].loss, y[1][1], y[7][2], y[99][3]))
+-- the compiled network: a batch (the packed GEMM) and one sample (the matrix-vector kernel)
+local c = model:compile()
+local cy = c:forward(ds.x)
+local one = c:forward(ds.x[50])
+print(string.format('loss %.6f out %.6f %.6f %.6f compiled %.6f %.6f', history[#history].loss, y[1][1], y[7][2], y[99][3], cy[99][3], one[2]))
 ";
 
     private static readonly (string Name, Dictionary<string, string> Env)[] Machines =
@@ -31,9 +35,9 @@ print(string.format('loss %.6f out %.6f %.6f %.6f', history[#history].loss, y[1]
 
     private static double[] Numbers(string output)
     {
-        var m = Regex.Match(output, @"loss (\S+) out (\S+) (\S+) (\S+)");
+        var m = Regex.Match(output, @"loss (\S+) out (\S+) (\S+) (\S+) compiled (\S+) (\S+)");
         Assert.That(m.Success, output);
-        return Enumerable.Range(1, 4).Select(i => double.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture)).ToArray();
+        return Enumerable.Range(1, 6).Select(i => double.Parse(m.Groups[i].Value, CultureInfo.InvariantCulture)).ToArray();
     }
 
     [Test]

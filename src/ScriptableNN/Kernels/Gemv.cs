@@ -96,19 +96,20 @@ internal static class Gemv
     }
 
     // Vector<float>: two ymm per block on AVX2 (two blocks at a time: eight chains), four
-    // 128-bit vectors per block on ARM64 (one block: eight chains).
+    // 128-bit vectors per block on ARM64 and SSE (one block: eight chains).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void RunVector(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
     {
         int vw = Vector<float>.Count;
-        if (vw == 8) { RunPairs(x, w, bias, y, inputs, o0, o1); return; }
+        if (vw == 8) o0 = RunPairs(x, w, bias, y, inputs, o0, o1);
+        else if (vw == 4) o0 = RunQuads(x, w, bias, y, inputs, o0, o1);
         ref float wref = ref MemoryMarshal.GetArrayDataReference(w);
         ref float bref = ref MemoryMarshal.GetArrayDataReference(bias);
         ref float yref = ref MemoryMarshal.GetArrayDataReference(y);
         ref float xref = ref MemoryMarshal.GetReference(x);
         int blockSize = inputs * Block;
-        // Any width that divides the block (4 on ARM64 and SSE): one block at a time, each
-        // vector of it summed by input parity as the other paths do.
+        // What is left (AVX2's last odd block; any other width that divides the block): each
+        // vector of a block on its own, summed by input parity as the other paths do.
         for (int o = o0; o < o1; o += Block)
         {
             ref float r = ref Unsafe.Add(ref wref, (o / Block) * blockSize);
@@ -128,8 +129,10 @@ internal static class Gemv
         }
     }
 
+    // Two blocks at a time with 256-bit vectors: four per block-pair and input parity, eight
+    // chains; returns where it stopped (a last odd block is left to the caller's loop).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RunPairs(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
+    private static int RunPairs(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
     {
         const int vw = 8;
         ref float wref = ref MemoryMarshal.GetArrayDataReference(w);
@@ -168,28 +171,50 @@ internal static class Gemv
             Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + Block)) = a2 + b2;
             Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + Block + vw)) = a3 + b3;
         }
+        return o;
+    }
+
+    // One block at a time as four 128-bit vectors, by input parity: eight chains.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int RunQuads(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
+    {
+        const int vw = 4;
+        ref float wref = ref MemoryMarshal.GetArrayDataReference(w);
+        ref float bref = ref MemoryMarshal.GetArrayDataReference(bias);
+        ref float yref = ref MemoryMarshal.GetArrayDataReference(y);
+        ref float xref = ref MemoryMarshal.GetReference(x);
+        int blockSize = inputs * Block;
+        int o = o0;
         for (; o < o1; o += Block)
         {
-            ref float r0 = ref Unsafe.Add(ref wref, (o / Block) * blockSize);
+            ref float r = ref Unsafe.Add(ref wref, (o / Block) * blockSize);
             var a0 = V(ref bref, o); var a1 = V(ref bref, o + vw);
-            Vector<float> b0 = default, b1 = default;
+            var a2 = V(ref bref, o + 2 * vw); var a3 = V(ref bref, o + 3 * vw);
+            Vector<float> b0 = default, b1 = default, b2 = default, b3 = default;
             int i = 0;
             for (; i + 2 <= inputs; i += 2)
             {
                 var x0 = new Vector<float>(Unsafe.Add(ref xref, i));
                 var x1 = new Vector<float>(Unsafe.Add(ref xref, i + 1));
                 int at = i * Block;
-                a0 += x0 * V(ref r0, at); a1 += x0 * V(ref r0, at + vw);
-                b0 += x1 * V(ref r0, at + Block); b1 += x1 * V(ref r0, at + Block + vw);
+                a0 += x0 * V(ref r, at); a1 += x0 * V(ref r, at + vw);
+                a2 += x0 * V(ref r, at + 2 * vw); a3 += x0 * V(ref r, at + 3 * vw);
+                b0 += x1 * V(ref r, at + Block); b1 += x1 * V(ref r, at + Block + vw);
+                b2 += x1 * V(ref r, at + Block + 2 * vw); b3 += x1 * V(ref r, at + Block + 3 * vw);
             }
             if (i < inputs)
             {
                 var x0 = new Vector<float>(Unsafe.Add(ref xref, i));
-                a0 += x0 * V(ref r0, i * Block); a1 += x0 * V(ref r0, i * Block + vw);
+                int at = i * Block;
+                a0 += x0 * V(ref r, at); a1 += x0 * V(ref r, at + vw);
+                a2 += x0 * V(ref r, at + 2 * vw); a3 += x0 * V(ref r, at + 3 * vw);
             }
             Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o)) = a0 + b0;
             Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + vw)) = a1 + b1;
+            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + 2 * vw)) = a2 + b2;
+            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + 3 * vw)) = a3 + b3;
         }
+        return o;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
