@@ -4,9 +4,9 @@ using ScriptableNN.NN;
 using ScriptableNN.Tensors;
 
 /// <summary>
-/// A compiled network's per-frame call: one sample (Run) and a batch of 64 agents (RunBatch),
+/// A compiled network's per-frame call: one sample (Run) and batches of 64 and 256 rows (RunBatch),
 /// for a small policy (16-64-64-4, tanh) and the MNIST MLP (784-256-128-10, ReLU). Median of
-/// seven timed rounds.
+/// seven timed rounds, after half a second of warm-up.
 /// </summary>
 public static class InferenceTable
 {
