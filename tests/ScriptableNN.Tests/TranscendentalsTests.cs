@@ -88,4 +88,27 @@ public class TranscendentalsTests
         Transcendentals.Sigmoid(x, x);   // in place
         Assert.That(x, Is.EqualTo(apart));
     }
+
+    [Test]
+    public void EluIsTheExactValueWithinAFewUlpsOfOneAndItsBackwardTheDefinition()
+    {
+        var rng = new Rng(8);
+        var x = Tensor.Uniform(rng, -30, 5, 1001).ToArray();
+        x[0] = float.NaN; x[1] = float.NegativeInfinity; x[2] = -0f; x[3] = 1e-30f;
+        var y = new float[x.Length];
+        var op = new ScriptableNN.NN.EluOp(0.7f);
+        op.Forward(x, y);
+        Assert.That(y[0], Is.NaN);
+        Assert.That(y[1], Is.EqualTo(-0.7f));
+        for (int i = 2; i < x.Length; i++)
+        {
+            double exact = x[i] > 0 ? x[i] : 0.7 * (Math.Exp(x[i]) - 1);
+            Assert.That(y[i], Is.EqualTo(exact).Within(4 * 0.7 * 1.2e-7 + 1e-7 * Math.Abs(exact)), $"elu({x[i]:R})");
+        }
+        var dy = Tensor.Uniform(rng, -1, 1, x.Length).ToArray();
+        var dx = new float[x.Length];
+        op.Backward(x, y, dy, dx);
+        for (int i = 2; i < x.Length; i++)
+            Assert.That(dx[i], Is.EqualTo(x[i] > 0f ? dy[i] : dy[i] * (y[i] + 0.7f)), $"element {i}");
+    }
 }

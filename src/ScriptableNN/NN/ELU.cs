@@ -46,14 +46,21 @@ public readonly struct EluOp : IPointwise
     public EluOp(float alpha) => _alpha = alpha;
 
     /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        for (int i = 0; i < x.Length; i++) { float v = x[i]; y[i] = v > 0f ? v : _alpha * (MathF.Exp(v) - 1f); }
-    }
+    public void Forward(ReadOnlySpan<float> x, Span<float> y) => Transcendentals.Elu(x, y, _alpha);
 
     /// <inheritdoc/>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : dy[i] * (y[i] + _alpha);
+        if (dx.Length < x.Length || y.Length < x.Length || dy.Length < x.Length) throw new ArgumentException("ELU backward: spans shorter than the input.");
+        int w = System.Numerics.Vector<float>.Count, i = 0;
+        var alpha = new System.Numerics.Vector<float>(_alpha);
+        for (; i + w <= x.Length; i += w)
+        {
+            var xv = new System.Numerics.Vector<float>(x[i..]);
+            var g = new System.Numerics.Vector<float>(dy[i..]);
+            var below = g * (new System.Numerics.Vector<float>(y[i..]) + alpha);
+            System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(xv, System.Numerics.Vector<float>.Zero), g, below).CopyTo(dx[i..]);
+        }
+        for (; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : dy[i] * (y[i] + _alpha);
     }
 }
