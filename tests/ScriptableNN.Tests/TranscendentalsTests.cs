@@ -54,6 +54,14 @@ public class TranscendentalsTests
     public void SigmoidIsWithinThreeUlpsOfTheExactValueIncludingTinyResults() =>
         Check((x, y) => Transcendentals.Sigmoid(x, y), v => 1 / (1 + Math.Exp(-v)), 100f, 3, "sigmoid");
 
+    // log(1 + e^x) in double, with log1p's series where 1 + u would round away u's digits.
+    private static double Log1p(double u) => u < 1e-5 ? u - u * u / 2 + u * u * u / 3 : Math.Log(1 + u);
+    private static double SoftPlusExact(double v) => Math.Max(v, 0) + Log1p(Math.Exp(-Math.Abs(v)));
+
+    [Test]
+    public void SoftPlusIsWithinThreeUlpsOfTheExactValueIncludingFarBelowZero() =>
+        Check((x, y) => Transcendentals.SoftPlus(x, y), SoftPlusExact, 100f, 3, "softplus");
+
     [Test]
     public void SpecialValuesAreTheLibraryOnes()
     {

@@ -106,21 +106,13 @@ public readonly struct TanhOp : IPointwise
 }
 
 /// <summary>
-/// g(z) = log(1 + e^z), computed as max(z, 0) + log(1 + e^-|z|) so it never overflows;
-/// g' = sigmoid(z).
+/// g(z) = log(1 + e^z), computed as max(z, 0) + log1p(e^-|z|) so it never overflows and keeps
+/// its tiny values far below zero; g' = sigmoid(z).
 /// </summary>
 public readonly struct SoftPlusOp : IPointwise
 {
     /// <inheritdoc/>
-    public void Forward(ReadOnlySpan<float> x, Span<float> y)
-    {
-        TP.Abs(x, y);
-        TP.Negate(y, y);
-        TP.Exp(y, y);
-        TP.Add(y, 1f, y);
-        TP.Log(y, y);
-        for (int i = 0; i < x.Length; i++) if (x[i] > 0f) y[i] += x[i];
-    }
+    public void Forward(ReadOnlySpan<float> x, Span<float> y) => Transcendentals.SoftPlus(x, y);
     /// <inheritdoc/>
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
