@@ -91,4 +91,30 @@ public class ModuleTests
         Assert.That(Var(xav), Is.EqualTo(2.0 / 700).Within(0.05 * 2.0 / 700));
         Assert.That(xav.Max(), Is.LessThanOrEqualTo(MathF.Sqrt(6f / 700)));
     }
+
+    [Test]
+    public void PerChannelPReLUMatchesItsDefinitionElementByElement()
+    {
+        var rng = new Rng(12);
+        foreach (int cols in new[] { 13, 16, 3 })
+        {
+            var m = new PReLU(cols);
+            var a = m.Slope.Value.Span;
+            for (int j = 0; j < cols; j++) a[j] = 0.05f * (j + 1);
+            var x = Tensor.Uniform(rng, -1, 1, 5, cols);
+            var dy = Tensor.Uniform(rng, -1, 1, 5, cols);
+            var y = m.Forward(x).ToArray();
+            var dx = m.Backward(x, dy).ToArray();
+            var xs = x.ToArray(); var g = dy.ToArray();
+            var da = new float[cols];
+            for (int i = 0; i < xs.Length; i++)
+            {
+                int j = i % cols;
+                Assert.That(y[i], Is.EqualTo(xs[i] > 0f ? xs[i] : a[j] * xs[i]), $"{cols} channels: y[{i}]");
+                Assert.That(dx[i], Is.EqualTo(xs[i] > 0f ? g[i] : a[j] * g[i]), $"{cols} channels: dx[{i}]");
+                if (xs[i] <= 0f) da[j] += 1f * xs[i] * g[i];
+            }
+            Assert.That(m.Slope.Grad.ToArray(), Is.EqualTo(da), $"{cols} channels: the slopes' gradient");
+        }
+    }
 }

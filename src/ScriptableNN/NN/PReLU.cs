@@ -1,3 +1,4 @@
+using System.Numerics;
 using ScriptableNN.IO;
 using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
@@ -57,9 +58,7 @@ public sealed class PReLU : Module
         if (Shared) new ReluOp(Slope.Value[0]).Forward(input.Span, y.Span);
         else
         {
-            int cols = input.Cols;
-            var a = Slope.Value.Span; var x = input.Span; var ys = y.Span;
-            for (int i = 0; i < x.Length; i++) { float v = x[i]; ys[i] = v > 0f ? v : a[i % cols] * v; }
+            SlopeBelowZero(input.Span, input.Span, Slope.Value.Span, y.Span, input.Cols);
         }
         Output = y;
         return y;
@@ -73,9 +72,7 @@ public sealed class PReLU : Module
         if (Shared) new ReluOp(Slope.Value[0]).Backward(input.Span, default, gradOutput.Span, gi.Span);
         else
         {
-            int cols = input.Cols;
-            var a = Slope.Value.Span; var x = input.Span; var dy = gradOutput.Span; var dx = gi.Span;
-            for (int i = 0; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : a[i % cols] * dy[i];
+            SlopeBelowZero(input.Span, gradOutput.Span, Slope.Value.Span, gi.Span, input.Cols);
         }
         GradInput = gi;
         return gi;
@@ -95,7 +92,38 @@ public sealed class PReLU : Module
         }
         else
         {
-            for (int i = 0; i < x.Length; i++) if (x[i] <= 0f) da[i % cols] += scale * x[i] * dy[i];
+            // Row by row, each channel's sum in the same order as one element at a time.
+            int w = Vector<float>.Count;
+            var sv = new Vector<float>(scale);
+            for (int r = 0; r + cols <= x.Length; r += cols)
+            {
+                int j = 0;
+                for (; j + w <= cols; j += w)
+                {
+                    var xv = new Vector<float>(x.Slice(r + j, w));
+                    var add = Vector.ConditionalSelect(Vector.LessThanOrEqual(xv, Vector<float>.Zero), sv * xv * new Vector<float>(dy.Slice(r + j, w)), Vector<float>.Zero);
+                    (new Vector<float>(da.Slice(j, w)) + add).CopyTo(da.Slice(j, w));
+                }
+                for (; j < cols; j++) if (x[r + j] <= 0f) da[j] += scale * x[r + j] * dy[r + j];
+            }
+        }
+    }
+
+    // y = v where x > 0, a[channel] * v elsewhere: the forward with v = x, the input's
+    // gradient with v = dy; a row of cols channels at a time, in vectors along the row.
+    private static void SlopeBelowZero(ReadOnlySpan<float> x, ReadOnlySpan<float> v, ReadOnlySpan<float> a, Span<float> y, int cols)
+    {
+        int w = Vector<float>.Count;
+        for (int r = 0; r + cols <= x.Length; r += cols)
+        {
+            int j = 0;
+            for (; j + w <= cols; j += w)
+            {
+                var xv = new Vector<float>(x.Slice(r + j, w));
+                var vv = new Vector<float>(v.Slice(r + j, w));
+                Vector.ConditionalSelect(Vector.GreaterThan(xv, Vector<float>.Zero), vv, new Vector<float>(a.Slice(j, w)) * vv).CopyTo(y.Slice(r + j, w));
+            }
+            for (; j < cols; j++) y[r + j] = x[r + j] > 0f ? v[r + j] : a[j] * v[r + j];
         }
     }
 
