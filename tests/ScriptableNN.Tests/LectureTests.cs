@@ -153,5 +153,8 @@ public class LectureTests
         // The probability form saturates: large but finite.
         var p = Tensor.FromArray(new float[] { 1f, 0f });
         Assert.That(float.IsFinite(new BCECriterion().Forward(p, y)), Is.True);
+        // Confidently right: the loss is e^-20 (log1p of it), not log(1 + e^-20) rounded to 0.
+        var right = new BCEWithLogitsCriterion(Reduction.Sum).Forward(Tensor.FromArray(new float[] { 20f, -20f }), Tensor.FromArray(new float[] { 1f, 0f }));
+        Assert.That(right, Is.EqualTo(2 * Math.Exp(-20)).Within(1e-15));
     }
 }

@@ -27,9 +27,14 @@ public sealed class BCEWithLogitsCriterion : Criterion
     /// <inheritdoc/>
     protected override void ItemLosses(Tensor input, Tensor target, Span<float> items)
     {
+        // (max(z, 0) - y z) + log1p(e^-|z|), the first part exact for a 0/1 target, so the loss
+        // of a confident right answer is e^-|z| and not log(1 + e^-|z|) rounded to 0. The log1p
+        // is softplus(-|z|).
         var z = input.Span; var y = target.Span;
-        for (int i = 0; i < items.Length; i++)
-            items[i] = MathF.Max(z[i], 0f) - y[i] * z[i] + MathF.Log(1f + MathF.Exp(-MathF.Abs(z[i])));
+        TP.Abs(z, items);
+        TP.Negate(items, items);
+        Transcendentals.SoftPlus(items, items);
+        for (int i = 0; i < items.Length; i++) items[i] = (MathF.Max(z[i], 0f) - y[i] * z[i]) + items[i];
     }
 
     /// <inheritdoc/>
