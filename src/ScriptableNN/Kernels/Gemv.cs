@@ -101,8 +101,7 @@ internal static class Gemv
     internal static void RunVector(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
     {
         int vw = Vector<float>.Count;
-        if (vw == 8) o0 = RunPairs(x, w, bias, y, inputs, o0, o1);
-        else if (vw == 4) o0 = RunQuads(x, w, bias, y, inputs, o0, o1);
+        if (vw == 8 || vw == 4) o0 = RunFourVectors(x, w, bias, y, inputs, o0, o1);
         ref float wref = ref MemoryMarshal.GetArrayDataReference(w);
         ref float bref = ref MemoryMarshal.GetArrayDataReference(bias);
         ref float yref = ref MemoryMarshal.GetArrayDataReference(y);
@@ -129,24 +128,28 @@ internal static class Gemv
         }
     }
 
-    // Two blocks at a time with 256-bit vectors: four per block-pair and input parity, eight
-    // chains; returns where it stopped (a last odd block is left to the caller's loop).
+    // Four vectors of outputs at a time, each summed by input parity: eight chains. With 8-wide
+    // vectors that is two blocks (two vectors from each); with 4-wide ones, one whole block.
+    // Returns where it stopped (a last odd block of the 8-wide case is left to the caller).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int RunPairs(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
+    private static int RunFourVectors(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
     {
-        const int vw = 8;
+        int vw = Vector<float>.Count, group = 4 * vw;
         ref float wref = ref MemoryMarshal.GetArrayDataReference(w);
         ref float bref = ref MemoryMarshal.GetArrayDataReference(bias);
         ref float yref = ref MemoryMarshal.GetArrayDataReference(y);
         ref float xref = ref MemoryMarshal.GetReference(x);
         int blockSize = inputs * Block;
+        // Where the third and fourth vectors start: the next block's weights, or the same
+        // block's second half.
+        int half = 2 * vw, halfW = group > Block ? blockSize : half;
         int o = o0;
-        for (; o + 2 * Block <= o1; o += 2 * Block)
+        for (; o + group <= o1; o += group)
         {
             ref float r0 = ref Unsafe.Add(ref wref, (o / Block) * blockSize);
-            ref float r1 = ref Unsafe.Add(ref r0, blockSize);
+            ref float r1 = ref Unsafe.Add(ref r0, halfW);
             var a0 = V(ref bref, o); var a1 = V(ref bref, o + vw);
-            var a2 = V(ref bref, o + Block); var a3 = V(ref bref, o + Block + vw);
+            var a2 = V(ref bref, o + half); var a3 = V(ref bref, o + half + vw);
             Vector<float> b0 = default, b1 = default, b2 = default, b3 = default;
             int i = 0;
             for (; i + 2 <= inputs; i += 2)
@@ -168,51 +171,8 @@ internal static class Gemv
             }
             Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o)) = a0 + b0;
             Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + vw)) = a1 + b1;
-            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + Block)) = a2 + b2;
-            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + Block + vw)) = a3 + b3;
-        }
-        return o;
-    }
-
-    // One block at a time as four 128-bit vectors, by input parity: eight chains.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int RunQuads(ReadOnlySpan<float> x, float[] w, float[] bias, float[] y, int inputs, int o0, int o1)
-    {
-        const int vw = 4;
-        ref float wref = ref MemoryMarshal.GetArrayDataReference(w);
-        ref float bref = ref MemoryMarshal.GetArrayDataReference(bias);
-        ref float yref = ref MemoryMarshal.GetArrayDataReference(y);
-        ref float xref = ref MemoryMarshal.GetReference(x);
-        int blockSize = inputs * Block;
-        int o = o0;
-        for (; o < o1; o += Block)
-        {
-            ref float r = ref Unsafe.Add(ref wref, (o / Block) * blockSize);
-            var a0 = V(ref bref, o); var a1 = V(ref bref, o + vw);
-            var a2 = V(ref bref, o + 2 * vw); var a3 = V(ref bref, o + 3 * vw);
-            Vector<float> b0 = default, b1 = default, b2 = default, b3 = default;
-            int i = 0;
-            for (; i + 2 <= inputs; i += 2)
-            {
-                var x0 = new Vector<float>(Unsafe.Add(ref xref, i));
-                var x1 = new Vector<float>(Unsafe.Add(ref xref, i + 1));
-                int at = i * Block;
-                a0 += x0 * V(ref r, at); a1 += x0 * V(ref r, at + vw);
-                a2 += x0 * V(ref r, at + 2 * vw); a3 += x0 * V(ref r, at + 3 * vw);
-                b0 += x1 * V(ref r, at + Block); b1 += x1 * V(ref r, at + Block + vw);
-                b2 += x1 * V(ref r, at + Block + 2 * vw); b3 += x1 * V(ref r, at + Block + 3 * vw);
-            }
-            if (i < inputs)
-            {
-                var x0 = new Vector<float>(Unsafe.Add(ref xref, i));
-                int at = i * Block;
-                a0 += x0 * V(ref r, at); a1 += x0 * V(ref r, at + vw);
-                a2 += x0 * V(ref r, at + 2 * vw); a3 += x0 * V(ref r, at + 3 * vw);
-            }
-            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o)) = a0 + b0;
-            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + vw)) = a1 + b1;
-            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + 2 * vw)) = a2 + b2;
-            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + 3 * vw)) = a3 + b3;
+            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + half)) = a2 + b2;
+            Unsafe.As<float, Vector<float>>(ref Unsafe.Add(ref yref, o + half + vw)) = a3 + b3;
         }
         return o;
     }
