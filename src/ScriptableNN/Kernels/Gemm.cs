@@ -361,16 +361,13 @@ public static unsafe class Gemm
                         float* cTile = job.C + (nint)ic * job.Ldc + jc + jr;
                         if (mr == MR && nrValid == nr)
                         {
-                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, cTile, job.Ldc, add);
+                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, cTile, job.Ldc, add, MR);
                         }
                         else
                         {
                             // Edge tile: compute into a zeroed scratch tile, then add the valid part.
-                            // A strip of at most 6 rows needs only the first of the AVX2 tile's
-                            // two 6-row passes (the same arithmetic: the same bits).
                             new Span<float>(tile, MR * nr).Clear();
-                            if (job.Kernel == GemmKernel.Avx2 && mr <= 6) MicroKernels.Avx2_6x16(kc, aStrip, rs, ks, bPanel, bStep, tile, nr, job.Alpha, true);
-                            else RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, tile, nr, true);
+                            RunKernel(in job, kc, aStrip, rs, ks, bPanel, bStep, tile, nr, true, mr);
                             for (int r = 0; r < mr; r++)
                             {
                                 float* dst = cTile + (nint)r * job.Ldc;
@@ -407,7 +404,8 @@ public static unsafe class Gemm
     private static long Gcd(long a, long b) { while (b != 0) (a, b) = (b, a % b); return a; }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RunKernel(in Job job, int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, bool add)
+    // rows: how many of the tile's rows are wanted (the rest may be left uncomputed).
+    private static void RunKernel(in Job job, int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, bool add, int rows)
     {
         switch (job.Kernel)
         {
@@ -416,7 +414,7 @@ public static unsafe class Gemm
                 else MicroKernels.Avx512_12x16(kc, a, rs, ks, b, c, ldc, job.Alpha, add);
                 break;
             case GemmKernel.Avx2:
-                MicroKernels.Avx2_12x16(kc, a, rs, ks, b, bStep, c, ldc, job.Alpha, add);
+                MicroKernels.Avx2_12x16(kc, a, rs, ks, b, bStep, c, ldc, job.Alpha, add, rows);
                 break;
             case GemmKernel.Vector128:
                 MicroKernels.Vector128_12x8(kc, a, rs, ks, b, c, ldc, job.Alpha, add);

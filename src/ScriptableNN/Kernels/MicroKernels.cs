@@ -123,15 +123,17 @@ internal static unsafe class MicroKernels
     // accumulators, 2 for B and 1 broadcast (15 of the 16 registers), and does 12 FMAs for 8
     // loads per k (the 12 x 8 tile needed 13 loads for 12 FMAs: load-bound on two load ports).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Avx2_12x16(int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, float alpha, bool add)
+    // A strip of at most 6 wanted rows (an edge) runs the first pass only: the same arithmetic
+    // for those rows, half the work.
+    public static void Avx2_12x16(int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, float alpha, bool add, int rows = MR)
     {
         Avx2_6x16(kc, a, rs, ks, b, bStep, c, ldc, alpha, add);
-        Avx2_6x16(kc, (float*)((byte*)a + 6 * rs), rs, ks, b, bStep, c + 6 * ldc, ldc, alpha, add);
+        if (rows > 6) Avx2_6x16(kc, (float*)((byte*)a + 6 * rs), rs, ks, b, bStep, c + 6 * ldc, ldc, alpha, add);
     }
 
     // B's rows bStep floats apart: 16 in a packed panel, B's stride when it is read in place.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Avx2_6x16(int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, float alpha, bool add)
+    private static void Avx2_6x16(int kc, float* a, nint rs, nint ks, float* b, nint bStep, float* c, nint ldc, float alpha, bool add)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;

@@ -1,3 +1,4 @@
+using System.Numerics;
 using ScriptableNN.IO;
 using ScriptableNN.Registry;
 using ScriptableNN.Tensors;
@@ -52,14 +53,14 @@ public readonly struct EluOp : IPointwise
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         if (dx.Length < x.Length || y.Length < x.Length || dy.Length < x.Length) throw new ArgumentException("ELU backward: spans shorter than the input.");
-        int w = System.Numerics.Vector<float>.Count, i = 0;
-        var alpha = new System.Numerics.Vector<float>(_alpha);
+        int w = Vector<float>.Count, i = 0;
+        var alpha = new Vector<float>(_alpha);
         for (; i + w <= x.Length; i += w)
         {
-            var xv = new System.Numerics.Vector<float>(x[i..]);
-            var g = new System.Numerics.Vector<float>(dy[i..]);
-            var below = g * (new System.Numerics.Vector<float>(y[i..]) + alpha);
-            System.Numerics.Vector.ConditionalSelect(System.Numerics.Vector.GreaterThan(xv, System.Numerics.Vector<float>.Zero), g, below).CopyTo(dx[i..]);
+            var xv = new Vector<float>(x[i..]);
+            var g = new Vector<float>(dy[i..]);
+            var below = g * (new Vector<float>(y[i..]) + alpha);
+            Vector.ConditionalSelect(Vector.GreaterThan(xv, Vector<float>.Zero), g, below).CopyTo(dx[i..]);
         }
         for (; i < x.Length; i++) dx[i] = x[i] > 0f ? dy[i] : dy[i] * (y[i] + _alpha);
     }
